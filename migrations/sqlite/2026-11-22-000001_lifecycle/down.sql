@@ -1,0 +1,10 @@
+DROP TABLE idempotency_keys;
+DROP TABLE outbox;
+DROP TABLE evidence;
+DROP TABLE violations;
+DROP TABLE settlements;
+DROP TABLE decisions;
+DROP TABLE timeline;
+DROP TABLE proposals;
+DROP TABLE complaints;
+DROP TABLE orders;

@@ -1,0 +1,360 @@
+//! Complaint use cases: open, read, list, and every command of the state
+//! machine, each in one transaction that locks the complaint.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::ids::new_id;
+use super::orders::load as load_order;
+use super::{now, App, AppError, Caller};
+use crate::domain::{self, Actor, Command, Complaint, Event, Money, OpenComplaint, Role};
+use crate::store::complaints::{self as store, ListFilter};
+use crate::store::outbox::{self, NewOutboxEvent};
+use crate::store::standing::{self as violations, ViolationRow};
+use crate::store::timeline::{self, TimelineRow};
+use crate::store::{dialect, evidence, from_db, to_db, DbConn};
+
+/// A complaint as one caller sees it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub complaint: Complaint,
+    pub actor: Actor,
+}
+
+/// The fields of a new complaint, already parsed.
+#[derive(Debug, Clone)]
+pub struct NewComplaint {
+    pub order_id: String,
+    pub reason: domain::Reason,
+    pub description: String,
+    pub disputed_amount: Option<Money>,
+    pub requested_kind: domain::ProposalKind,
+    pub requested_refund: Option<Money>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub seq: i64,
+    pub kind: String,
+    pub actor_id: Option<String>,
+    pub actor_role: String,
+    pub at: DateTime<Utc>,
+    pub data: serde_json::Value,
+}
+
+/// A page of results and the cursor of the next one.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+fn actor_of(c: &Complaint, caller: &Caller) -> Result<Actor, AppError> {
+    // Strangers (and the service role) learn nothing, not even that it exists.
+    let role = c.role_of(&caller.id, caller.staff).ok_or(AppError::NotFound("complaint"))?;
+    Ok(Actor { id: caller.id.clone(), role })
+}
+
+fn load_for(conn: &mut DbConn, id: &str, caller: &Caller) -> Result<Seen, AppError> {
+    let complaint = store::find(conn, id)?.ok_or(AppError::NotFound("complaint"))?;
+    let actor = actor_of(&complaint, caller)?;
+    Ok(Seen { complaint, actor })
+}
+
+/// Evidence cited by a message or a decision must be stored evidence of this complaint.
+fn check_evidence(conn: &mut DbConn, complaint_id: &str, ids: &[String]) -> Result<(), AppError> {
+    let distinct: BTreeSet<&String> = ids.iter().collect();
+    if distinct.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = distinct.into_iter().cloned().collect();
+    if evidence::count_of_complaint(conn, complaint_id, &ids)? != ids.len() as i64 {
+        return Err(AppError::invalid("evidence_ids", "every cited evidence id must be stored evidence of this complaint"));
+    }
+    Ok(())
+}
+
+fn money(c: &Complaint, amount: i64) -> serde_json::Value {
+    json!({ "amount": amount, "currency": c.currency.code() })
+}
+
+/// Writes what `events` did to `before` (None when opening): the complaint,
+/// its timeline entries, decision, violation and outbox events.
+fn persist(conn: &mut DbConn, before: Option<&Complaint>, after: &mut Complaint, actor: &Actor, events: &[Event], at: DateTime<Utc>) -> Result<(), AppError> {
+    if let Some(b) = before {
+        after.version = b.version + 1;
+    }
+    let occurred_at = to_db(at);
+    let mut out: Vec<NewOutboxEvent> = Vec::new();
+    let mut publish = |kind: &str, data: serde_json::Value| -> String {
+        let id = new_id("evt");
+        out.push(NewOutboxEvent { id: id.clone(), kind: kind.into(), complaint_id: Some(after.id.clone()), data: data.to_string(), occurred_at });
+        id
+    };
+    let base = |c: &Complaint| json!({ "complaint_id": c.id, "order_id": c.order_id, "buyer_id": c.buyer_id, "seller_id": c.seller_id });
+    let with = |mut v: serde_json::Value, extra: serde_json::Value| {
+        if let (Some(m), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+            m.extend(e.clone());
+        }
+        v
+    };
+    let mut resolved_event_id = None;
+    let mut decision = None;
+    for e in events {
+        match e {
+            Event::Opened { reason, .. } => {
+                publish(
+                    "complaint.opened",
+                    with(base(after), json!({
+                        "reason": reason,
+                        "held_amount": money(after, after.held_amount),
+                        "disputed_amount": money(after, after.disputed_amount),
+                        // The marketplace must not auto-release the money while the complaint runs.
+                        "hold_escrow": true,
+                    })),
+                );
+            }
+            Event::ProposalMade { proposal, .. } => {
+                publish(
+                    "complaint.proposal_made",
+                    with(base(after), json!({ "proposal": {
+                        "id": proposal.id, "author_role": proposal.author_role, "kind": proposal.kind,
+                        "refund_amount": money(after, proposal.refund_amount), "required": proposal.required,
+                    }})),
+                );
+            }
+            Event::ConsensusReached { proposal_id, kind, refund_amount, fulfilment, .. } => {
+                publish(
+                    "complaint.agreed",
+                    with(base(after), json!({
+                        "proposal_id": proposal_id, "kind": kind, "refund_amount": money(after, *refund_amount),
+                        "fulfilment": fulfilment.as_ref().map(|f| f.kind),
+                    })),
+                );
+            }
+            Event::Escalated { by, reason, .. } => {
+                publish("complaint.escalated", with(base(after), json!({ "by": by, "reason": reason })));
+            }
+            Event::Decided { decision: d } => {
+                publish(
+                    "complaint.decided",
+                    with(base(after), json!({ "decision": {
+                        "id": d.id, "outcome": d.outcome, "refund_amount": money(after, d.refund_amount),
+                        "seller_at_fault": d.seller_at_fault, "reason_code": d.reason_code,
+                        "evidence_ids": d.evidence_ids, "rationale": d.rationale, "staff_id": actor.id,
+                    }})),
+                );
+                decision = Some(d.clone());
+            }
+            Event::Resolved { by, refund_to_buyer, release_to_seller } => {
+                // The payment system moves the money once per settlement: this
+                // event's id is its idempotency key.
+                resolved_event_id = Some(publish(
+                    "complaint.resolved",
+                    with(base(after), json!({ "settlement": {
+                        "resolved_by": by, "held_amount": money(after, after.held_amount),
+                        "refund_to_buyer": money(after, *refund_to_buyer),
+                        "release_to_seller": money(after, *release_to_seller),
+                        "resolved_at": at,
+                    }})),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let sanctioned = decision.as_ref().is_some_and(|d| d.seller_at_fault);
+    if !out.is_empty() || sanctioned {
+        // Taken before counting violations too: two decisions against one
+        // seller then climb the ladder one after the other.
+        dialect::order_outbox(conn)?;
+    }
+    store::save(conn, before, after, resolved_event_id.as_deref())?;
+    if let Some(d) = &decision {
+        store::insert_decision(conn, &after.id, &actor.id, d, occurred_at)?;
+        if d.seller_at_fault {
+            let ordinal = i32::try_from(violations::count(conn, &after.seller_id)? + 1).unwrap_or(i32::MAX);
+            let sanction = domain::sanction_for(ordinal, at);
+            violations::insert(
+                conn,
+                &ViolationRow {
+                    id: new_id("vio"),
+                    seller_id: after.seller_id.clone(),
+                    decision_id: d.id.clone(),
+                    complaint_id: after.id.clone(),
+                    ordinal: sanction.ordinal,
+                    suspended_until: sanction.suspended_until.map(to_db),
+                    permanent: sanction.permanent,
+                    created_at: occurred_at,
+                },
+            )?;
+            out.push(NewOutboxEvent {
+                id: new_id("evt"),
+                kind: "seller.sanctioned".into(),
+                complaint_id: Some(after.id.clone()),
+                data: json!({
+                    "seller_id": after.seller_id, "complaint_id": after.id, "decision_id": d.id,
+                    "violation": sanction.ordinal, "suspended_until": sanction.suspended_until,
+                    "permanently_closed": sanction.permanent,
+                })
+                .to_string(),
+                occurred_at,
+            });
+        }
+    }
+    let first = if before.is_some() { timeline::next_seq(conn, &after.id)? } else { 1 };
+    let entries: Vec<TimelineRow> = events
+        .iter()
+        .zip(first..)
+        .map(|(e, seq)| TimelineRow {
+            complaint_id: after.id.clone(),
+            seq,
+            kind: e.kind().into(),
+            actor_id: Some(actor.id.clone()),
+            actor_role: actor.role.to_string(),
+            visibility: e.visibility().to_string(),
+            data: e.data().to_string(),
+            at: occurred_at,
+        })
+        .collect();
+    timeline::append(conn, &entries)?;
+    outbox::insert(conn, &out)?;
+    Ok(())
+}
+
+/// The evidence a command cites.
+fn cited_evidence(cmd: &Command) -> &[String] {
+    match cmd {
+        Command::PostMessage { evidence_ids, .. } | Command::Decide { evidence_ids, .. } => evidence_ids,
+        _ => &[],
+    }
+}
+
+impl App {
+    #[tracing::instrument(skip_all, fields(order_id = %input.order_id))]
+    pub async fn open_complaint(&self, caller: &Caller, input: NewComplaint) -> Result<Seen, AppError> {
+        let caller = caller.clone();
+        let policy = self.policy.clone();
+        self.write(move |conn| {
+            dialect::lock_order(conn, &input.order_id)?;
+            let order = match load_order(conn, &input.order_id)? {
+                Some(o) if caller.id == o.buyer_id || caller.id == o.seller_id || caller.staff => o,
+                _ => return Err(AppError::NotFound("order")),
+            };
+            if order.active_complaint_id.is_some() {
+                return Err(AppError::Conflict { code: "complaint_exists", message: "the order already has an active complaint".into() });
+            }
+            let actor = Actor { id: caller.id.clone(), role: Role::Buyer };
+            let at = now();
+            let cmd = OpenComplaint {
+                complaint_id: new_id("cmp"),
+                proposal_id: new_id("prp"),
+                reason: input.reason,
+                description: input.description,
+                disputed_amount: input.disputed_amount,
+                requested_kind: input.requested_kind,
+                requested_refund: input.requested_refund,
+                note: input.note,
+            };
+            let (mut complaint, events) = domain::open(&order.snapshot(), &actor, cmd, at, &policy)?;
+            persist(conn, None, &mut complaint, &actor, &events, at)?;
+            tracing::info!(complaint_id = %complaint.id, "complaint opened");
+            Ok(Seen { complaint, actor })
+        })
+        .await
+    }
+
+    pub async fn complaint(&self, caller: &Caller, id: String) -> Result<Seen, AppError> {
+        let caller = caller.clone();
+        self.read(move |conn| load_for(conn, &id, &caller)).await
+    }
+
+    /// Runs one command of the state machine. `if_match` is the version the
+    /// caller last saw; `make` builds the command from the current complaint.
+    #[tracing::instrument(skip(self, caller, cmd), fields(complaint_id = %id))]
+    pub async fn command(&self, caller: &Caller, id: String, if_match: Option<i64>, cmd: Command) -> Result<Seen, AppError> {
+        let caller = caller.clone();
+        let policy = self.policy.clone();
+        self.write(move |conn| {
+            dialect::lock_complaint(conn, &id)?;
+            let Seen { complaint: before, actor } = load_for(conn, &id, &caller)?;
+            if let Some(given) = if_match.filter(|v| *v != before.version) {
+                return Err(AppError::StaleVersion { current: before.version, given });
+            }
+            check_evidence(conn, &id, cited_evidence(&cmd))?;
+            let at = now();
+            let events = domain::decide(&before, &actor, cmd, at, &policy)?;
+            let mut after = before.clone();
+            for e in &events {
+                after.apply(e, at);
+            }
+            persist(conn, Some(&before), &mut after, &actor, &events, at)?;
+            Ok(Seen { complaint: after, actor })
+        })
+        .await
+    }
+
+    pub async fn list_complaints(&self, caller: &Caller, mut filter: ListFilter) -> Result<Page<Seen>, AppError> {
+        if !caller.staff {
+            if caller.service {
+                return Err(AppError::Forbidden("the service role reads orders and events, not complaint lists".into()));
+            }
+            filter.party = Some(caller.id.clone());
+        }
+        let caller = caller.clone();
+        let limit = filter.limit;
+        self.read(move |conn| {
+            let complaints = store::list(conn, &filter)?;
+            let next_cursor = (complaints.len() as i64 == limit).then(|| complaints.last().map(|c| c.id.clone())).flatten();
+            let items = complaints
+                .into_iter()
+                .map(|complaint| actor_of(&complaint, &caller).map(|actor| Seen { complaint, actor }))
+                .collect::<Result<_, _>>()?;
+            Ok(Page { items, next_cursor })
+        })
+        .await
+    }
+
+    pub async fn timeline(&self, caller: &Caller, id: String, after_seq: i64, limit: i64) -> Result<Page<TimelineEntry>, AppError> {
+        let caller = caller.clone();
+        self.read(move |conn| {
+            let seen = load_for(conn, &id, &caller)?;
+            let rows = timeline::list(conn, &id, seen.actor.role == Role::Staff, after_seq, limit)?;
+            let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.seq.to_string())).flatten();
+            let items = rows
+                .into_iter()
+                .map(|r| {
+                    Ok(TimelineEntry {
+                        seq: r.seq,
+                        kind: r.kind,
+                        actor_id: r.actor_id,
+                        actor_role: r.actor_role,
+                        at: from_db(r.at),
+                        data: serde_json::from_str(&r.data).map_err(|e| AppError::Internal(e.into()))?,
+                    })
+                })
+                .collect::<Result<_, AppError>>()?;
+            Ok(Page { items, next_cursor })
+        })
+        .await
+    }
+
+    /// Complaints under review, oldest deadline first, for staff.
+    pub async fn arbitration_queue(&self, caller: &Caller, after: Option<(DateTime<Utc>, String)>, assignee: Option<String>, limit: i64) -> Result<Page<Seen>, AppError> {
+        if !caller.staff {
+            return Err(AppError::Forbidden("only staff see the arbitration queue".into()));
+        }
+        let caller = caller.clone();
+        self.read(move |conn| {
+            let complaints = store::queue(conn, after.map(|(at, id)| (to_db(at), id)), assignee.as_deref(), limit)?;
+            let next_cursor = (complaints.len() as i64 == limit)
+                .then(|| complaints.last().and_then(|c| c.deadline.as_ref().map(|d| format!("{}|{}", d.at.to_rfc3339(), c.id))))
+                .flatten();
+            let items = complaints.into_iter().map(|complaint| Seen { complaint, actor: Actor { id: caller.id.clone(), role: Role::Staff } }).collect();
+            Ok(Page { items, next_cursor })
+        })
+        .await
+    }
+}

@@ -1,0 +1,64 @@
+//! Idempotency keys (IETF draft "The Idempotency-Key HTTP Header Field"): the
+//! first answer to a key is stored and replayed; a key reused with another
+//! request is refused; a key whose first request still runs answers 409.
+
+use chrono::Duration;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::{now, App, AppError};
+use crate::store::{dialect, idempotency as keys, to_db};
+
+/// How long a key is remembered.
+pub const KEY_TTL: Duration = Duration::hours(24);
+
+/// What a key says about a request about to run.
+#[derive(Debug)]
+pub enum Claim {
+    /// The key is new: run the request, then `complete` or `release` the key.
+    Fresh,
+    /// The same request ran before: its stored answer.
+    Replay { status: u16, response: String },
+    /// The key was used for another request.
+    Mismatch,
+    /// The first request with this key has not finished.
+    InFlight,
+}
+
+impl App {
+    pub async fn claim_idempotency_key(&self, caller: String, key: String, fingerprint: String) -> Result<Claim, AppError> {
+        let at = now();
+        self.write(move |conn| {
+            if let Some(old) = keys::find(conn, &caller, &key)? {
+                if to_db(at - KEY_TTL) > old.created_at {
+                    keys::release(conn, &caller, &key)?;
+                } else {
+                    return Ok(match (old.fingerprint == fingerprint, old.status, old.response) {
+                        (false, _, _) => Claim::Mismatch,
+                        (true, Some(status), Some(response)) => Claim::Replay { status: status as u16, response },
+                        (true, _, _) => Claim::InFlight,
+                    });
+                }
+            }
+            match dialect::claim_idempotency_key(conn, &caller, &key, &fingerprint, to_db(at)) {
+                Ok(true) => Ok(Claim::Fresh),
+                Ok(false) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(Claim::InFlight),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    pub async fn complete_idempotency_key(&self, caller: String, key: String, status: u16, response: String) -> Result<(), AppError> {
+        self.write(move |conn| Ok(keys::complete(conn, &caller, &key, i32::from(status), &response)?)).await
+    }
+
+    pub async fn release_idempotency_key(&self, caller: String, key: String) -> Result<(), AppError> {
+        self.write(move |conn| Ok(keys::release(conn, &caller, &key)?)).await
+    }
+
+    /// Forgets keys past their time; returns how many.
+    pub async fn purge_idempotency_keys(&self) -> Result<usize, AppError> {
+        let cutoff = to_db(now() - KEY_TTL);
+        self.write(move |conn| Ok(keys::purge_older_than(conn, cutoff)?)).await
+    }
+}

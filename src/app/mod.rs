@@ -1,0 +1,129 @@
+//! Use cases: load, let the domain decide, persist the change with its
+//! timeline entries and outbox events in one transaction.
+
+pub mod complaints;
+pub mod feed;
+pub mod idempotency;
+pub mod ids;
+pub mod orders;
+pub mod standing;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::domain::{DomainError, Policy};
+use crate::store::{dialect, Db, DbConn};
+use crate::telemetry::spawn_blocking_with_tracing;
+
+/// Who calls, as the verified token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub id: String,
+    pub staff: bool,
+    pub service: bool,
+}
+
+/// One field the caller got wrong.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The offending field, as a dotted path into the request body.
+    pub field: String,
+    pub message: String,
+}
+
+/// What a use case can fail with; each variant is one kind of answer.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("the complaint is at version {current}; the request was made against version {given}")]
+    StaleVersion { current: i64, given: i64 },
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    #[error("the database is unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+    }
+}
+
+impl From<DieselError> for AppError {
+    fn from(e: DieselError) -> Self {
+        match &e {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                let constraint = info.constraint_name().unwrap_or_default().to_string();
+                let message = info.message().to_string();
+                if constraint == "complaints_one_active_per_order" || message.contains("complaints.order_id") {
+                    AppError::Conflict { code: "complaint_exists", message: "the order already has an active complaint".into() }
+                } else {
+                    AppError::Conflict { code: "conflict", message: "a concurrent request changed the same record; retry".into() }
+                }
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+                AppError::Unavailable(e.into())
+            }
+            DieselError::DatabaseError(_, info) if info.message().contains("database is locked") => AppError::Unavailable(e.into()),
+            _ => AppError::Internal(anyhow::Error::new(e).context("database query")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        AppError::Unavailable(e.into())
+    }
+}
+
+/// The service's state: built once at start, cloned into every worker.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub policy: Policy,
+}
+
+/// The current time at the database's precision (microseconds), so a value
+/// read back equals the value written.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+impl App {
+    pub fn new(db: Db, policy: Policy) -> Self {
+        App { db, policy }
+    }
+
+    /// Runs `f` with a pooled connection on the blocking pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.db.clone();
+        spawn_blocking_with_tracing(move || {
+            let mut conn = db.conn()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("blocking task")))?
+    }
+
+    /// Runs `f` in one write transaction on the blocking pool.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(move |conn| dialect::write_transaction(conn, f)).await
+    }
+}

@@ -1,0 +1,146 @@
+//! Escrowed orders: the marketplace registers them; parties and staff read them.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{now, App, AppError, Caller};
+use crate::domain::{Currency, OrderSnapshot};
+use crate::store::orders::{self as rows, OrderRow};
+use crate::store::{complaints, dialect, from_db, to_db, DbConn};
+
+/// Seed 001: the marketplace pays the seller 2 days after delivery unless the
+/// buyer complains.
+pub const AUTO_RELEASE_AFTER_DELIVERY: Duration = Duration::days(2);
+
+/// An order as the service role registers it, already validated.
+#[derive(Debug, Clone)]
+pub struct RegisterOrder {
+    pub buyer_id: String,
+    pub seller_id: String,
+    pub amount: i64,
+    pub currency: Currency,
+    pub status: String,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub auto_release_at: Option<DateTime<Utc>>,
+    pub contacts: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Order {
+    pub id: String,
+    pub buyer_id: String,
+    pub seller_id: String,
+    pub amount: i64,
+    pub currency: Currency,
+    pub status: String,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub auto_release_at: Option<DateTime<Utc>>,
+    pub contacts: Option<serde_json::Value>,
+    /// The complaint that freezes the auto-release, if one is running.
+    pub active_complaint_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Order {
+    fn of(row: OrderRow, active_complaint_id: Option<String>) -> Result<Self, AppError> {
+        Ok(Order {
+            currency: row.currency.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
+            contacts: row.contacts.as_deref().map(serde_json::from_str).transpose().map_err(|e| AppError::Internal(e.into()))?,
+            delivered_at: row.delivered_at.map(from_db),
+            auto_release_at: row.auto_release_at.map(from_db),
+            created_at: from_db(row.created_at),
+            updated_at: from_db(row.updated_at),
+            id: row.id,
+            buyer_id: row.buyer_id,
+            seller_id: row.seller_id,
+            amount: row.amount,
+            status: row.status,
+            active_complaint_id,
+        })
+    }
+
+    pub fn snapshot(&self) -> OrderSnapshot {
+        OrderSnapshot {
+            id: self.id.clone(),
+            buyer_id: self.buyer_id.clone(),
+            seller_id: self.seller_id.clone(),
+            amount: self.amount,
+            currency: self.currency,
+            status: self.status.clone(),
+            auto_release_at: self.auto_release_at,
+        }
+    }
+
+    fn visible_to(&self, caller: &Caller) -> bool {
+        caller.service || caller.staff || caller.id == self.buyer_id || caller.id == self.seller_id
+    }
+}
+
+/// Loads an order with its active complaint.
+pub(crate) fn load(conn: &mut DbConn, id: &str) -> Result<Option<Order>, AppError> {
+    match rows::find(conn, id)? {
+        Some(row) => {
+            let active = complaints::active_for_order(conn, id)?;
+            Ok(Some(Order::of(row, active)?))
+        }
+        None => Ok(None),
+    }
+}
+
+impl App {
+    /// Registers or updates an order. Returns it and whether it was created.
+    #[tracing::instrument(skip(self, caller, input), fields(order_id = %id))]
+    pub async fn register_order(&self, caller: &Caller, id: String, input: RegisterOrder) -> Result<(Order, bool), AppError> {
+        if !caller.service {
+            return Err(AppError::Forbidden("only the marketplace's service role registers orders".into()));
+        }
+        let at = now();
+        self.write(move |conn| {
+            dialect::lock_order(conn, &id)?;
+            let existing = load(conn, &id)?;
+            let auto_release_at = input.auto_release_at.or(input.delivered_at.map(|d| d + AUTO_RELEASE_AFTER_DELIVERY));
+            let row = OrderRow {
+                id: id.clone(),
+                buyer_id: input.buyer_id,
+                seller_id: input.seller_id,
+                amount: input.amount,
+                currency: input.currency.code().to_string(),
+                status: input.status,
+                delivered_at: input.delivered_at.map(to_db),
+                auto_release_at: auto_release_at.map(to_db),
+                contacts: input.contacts.map(|c| c.to_string()),
+                created_at: existing.as_ref().map_or(to_db(at), |o| to_db(o.created_at)),
+                updated_at: to_db(at),
+            };
+            match &existing {
+                None => rows::insert(conn, &row)?,
+                Some(old) => {
+                    let money_or_parties_change = old.buyer_id != row.buyer_id
+                        || old.seller_id != row.seller_id
+                        || old.amount != row.amount
+                        || old.currency.code() != row.currency;
+                    if old.active_complaint_id.is_some() && money_or_parties_change {
+                        return Err(AppError::Conflict {
+                            code: "order_in_dispute",
+                            message: "the order has an active complaint: its parties, amount and currency are frozen".into(),
+                        });
+                    }
+                    rows::update(conn, &row)?;
+                }
+            }
+            let created = existing.is_none();
+            let active = existing.and_then(|o| o.active_complaint_id);
+            Ok((Order::of(row, active)?, created))
+        })
+        .await
+    }
+
+    pub async fn order(&self, caller: &Caller, id: String) -> Result<Order, AppError> {
+        let caller = caller.clone();
+        self.read(move |conn| match load(conn, &id)? {
+            Some(order) if order.visible_to(&caller) => Ok(order),
+            _ => Err(AppError::NotFound("order")),
+        })
+        .await
+    }
+}

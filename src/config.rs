@@ -1,0 +1,140 @@
+//! One `Settings` value built from the environment (or flags), with embedded
+//! defaults: with nothing set the service runs on SQLite under `./data`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::Duration;
+use clap::{Args, ValueEnum};
+
+use crate::domain::Policy;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Where the database lives and how the service checks tokens.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Directory for the embedded defaults (SQLite file, generated JWT secret).
+    #[arg(long, env = "RC_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// `sqlite://path` or `postgres://user@host/db`; defaults to a SQLite file in the data directory.
+    #[arg(long, env = "RC_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Connections in the database pool.
+    #[arg(long, env = "RC_DATABASE_POOL_SIZE", default_value_t = 10)]
+    pub database_pool_size: u32,
+    /// HS256 secret for tokens; generated once into the data directory when unset.
+    #[arg(long, env = "RC_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// PEM file with an RSA or Ed25519 public key: tokens are then RS256 or EdDSA.
+    #[arg(long, env = "RC_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<PathBuf>,
+    #[arg(long, env = "RC_LOG_FORMAT", value_enum, default_value = "pretty")]
+    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub windows: Windows,
+}
+
+/// The deadlines of DESIGN §5, as durations such as `48h`, `3d` or `2s`.
+#[derive(Debug, Clone, Args)]
+pub struct Windows {
+    #[arg(long, env = "RC_SELLER_RESPONSE_WINDOW", default_value = "48h", value_parser = humantime::parse_duration)]
+    pub seller_response_window: std::time::Duration,
+    #[arg(long, env = "RC_BUYER_RESPONSE_WINDOW", default_value = "48h", value_parser = humantime::parse_duration)]
+    pub buyer_response_window: std::time::Duration,
+    #[arg(long, env = "RC_RETURN_SHIPMENT_WINDOW", default_value = "3d", value_parser = humantime::parse_duration)]
+    pub return_shipment_window: std::time::Duration,
+    #[arg(long, env = "RC_RETURN_RECEIPT_WINDOW", default_value = "6d", value_parser = humantime::parse_duration)]
+    pub return_receipt_window: std::time::Duration,
+    #[arg(long, env = "RC_REPLACEMENT_SHIPMENT_WINDOW", default_value = "3d", value_parser = humantime::parse_duration)]
+    pub replacement_shipment_window: std::time::Duration,
+    #[arg(long, env = "RC_REPLACEMENT_RECEIPT_WINDOW", default_value = "6d", value_parser = humantime::parse_duration)]
+    pub replacement_receipt_window: std::time::Duration,
+    #[arg(long, env = "RC_ARBITRATION_TARGET", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub arbitration_target: std::time::Duration,
+}
+
+impl Windows {
+    pub fn policy(&self) -> anyhow::Result<Policy> {
+        let d = |w: std::time::Duration| Duration::from_std(w).context("a deadline window is too long");
+        Ok(Policy {
+            seller_response: d(self.seller_response_window)?,
+            buyer_response: d(self.buyer_response_window)?,
+            return_shipment: d(self.return_shipment_window)?,
+            return_receipt: d(self.return_receipt_window)?,
+            replacement_shipment: d(self.replacement_shipment_window)?,
+            replacement_receipt: d(self.replacement_receipt_window)?,
+            arbitration_target: d(self.arbitration_target)?,
+        })
+    }
+}
+
+/// How tokens are checked (and, with a secret, minted).
+#[derive(Clone)]
+pub enum JwtKey {
+    Secret(Vec<u8>),
+    PublicKeyPem(Vec<u8>),
+}
+
+impl Settings {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("resolution-center.sqlite3").display()))
+    }
+
+    /// The configured key; with none configured, the secret stored in the data
+    /// directory, generated on first use. Returns whether it was just generated.
+    pub fn jwt_key(&self) -> anyhow::Result<(JwtKey, Option<PathBuf>)> {
+        if let Some(path) = &self.jwt_public_key {
+            let pem = std::fs::read(path).with_context(|| format!("reading RC_JWT_PUBLIC_KEY {}", path.display()))?;
+            return Ok((JwtKey::PublicKeyPem(pem), None));
+        }
+        if let Some(secret) = &self.jwt_secret {
+            anyhow::ensure!(secret.len() >= 32, "RC_JWT_SECRET must be at least 32 characters");
+            return Ok((JwtKey::Secret(secret.as_bytes().to_vec()), None));
+        }
+        let path = self.data_dir.join("jwt-secret");
+        match std::fs::read_to_string(&path) {
+            Ok(s) => Ok((JwtKey::Secret(s.trim().as_bytes().to_vec()), None)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let secret = generate_secret();
+                write_private(&path, &secret)?;
+                Ok((JwtKey::Secret(secret.into_bytes()), Some(path)))
+            }
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+}
+
+/// A listen address, parsed early so a typo fails at start.
+#[derive(Debug, Clone, Args)]
+pub struct Listen {
+    #[arg(long, env = "RC_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+}
+
+fn generate_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut file, content.as_bytes())?;
+    Ok(())
+}

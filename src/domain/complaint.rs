@@ -1,0 +1,456 @@
+//! The complaint aggregate, its proposals, and the events that change it.
+//! `Complaint::apply` is the only place where state moves.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::money::Currency;
+
+/// Declares a string enum with its wire name, parsing and Display in one place.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($wire => Ok($name::$variant),)+
+                    other => Err(format!("unknown {} `{other}`", stringify!($name))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
+
+wire_enum!(
+    /// Where a complaint stands (DESIGN §4).
+    Status {
+        AwaitingSeller = "awaiting_seller",
+        AwaitingBuyer = "awaiting_buyer",
+        AwaitingFulfilment = "awaiting_fulfilment",
+        UnderReview = "under_review",
+        Resolved = "resolved",
+    }
+);
+
+wire_enum!(
+    /// Why the buyer complains.
+    Reason {
+        NotReceived = "not_received",
+        Damaged = "damaged",
+        Incomplete = "incomplete",
+        NotAsDescribed = "not_as_described",
+        WrongItem = "wrong_item",
+        ShippingCost = "shipping_cost",
+        TopUpShortfall = "top_up_shortfall",
+        Other = "other",
+    }
+);
+
+wire_enum!(
+    /// The caller's relation to a complaint. `system` is the timer.
+    Role {
+        Buyer = "buyer",
+        Seller = "seller",
+        Staff = "staff",
+        System = "system",
+    }
+);
+
+wire_enum!(
+    ProposalKind {
+        FullRefund = "full_refund",
+        PartialRefund = "partial_refund",
+        ReturnAndRefund = "return_and_refund",
+        Replacement = "replacement",
+        Release = "release",
+    }
+);
+
+wire_enum!(
+    ProposalStatus {
+        Pending = "pending",
+        Accepted = "accepted",
+        Rejected = "rejected",
+        Superseded = "superseded",
+    }
+);
+
+wire_enum!(
+    /// What happens when the running deadline passes.
+    Expiry {
+        Escalate = "escalate",
+        AcceptSellerProposal = "accept_seller_proposal",
+        CountAsReceived = "count_as_received",
+        /// The arbitration target: no automatic outcome, only queue order and SLA.
+        None = "none",
+    }
+);
+
+wire_enum!(
+    FulfilmentKind {
+        Return = "return",
+        Replacement = "replacement",
+    }
+);
+
+wire_enum!(
+    FulfilmentStep {
+        AwaitingShipment = "awaiting_shipment",
+        InTransit = "in_transit",
+    }
+);
+
+wire_enum!(
+    /// A step a party reports while a physical solution runs.
+    FulfilmentAction {
+        ReturnShipped = "return_shipped",
+        ReturnReceived = "return_received",
+        ReplacementShipped = "replacement_shipped",
+        ReplacementReceived = "replacement_received",
+    }
+);
+
+wire_enum!(
+    ResolvedBy {
+        Agreement = "agreement",
+        Decision = "decision",
+        Withdrawal = "withdrawal",
+        Timer = "timer",
+    }
+);
+
+wire_enum!(
+    Outcome {
+        Refund = "refund",
+        Release = "release",
+        Split = "split",
+    }
+);
+
+wire_enum!(
+    Visibility {
+        Parties = "parties",
+        Staff = "staff",
+    }
+);
+
+/// Who is acting on a complaint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: String,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn system() -> Self {
+        Actor { id: "system".into(), role: Role::System }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadline {
+    pub at: DateTime<Utc>,
+    pub on_expiry: Expiry,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub id: String,
+    pub author_id: String,
+    pub author_role: Role,
+    pub kind: ProposalKind,
+    pub refund_amount: i64,
+    pub note: Option<String>,
+    pub status: ProposalStatus,
+    pub required: Vec<Role>,
+    pub accepted_by: Vec<Role>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Proposal {
+    pub fn has_consensus(&self) -> bool {
+        self.required.iter().all(|r| self.accepted_by.contains(r))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fulfilment {
+    pub kind: FulfilmentKind,
+    pub step: FulfilmentStep,
+    pub proposal_id: String,
+    pub refund_amount: i64,
+    pub tracking_number: Option<String>,
+    pub carrier: Option<String>,
+    pub shipped_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub by: ResolvedBy,
+    pub refund_to_buyer: i64,
+    pub release_to_seller: i64,
+    pub resolved_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub id: String,
+    pub outcome: Outcome,
+    pub refund_amount: i64,
+    pub seller_at_fault: bool,
+    pub reason_code: String,
+    pub evidence_ids: Vec<String>,
+    pub rationale: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Complaint {
+    pub id: String,
+    pub order_id: String,
+    pub buyer_id: String,
+    pub seller_id: String,
+    pub reason: Reason,
+    pub description: String,
+    pub currency: Currency,
+    pub held_amount: i64,
+    pub disputed_amount: i64,
+    pub status: Status,
+    pub deadline: Option<Deadline>,
+    /// Every proposal of the complaint, oldest first.
+    pub proposals: Vec<Proposal>,
+    pub fulfilment: Option<Fulfilment>,
+    /// The seller has answered (proposed, accepted or rejected) at least once.
+    pub seller_answered: bool,
+    pub assignee_id: Option<String>,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub resolution: Option<Resolution>,
+    pub version: i64,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Complaint {
+    pub fn pending_proposal(&self) -> Option<&Proposal> {
+        self.proposals.iter().find(|p| p.status == ProposalStatus::Pending)
+    }
+
+    /// The caller's role in this complaint, or `None` for a stranger.
+    pub fn role_of(&self, user_id: &str, is_staff: bool) -> Option<Role> {
+        if is_staff {
+            Some(Role::Staff)
+        } else if user_id == self.buyer_id {
+            Some(Role::Buyer)
+        } else if user_id == self.seller_id {
+            Some(Role::Seller)
+        } else {
+            None
+        }
+    }
+
+    /// The latest proposal each party put forward, for the arbitration queue.
+    pub fn last_offer_of(&self, role: Role) -> Option<&Proposal> {
+        self.proposals.iter().rev().find(|p| p.author_role == role)
+    }
+
+    /// Moves the complaint by one event. Only events produced by `decide` are
+    /// applied, so this trusts them.
+    pub fn apply(&mut self, event: &Event, at: DateTime<Utc>) {
+        self.updated_at = at;
+        match event {
+            Event::Opened { .. } | Event::MessagePosted { .. } | Event::DeadlinePassed { .. } => {}
+            Event::ProposalMade { proposal, status, deadline } => {
+                if proposal.author_role == Role::Seller {
+                    self.seller_answered = true;
+                }
+                self.proposals.push(proposal.clone());
+                self.status = *status;
+                self.deadline = deadline.clone();
+            }
+            Event::ProposalSuperseded { proposal_id } => {
+                self.set_proposal_status(proposal_id, ProposalStatus::Superseded)
+            }
+            Event::ProposalAccepted { proposal_id, by, .. } => {
+                if *by == Role::Seller {
+                    self.seller_answered = true;
+                }
+                if let Some(p) = self.proposals.iter_mut().find(|p| &p.id == proposal_id) {
+                    if !p.accepted_by.contains(by) {
+                        p.accepted_by.push(*by);
+                    }
+                }
+            }
+            Event::ProposalRejected { proposal_id, by, status, deadline, .. } => {
+                if *by == Role::Seller {
+                    self.seller_answered = true;
+                }
+                self.set_proposal_status(proposal_id, ProposalStatus::Rejected);
+                self.status = *status;
+                self.deadline = deadline.clone();
+            }
+            Event::ConsensusReached { proposal_id, fulfilment, deadline, .. } => {
+                self.set_proposal_status(proposal_id, ProposalStatus::Accepted);
+                if let Some(f) = fulfilment {
+                    self.fulfilment = Some(f.clone());
+                    self.status = Status::AwaitingFulfilment;
+                    self.deadline = deadline.clone();
+                }
+            }
+            Event::FulfilmentStepped { fulfilment, deadline, .. } => {
+                self.fulfilment = Some(fulfilment.clone());
+                self.deadline = deadline.clone();
+            }
+            Event::Escalated { deadline, .. } => {
+                self.status = Status::UnderReview;
+                self.escalated_at = Some(at);
+                self.deadline = Some(deadline.clone());
+            }
+            Event::Assigned { assignee_id } => self.assignee_id = Some(assignee_id.clone()),
+            Event::Decided { .. } => {}
+            Event::Resolved { by, refund_to_buyer, release_to_seller } => {
+                self.status = Status::Resolved;
+                self.deadline = None;
+                self.resolution = Some(Resolution {
+                    by: *by,
+                    refund_to_buyer: *refund_to_buyer,
+                    release_to_seller: *release_to_seller,
+                    resolved_at: at,
+                });
+            }
+        }
+    }
+
+    fn set_proposal_status(&mut self, id: &str, status: ProposalStatus) {
+        if let Some(p) = self.proposals.iter_mut().find(|p| p.id == id) {
+            p.status = status;
+        }
+    }
+}
+
+/// What happened to a complaint: the timeline's entries. Each carries what the
+/// timeline shows, including the new status and deadline where it changes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Opened {
+        order_id: String,
+        reason: Reason,
+        description: String,
+        held_amount: i64,
+        disputed_amount: i64,
+    },
+    MessagePosted {
+        message_id: String,
+        body: String,
+        evidence_ids: Vec<String>,
+        visibility: Visibility,
+    },
+    ProposalMade {
+        proposal: Proposal,
+        status: Status,
+        deadline: Option<Deadline>,
+    },
+    ProposalSuperseded {
+        proposal_id: String,
+    },
+    ProposalAccepted {
+        proposal_id: String,
+        by: Role,
+        /// The buyer's silence counted as acceptance.
+        by_timer: bool,
+    },
+    ProposalRejected {
+        proposal_id: String,
+        by: Role,
+        note: String,
+        status: Status,
+        deadline: Option<Deadline>,
+    },
+    ConsensusReached {
+        proposal_id: String,
+        kind: ProposalKind,
+        refund_amount: i64,
+        fulfilment: Option<Fulfilment>,
+        deadline: Option<Deadline>,
+    },
+    FulfilmentStepped {
+        action: FulfilmentAction,
+        fulfilment: Fulfilment,
+        deadline: Option<Deadline>,
+        by_timer: bool,
+    },
+    Escalated {
+        by: Role,
+        reason: String,
+        deadline: Deadline,
+    },
+    Assigned {
+        assignee_id: String,
+    },
+    Decided {
+        decision: Decision,
+    },
+    DeadlinePassed {
+        on_expiry: Expiry,
+    },
+    Resolved {
+        by: ResolvedBy,
+        refund_to_buyer: i64,
+        release_to_seller: i64,
+    },
+}
+
+impl Event {
+    /// The timeline's `type` of this event.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Opened { .. } => "opened",
+            Event::MessagePosted { .. } => "message",
+            Event::ProposalMade { .. } => "proposal_made",
+            Event::ProposalSuperseded { .. } => "proposal_superseded",
+            Event::ProposalAccepted { .. } => "proposal_accepted",
+            Event::ProposalRejected { .. } => "proposal_rejected",
+            Event::ConsensusReached { .. } => "consensus",
+            Event::FulfilmentStepped { .. } => "fulfilment_step",
+            Event::Escalated { .. } => "escalated",
+            Event::Assigned { .. } => "assigned",
+            Event::Decided { .. } => "decided",
+            Event::DeadlinePassed { .. } => "deadline_passed",
+            Event::Resolved { .. } => "resolved",
+        }
+    }
+
+    pub fn visibility(&self) -> Visibility {
+        match self {
+            Event::MessagePosted { visibility, .. } => *visibility,
+            _ => Visibility::Parties,
+        }
+    }
+
+    /// The event's data without its `type` tag, as the timeline stores it.
+    pub fn data(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).expect("events serialize");
+        if let Some(map) = v.as_object_mut() {
+            map.remove("type");
+        }
+        v
+    }
+}

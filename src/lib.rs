@@ -1,0 +1,9 @@
+//! Resolution Center: settles disputes between buyers and sellers over
+//! escrowed marketplace orders.
+
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod store;
+pub mod telemetry;

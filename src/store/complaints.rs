@@ -1,0 +1,346 @@
+//! Complaint rows, their proposals and settlement, and the conversion to and
+//! from the domain's `Complaint`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{complaints, decisions, proposals, settlements};
+use super::{from_db, to_db, DbConn};
+use crate::domain::{Complaint, Deadline, Decision, Proposal, Resolution, Role};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = complaints, treat_none_as_null = true)]
+pub struct ComplaintRow {
+    pub id: String,
+    pub order_id: String,
+    pub buyer_id: String,
+    pub seller_id: String,
+    pub reason: String,
+    pub description: String,
+    pub currency: String,
+    pub held_amount: i64,
+    pub disputed_amount: i64,
+    pub status: String,
+    pub deadline_at: Option<NaiveDateTime>,
+    pub deadline_on_expiry: Option<String>,
+    pub pending_proposal_id: Option<String>,
+    pub fulfilment: Option<String>,
+    pub seller_answered: bool,
+    pub assignee_id: Option<String>,
+    pub escalated_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub opened_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = proposals)]
+pub struct ProposalRow {
+    pub id: String,
+    pub complaint_id: String,
+    pub author_id: String,
+    pub author_role: String,
+    pub kind: String,
+    pub refund_amount: i64,
+    pub note: Option<String>,
+    pub status: String,
+    pub required: String,
+    pub accepted_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = settlements)]
+pub struct SettlementRow {
+    pub complaint_id: String,
+    pub resolved_by: String,
+    pub currency: String,
+    pub held_amount: i64,
+    pub refund_to_buyer: i64,
+    pub release_to_seller: i64,
+    pub event_id: String,
+    pub resolved_at: NaiveDateTime,
+}
+
+fn roles_to_text(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn roles_from_text(s: &str) -> Vec<Role> {
+    s.split(',').filter(|r| !r.is_empty()).filter_map(|r| r.parse().ok()).collect()
+}
+
+/// Rows hold only values the domain wrote, so a value that does not parse is
+/// a corrupted row: surface it as a deserialization error, not a panic.
+fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> QueryResult<T> {
+    s.parse().map_err(|e: String| diesel::result::Error::DeserializationError(e.into()))
+}
+
+impl ProposalRow {
+    fn of(complaint_id: &str, p: &Proposal, now: NaiveDateTime) -> Self {
+        ProposalRow {
+            id: p.id.clone(),
+            complaint_id: complaint_id.to_string(),
+            author_id: p.author_id.clone(),
+            author_role: p.author_role.to_string(),
+            kind: p.kind.to_string(),
+            refund_amount: p.refund_amount,
+            note: p.note.clone(),
+            status: p.status.to_string(),
+            required: roles_to_text(&p.required),
+            accepted_by: roles_to_text(&p.accepted_by),
+            created_at: to_db(p.created_at),
+            updated_at: now,
+        }
+    }
+
+    fn into_domain(self) -> QueryResult<Proposal> {
+        Ok(Proposal {
+            author_role: parse(&self.author_role)?,
+            kind: parse(&self.kind)?,
+            status: parse(&self.status)?,
+            required: roles_from_text(&self.required),
+            accepted_by: roles_from_text(&self.accepted_by),
+            created_at: from_db(self.created_at),
+            id: self.id,
+            author_id: self.author_id,
+            refund_amount: self.refund_amount,
+            note: self.note,
+        })
+    }
+}
+
+impl ComplaintRow {
+    pub fn of(c: &Complaint) -> Self {
+        ComplaintRow {
+            id: c.id.clone(),
+            order_id: c.order_id.clone(),
+            buyer_id: c.buyer_id.clone(),
+            seller_id: c.seller_id.clone(),
+            reason: c.reason.to_string(),
+            description: c.description.clone(),
+            currency: c.currency.code().to_string(),
+            held_amount: c.held_amount,
+            disputed_amount: c.disputed_amount,
+            status: c.status.to_string(),
+            deadline_at: c.deadline.as_ref().map(|d| to_db(d.at)),
+            deadline_on_expiry: c.deadline.as_ref().map(|d| d.on_expiry.to_string()),
+            pending_proposal_id: c.pending_proposal().map(|p| p.id.clone()),
+            fulfilment: c.fulfilment.as_ref().map(|f| serde_json::to_string(f).expect("fulfilment serializes")),
+            seller_answered: c.seller_answered,
+            assignee_id: c.assignee_id.clone(),
+            escalated_at: c.escalated_at.map(to_db),
+            version: c.version,
+            opened_at: to_db(c.opened_at),
+            updated_at: to_db(c.updated_at),
+        }
+    }
+
+    pub fn into_domain(self, proposals: Vec<ProposalRow>, settlement: Option<SettlementRow>) -> QueryResult<Complaint> {
+        let deadline = match (self.deadline_at, self.deadline_on_expiry) {
+            (Some(at), Some(on_expiry)) => Some(Deadline { at: from_db(at), on_expiry: parse(&on_expiry)? }),
+            _ => None,
+        };
+        let fulfilment = self
+            .fulfilment
+            .map(|f| serde_json::from_str(&f))
+            .transpose()
+            .map_err(|e| diesel::result::Error::DeserializationError(e.into()))?;
+        let resolution = settlement
+            .map(|s| -> QueryResult<Resolution> {
+                Ok(Resolution {
+                    by: parse(&s.resolved_by)?,
+                    refund_to_buyer: s.refund_to_buyer,
+                    release_to_seller: s.release_to_seller,
+                    resolved_at: from_db(s.resolved_at),
+                })
+            })
+            .transpose()?;
+        Ok(Complaint {
+            reason: parse(&self.reason)?,
+            currency: self.currency.parse().map_err(|e: String| diesel::result::Error::DeserializationError(e.into()))?,
+            status: parse(&self.status)?,
+            proposals: proposals.into_iter().map(ProposalRow::into_domain).collect::<QueryResult<_>>()?,
+            deadline,
+            fulfilment,
+            resolution,
+            escalated_at: self.escalated_at.map(from_db),
+            opened_at: from_db(self.opened_at),
+            updated_at: from_db(self.updated_at),
+            id: self.id,
+            order_id: self.order_id,
+            buyer_id: self.buyer_id,
+            seller_id: self.seller_id,
+            description: self.description,
+            held_amount: self.held_amount,
+            disputed_amount: self.disputed_amount,
+            seller_answered: self.seller_answered,
+            assignee_id: self.assignee_id,
+            version: self.version,
+        })
+    }
+}
+
+/// Loads whole complaints (proposals and settlement included) for these rows,
+/// in three queries whatever their number.
+pub fn hydrate(conn: &mut DbConn, rows: Vec<ComplaintRow>) -> QueryResult<Vec<Complaint>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut props: Vec<ProposalRow> = proposals::table
+        .filter(proposals::complaint_id.eq_any(&ids))
+        .order((proposals::complaint_id, proposals::id))
+        .select(ProposalRow::as_select())
+        .load(conn)?;
+    let resolved: Vec<&str> = rows.iter().filter(|r| r.status == "resolved").map(|r| r.id.as_str()).collect();
+    let mut settled: Vec<SettlementRow> = if resolved.is_empty() {
+        vec![]
+    } else {
+        settlements::table.filter(settlements::complaint_id.eq_any(&resolved)).select(SettlementRow::as_select()).load(conn)?
+    };
+    rows.into_iter()
+        .map(|row| {
+            let mine: Vec<ProposalRow> = props.extract_if(.., |p| p.complaint_id == row.id).collect();
+            let settlement = settled.iter().position(|s| s.complaint_id == row.id).map(|i| settled.swap_remove(i));
+            row.into_domain(mine, settlement)
+        })
+        .collect()
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Complaint>> {
+    let row = complaints::table.find(id).select(ComplaintRow::as_select()).first(conn).optional()?;
+    Ok(match row {
+        Some(row) => hydrate(conn, vec![row])?.pop(),
+        None => None,
+    })
+}
+
+pub fn active_for_order(conn: &mut DbConn, order_id: &str) -> QueryResult<Option<String>> {
+    complaints::table
+        .filter(complaints::order_id.eq(order_id))
+        .filter(complaints::status.ne("resolved"))
+        .select(complaints::id)
+        .first(conn)
+        .optional()
+}
+
+/// Writes the complaint after a command: the row (guarded by its previous
+/// version), new and changed proposals, and the settlement when it resolved.
+/// Returns the settlement's event id when one was written.
+pub fn save(conn: &mut DbConn, before: Option<&Complaint>, after: &Complaint, resolved_event_id: Option<&str>) -> QueryResult<()> {
+    let now = to_db(after.updated_at);
+    let row = ComplaintRow::of(after);
+    match before {
+        None => {
+            diesel::insert_into(complaints::table).values(&row).execute(conn)?;
+        }
+        Some(b) => {
+            let n = diesel::update(complaints::table.filter(complaints::id.eq(&b.id)).filter(complaints::version.eq(b.version)))
+                .set(&row)
+                .execute(conn)?;
+            if n != 1 {
+                // The row is locked for this transaction, so this means a bug.
+                return Err(diesel::result::Error::NotFound);
+            }
+        }
+    }
+    let old: &[Proposal] = before.map(|b| b.proposals.as_slice()).unwrap_or(&[]);
+    for p in &after.proposals {
+        match old.iter().find(|o| o.id == p.id) {
+            None => {
+                diesel::insert_into(proposals::table).values(ProposalRow::of(&after.id, p, now)).execute(conn)?;
+            }
+            Some(o) if o != p => {
+                diesel::update(proposals::table.find(&p.id))
+                    .set((
+                        proposals::status.eq(p.status.as_str()),
+                        proposals::accepted_by.eq(roles_to_text(&p.accepted_by)),
+                        proposals::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+            Some(_) => {}
+        }
+    }
+    if let (Some(r), None) = (&after.resolution, before.and_then(|b| b.resolution.as_ref())) {
+        diesel::insert_into(settlements::table)
+            .values(SettlementRow {
+                complaint_id: after.id.clone(),
+                resolved_by: r.by.to_string(),
+                currency: after.currency.code().to_string(),
+                held_amount: after.held_amount,
+                refund_to_buyer: r.refund_to_buyer,
+                release_to_seller: r.release_to_seller,
+                event_id: resolved_event_id.unwrap_or_default().to_string(),
+                resolved_at: to_db(r.resolved_at),
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn insert_decision(conn: &mut DbConn, complaint_id: &str, staff_id: &str, d: &Decision, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::insert_into(decisions::table)
+        .values((
+            decisions::id.eq(&d.id),
+            decisions::complaint_id.eq(complaint_id),
+            decisions::staff_id.eq(staff_id),
+            decisions::outcome.eq(d.outcome.as_str()),
+            decisions::refund_amount.eq(d.refund_amount),
+            decisions::seller_at_fault.eq(d.seller_at_fault),
+            decisions::reason_code.eq(&d.reason_code),
+            decisions::evidence_ids.eq(serde_json::to_string(&d.evidence_ids).expect("ids serialize")),
+            decisions::rationale.eq(&d.rationale),
+            decisions::decided_at.eq(at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Filters for listing complaints.
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    /// Only complaints where this user is buyer or seller (or `role` of them).
+    pub party: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<String>,
+    /// Ids below this one (ids are time-ordered, newest first).
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<Complaint>> {
+    let mut q = complaints::table.select(ComplaintRow::as_select()).order(complaints::id.desc()).limit(f.limit).into_boxed();
+    if let Some(user) = &f.party {
+        q = match f.role {
+            Some(Role::Buyer) => q.filter(complaints::buyer_id.eq(user.clone())),
+            Some(Role::Seller) => q.filter(complaints::seller_id.eq(user.clone())),
+            _ => q.filter(complaints::buyer_id.eq(user.clone()).or(complaints::seller_id.eq(user.clone()))),
+        };
+    }
+    if let Some(status) = &f.status {
+        q = q.filter(complaints::status.eq(status.clone()));
+    }
+    if let Some(before) = &f.before_id {
+        q = q.filter(complaints::id.lt(before.clone()));
+    }
+    let rows = q.load(conn)?;
+    hydrate(conn, rows)
+}
+
+/// The arbitration queue: complaints under review, oldest deadline first.
+pub fn queue(conn: &mut DbConn, after: Option<(NaiveDateTime, String)>, assignee: Option<&str>, limit: i64) -> QueryResult<Vec<Complaint>> {
+    let mut q = complaints::table
+        .filter(complaints::status.eq("under_review"))
+        .select(ComplaintRow::as_select())
+        .order((complaints::deadline_at.asc(), complaints::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(a) = assignee {
+        q = q.filter(complaints::assignee_id.eq(a.to_string()));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(complaints::deadline_at.gt(at).or(complaints::deadline_at.eq(at).and(complaints::id.gt(id))));
+    }
+    let rows = q.load(conn)?;
+    hydrate(conn, rows)
+}

@@ -1,0 +1,36 @@
+//! Stored answers of POST requests sent with an `Idempotency-Key`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::idempotency_keys as k;
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = k)]
+pub struct IdempotencyRow {
+    pub caller: String,
+    pub key: String,
+    pub fingerprint: String,
+    pub status: Option<i32>,
+    pub response: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find(conn: &mut DbConn, caller: &str, key: &str) -> QueryResult<Option<IdempotencyRow>> {
+    k::table.find((caller, key)).select(IdempotencyRow::as_select()).first(conn).optional()
+}
+
+pub fn complete(conn: &mut DbConn, caller: &str, key: &str, status: i32, response: &str) -> QueryResult<()> {
+    diesel::update(k::table.find((caller, key))).set((k::status.eq(status), k::response.eq(response))).execute(conn).map(drop)
+}
+
+/// Forgets a key, so the request can be tried again (after our own failure,
+/// or once the key has expired).
+pub fn release(conn: &mut DbConn, caller: &str, key: &str) -> QueryResult<()> {
+    diesel::delete(k::table.find((caller, key))).execute(conn).map(drop)
+}
+
+pub fn purge_older_than(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(k::table.filter(k::created_at.lt(cutoff))).execute(conn)
+}

@@ -1,0 +1,111 @@
+//! Persistence with diesel over PostgreSQL or SQLite through one connection
+//! enum. Query functions are plain functions over `&mut DbConn` returning
+//! `QueryResult`; backend differences live in `dialect`.
+
+pub mod complaints;
+pub mod dialect;
+pub mod evidence;
+pub mod idempotency;
+pub mod orders;
+pub mod outbox;
+pub mod schema;
+pub mod standing;
+pub mod timeline;
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::connection::{SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{Pool, PooledConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub use dialect::Backend;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Opens connections of the backend the URL names.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: String,
+}
+
+impl diesel::r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        dialect::connect(&self.url).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+pub type Conn = PooledConnection<Manager>;
+
+/// The database: a pool built once at start.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+    pub backend: Backend,
+}
+
+impl Db {
+    pub fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        let backend = Backend::of_url(url).map_err(anyhow::Error::msg)?;
+        if backend == Backend::Sqlite {
+            let path = std::path::Path::new(dialect::sqlite_path(url));
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let pool = Pool::builder()
+            .max_size(max_connections)
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager { url: url.to_string() })?;
+        Ok(Db { pool, backend })
+    }
+
+    pub fn conn(&self) -> Result<Conn, diesel::r2d2::PoolError> {
+        self.pool.get()
+    }
+
+    /// Applies the embedded migrations of this backend.
+    pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
+        let mut conn = self.pool.get()?;
+        let applied = match &mut *conn {
+            DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
+        Ok(applied.iter().map(|v| v.to_string()).collect())
+    }
+
+    pub fn ping(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.get()?;
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+}
+
+pub fn to_db(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc()
+}
+
+pub fn from_db(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}

@@ -1,0 +1,159 @@
+//! One schema for both backends: ids are text, times UTC `TIMESTAMP`, money
+//! BIGINT minor units, structured values JSON text.
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        buyer_id -> Text,
+        seller_id -> Text,
+        amount -> BigInt,
+        currency -> Text,
+        status -> Text,
+        delivered_at -> Nullable<Timestamp>,
+        auto_release_at -> Nullable<Timestamp>,
+        contacts -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    complaints (id) {
+        id -> Text,
+        order_id -> Text,
+        buyer_id -> Text,
+        seller_id -> Text,
+        reason -> Text,
+        description -> Text,
+        currency -> Text,
+        held_amount -> BigInt,
+        disputed_amount -> BigInt,
+        status -> Text,
+        deadline_at -> Nullable<Timestamp>,
+        deadline_on_expiry -> Nullable<Text>,
+        pending_proposal_id -> Nullable<Text>,
+        fulfilment -> Nullable<Text>,
+        seller_answered -> Bool,
+        assignee_id -> Nullable<Text>,
+        escalated_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        opened_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposals (id) {
+        id -> Text,
+        complaint_id -> Text,
+        author_id -> Text,
+        author_role -> Text,
+        kind -> Text,
+        refund_amount -> BigInt,
+        note -> Nullable<Text>,
+        status -> Text,
+        required -> Text,
+        accepted_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    timeline (complaint_id, seq) {
+        complaint_id -> Text,
+        seq -> BigInt,
+        kind -> Text,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        visibility -> Text,
+        data -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    decisions (id) {
+        id -> Text,
+        complaint_id -> Text,
+        staff_id -> Text,
+        outcome -> Text,
+        refund_amount -> BigInt,
+        seller_at_fault -> Bool,
+        reason_code -> Text,
+        evidence_ids -> Text,
+        rationale -> Text,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    settlements (complaint_id) {
+        complaint_id -> Text,
+        resolved_by -> Text,
+        currency -> Text,
+        held_amount -> BigInt,
+        refund_to_buyer -> BigInt,
+        release_to_seller -> BigInt,
+        event_id -> Text,
+        resolved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    violations (id) {
+        id -> Text,
+        seller_id -> Text,
+        decision_id -> Text,
+        complaint_id -> Text,
+        ordinal -> Integer,
+        suspended_until -> Nullable<Timestamp>,
+        permanent -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evidence (id) {
+        id -> Text,
+        complaint_id -> Text,
+        uploader_id -> Text,
+        uploader_role -> Text,
+        kind -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Nullable<Text>,
+        file_name -> Nullable<Text>,
+        object_key -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (seq) {
+        seq -> BigInt,
+        id -> Text,
+        kind -> Text,
+        complaint_id -> Nullable<Text>,
+        data -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (caller, key) {
+        caller -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<Integer>,
+        response -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(complaints -> orders (order_id));
+diesel::joinable!(proposals -> complaints (complaint_id));
+diesel::joinable!(timeline -> complaints (complaint_id));
+diesel::joinable!(settlements -> complaints (complaint_id));
+diesel::allow_tables_to_appear_in_same_query!(orders, complaints, proposals, timeline, decisions, settlements, violations, evidence, outbox, idempotency_keys);

@@ -1,0 +1,38 @@
+//! Seller violations: one per decision with the seller at fault.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::schema::violations;
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = violations)]
+pub struct ViolationRow {
+    pub id: String,
+    pub seller_id: String,
+    pub decision_id: String,
+    pub complaint_id: String,
+    pub ordinal: i32,
+    pub suspended_until: Option<NaiveDateTime>,
+    pub permanent: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn count(conn: &mut DbConn, seller_id: &str) -> QueryResult<i64> {
+    violations::table.filter(violations::seller_id.eq(seller_id)).select(count_star()).first(conn)
+}
+
+pub fn insert(conn: &mut DbConn, row: &ViolationRow) -> QueryResult<()> {
+    diesel::insert_into(violations::table).values(row).execute(conn).map(drop)
+}
+
+/// The seller's violations, the latest first.
+pub fn of_seller(conn: &mut DbConn, seller_id: &str) -> QueryResult<Vec<ViolationRow>> {
+    violations::table
+        .filter(violations::seller_id.eq(seller_id))
+        .order(violations::ordinal.desc())
+        .select(ViolationRow::as_select())
+        .load(conn)
+}
