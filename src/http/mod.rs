@@ -1,1 +1,149 @@
+//! The HTTP API (DESIGN §8): actix handlers, one file per resource, thin:
+//! parse, authorize, call a use case, shape the answer.
+
+pub mod arbitration;
 pub mod auth;
+pub mod body;
+pub mod complaints;
+pub mod events;
+pub mod idempotency;
+pub mod negotiation;
+pub mod openapi;
+pub mod ops;
+pub mod orders;
+pub mod problem;
+pub mod sellers;
+pub mod wire;
+
+use std::net::TcpListener;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, HttpServer};
+use base64::Engine;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use self::auth::Verifier;
+use self::problem::ApiError;
+use self::wire::ComplaintView;
+use crate::app::complaints::Seen;
+use crate::app::{now, App, Caller};
+use crate::domain::Command;
+
+/// Registers every route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(orders::put_order)
+        .service(orders::get_order)
+        .service(complaints::open_complaint)
+        .service(complaints::list_complaints)
+        .service(complaints::get_complaint)
+        .service(complaints::timeline)
+        .service(negotiation::post_message)
+        .service(negotiation::propose)
+        .service(negotiation::accept)
+        .service(negotiation::reject)
+        .service(negotiation::fulfil)
+        .service(negotiation::escalate)
+        .service(negotiation::withdraw)
+        .service(arbitration::queue)
+        .service(arbitration::assign)
+        .service(arbitration::decide)
+        .service(sellers::standing)
+        .service(events::events)
+        .service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::openapi_yaml);
+}
+
+/// Builds the HTTP server on a bound listener (port 0 in tests).
+pub fn server(app: App, verifier: Verifier, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
+    let app = web::Data::new(app);
+    let verifier = web::Data::new(verifier);
+    let server = HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(app.clone())
+            .app_data(verifier.clone())
+            .app_data(web::PayloadConfig::new(body::JSON_LIMIT))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::bad_parameter("query", e.to_string()).into()))
+            .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::bad_parameter("path", e.to_string()).into()))
+            .wrap(from_fn(idempotency::middleware))
+            .wrap(from_fn(request_id_header))
+            .wrap(TracingLogger::default())
+            .configure(routes)
+            .default_service(web::to(no_route))
+    })
+    .workers(workers)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+async fn no_route() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::App(crate::app::AppError::NotFound("route")))
+}
+
+/// Answers carry the request id that every log line of the request carries.
+async fn request_id_header(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().map(|r| r.to_string());
+    let mut res = next.call(req).await?;
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(res)
+}
+
+/// A complaint answer, with its version as the `ETag`.
+pub(crate) fn complaint_response(mut builder: HttpResponseBuilder, seen: &Seen) -> HttpResponse {
+    builder.insert_header((header::ETAG, format!("\"{}\"", seen.complaint.version))).json(ComplaintView::of(seen, now()))
+}
+
+/// Runs a command with the request's `If-Match` and answers the complaint.
+pub(crate) async fn run_command(app: &App, caller: &Caller, req: &HttpRequest, id: String, cmd: Command) -> Result<HttpResponse, ApiError> {
+    let seen = app.command(caller, id, if_match(req)?, cmd).await?;
+    Ok(complaint_response(HttpResponse::Ok(), &seen))
+}
+
+/// The version in `If-Match: "7"` (`*` or no header: any version).
+fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
+    let bad = || ApiError::bad_parameter("If-Match", "must be the complaint's ETag, e.g. \"3\"");
+    let text = value.to_str().map_err(|_| bad())?.trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse().map(Some).map_err(|_| bad())
+}
+
+/// Page size: 1 to 100, 20 by default.
+pub(crate) fn limit_of(limit: Option<i64>) -> Result<i64, ApiError> {
+    match limit.unwrap_or(20) {
+        n @ 1..=100 => Ok(n),
+        _ => Err(ApiError::bad_parameter("limit", "must be between 1 and 100")),
+    }
+}
+
+/// Cursors are opaque to clients.
+pub(crate) fn encode_cursor(raw: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+pub(crate) fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| ApiError::bad_parameter("cursor", "not a cursor of this list"))
+}
+
+/// An id chosen by the marketplace: 1 to 100 of `A-Z a-z 0-9 . _ : -`.
+pub(crate) fn checked_id(field: &str, id: String) -> Result<String, ApiError> {
+    let ok = (1..=100).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
+    if ok {
+        Ok(id)
+    } else {
+        Err(ApiError::bad_parameter(field, "must be 1 to 100 of A-Z a-z 0-9 . _ : -"))
+    }
+}

@@ -41,7 +41,7 @@ pub fn connect(url: &str) -> ConnectionResult<DbConn> {
             let mut conn = SqliteConnection::establish(sqlite_path(url))?;
             // WAL lets readers run beside the one writer; the busy timeout makes
             // writers queue instead of failing; foreign keys are off by default.
-            conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
+            conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
             Ok(DbConn::Sqlite(conn))
         }

@@ -1,0 +1,101 @@
+//! Customer care: the arbitration queue, assignment and the binding decision.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::body::Body;
+use super::problem::ApiError;
+use super::wire::{AssignBody, DecisionBody, QueueEntry, QueuePage};
+use super::{decode_cursor, encode_cursor, limit_of, run_command};
+use crate::app::ids::new_id;
+use crate::app::{now, App, Caller};
+use crate::domain::Command;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    /// Only complaints assigned to this agent.
+    pub assignee_id: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Escalated complaints, oldest deadline first, with each party's last offer (staff).
+#[utoipa::path(
+    tag = "arbitration",
+    params(QueueQuery),
+    responses(
+        (status = 200, description = "A page of the queue", body = QueuePage),
+        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/arbitration/queue")]
+pub async fn queue(app: web::Data<App>, caller: Caller, query: web::Query<QueueQuery>) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let after = q
+        .cursor
+        .map(|c| -> Result<(DateTime<Utc>, String), ApiError> {
+            let bad = || ApiError::bad_parameter("cursor", "not a cursor of this list");
+            let raw = decode_cursor(&c)?;
+            let (at, id) = raw.split_once('|').ok_or_else(bad)?;
+            let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
+            Ok((at, id.to_string()))
+        })
+        .transpose()?;
+    let page = app.arbitration_queue(&caller, after, q.assignee_id, limit_of(q.limit)?).await?;
+    let at = now();
+    Ok(HttpResponse::Ok().json(QueuePage {
+        data: page.items.iter().map(|s| QueueEntry::of(s, at)).collect(),
+        next_cursor: page.next_cursor.map(|c| encode_cursor(&c)),
+    }))
+}
+
+/// Assign a complaint under review to an agent (staff).
+#[utoipa::path(
+    tag = "arbitration",
+    params(("id" = String, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "The complaint version the caller saw"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    request_body = AssignBody,
+    responses(
+        (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
+        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/complaints/{id}/assign")]
+pub async fn assign(app: web::Data<App>, caller: Caller, req: HttpRequest, path: web::Path<String>, Body(b): Body<AssignBody>) -> Result<HttpResponse, ApiError> {
+    let assignee_id = b.assignee_id.unwrap_or_else(|| caller.id.clone());
+    run_command(&app, &caller, &req, path.into_inner(), Command::Assign { assignee_id }).await
+}
+
+/// The binding decision: refund, release or split. Final (staff).
+#[utoipa::path(
+    tag = "arbitration",
+    params(("id" = String, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "The complaint version the caller saw"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    request_body = DecisionBody,
+    responses(
+        (status = 200, description = "The resolved complaint", body = super::wire::ComplaintView),
+        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/complaints/{id}/decision")]
+pub async fn decide(app: web::Data<App>, caller: Caller, req: HttpRequest, path: web::Path<String>, Body(b): Body<DecisionBody>) -> Result<HttpResponse, ApiError> {
+    let cmd = Command::Decide {
+        decision_id: new_id("dec"),
+        outcome: b.outcome,
+        refund_amount: b.refund_amount,
+        seller_at_fault: b.seller_at_fault,
+        reason_code: b.reason_code,
+        evidence_ids: b.evidence_ids,
+        rationale: b.rationale,
+    };
+    run_command(&app, &caller, &req, path.into_inner(), cmd).await
+}

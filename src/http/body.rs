@@ -1,0 +1,116 @@
+//! The JSON body extractor: refuses an outsized body before reading it,
+//! names the offending field of a body that does not parse, and runs the
+//! type's `validator` rules.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{dev::Payload, error::PayloadError, web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use super::problem::ApiError;
+use crate::app::{AppError, FieldError};
+
+/// Largest JSON body accepted.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+/// A JSON request body of type `T`, parsed and validated.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<actix_web::mime::Mime>().ok())
+            .is_none_or(|m| m.subtype() == actix_web::mime::JSON || m.suffix() == Some(actix_web::mime::JSON));
+        // Checks Content-Length against the limit before reading a byte.
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let bytes = bytes.await.map_err(|e| match e.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => ApiError::BodyTooLarge(JSON_LIMIT),
+                _ => ApiError::InvalidJson(e.to_string()),
+            })?;
+            let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+            Ok(Body(parse(text)?))
+        })
+    }
+}
+
+/// Parses and validates a JSON document as `T`.
+pub fn parse<T: DeserializeOwned + Validate>(text: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(text);
+    let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::InvalidJson(inner.to_string());
+        }
+        let message = strip_position(&inner.to_string());
+        let field = match unknown_field(&message) {
+            Some(name) if path == "." => name.to_string(),
+            Some(name) => format!("{path}.{name}"),
+            None => path,
+        };
+        ApiError::App(AppError::invalid(field, message))
+    })?;
+    value.validate().map_err(|e| {
+        let mut errors = Vec::new();
+        flatten("", &e, &mut errors);
+        errors.sort_by(|a, b| a.field.cmp(&b.field));
+        ApiError::App(AppError::Invalid(errors))
+    })?;
+    Ok(value)
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn unknown_field(message: &str) -> Option<&str> {
+    message.strip_prefix("unknown field `")?.split('`').next()
+}
+
+fn flatten(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
+    for (name, kind) in errors.errors() {
+        let path = if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") };
+        match kind {
+            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| FieldError { field: path.clone(), message: describe(e) })),
+            ValidationErrorsKind::Struct(inner) => flatten(&path, inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    flatten(&format!("{path}[{i}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+fn describe(e: &validator::ValidationError) -> String {
+    if let Some(m) = &e.message {
+        return m.to_string();
+    }
+    let param = |k: &str| e.params.get(k).map(|v| v.to_string());
+    match e.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be {min} to {max} long"),
+            (None, Some(max)) => format!("must be at most {max} long"),
+            (Some(min), None) => format!("must be at least {min} long"),
+            _ => "has the wrong length".into(),
+        },
+        "email" => "must be an email address".into(),
+        code => format!("is not valid ({code})"),
+    }
+}

@@ -1,0 +1,140 @@
+//! Opening, reading and listing complaints, and their timelines.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::body::Body;
+use super::problem::ApiError;
+use super::wire::{ComplaintPage, ComplaintView, OpenComplaintBody, TimelineEntryView, TimelinePage};
+use super::{complaint_response, limit_of};
+use crate::app::complaints::NewComplaint;
+use crate::app::{now, App, Caller};
+use crate::domain::{Role, Status};
+use crate::store::complaints::ListFilter;
+
+/// Open a complaint on an escrowed order (the order's buyer).
+#[utoipa::path(
+    tag = "complaints",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    request_body = OpenComplaintBody,
+    responses(
+        (status = 201, description = "Opened; the seller's response window runs", body = ComplaintView),
+        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/complaints")]
+pub async fn open_complaint(app: web::Data<App>, caller: Caller, Body(body): Body<OpenComplaintBody>) -> Result<HttpResponse, ApiError> {
+    let input = NewComplaint {
+        order_id: body.order_id,
+        reason: body.reason,
+        description: body.description,
+        disputed_amount: body.disputed_amount,
+        requested_kind: body.requested_solution.kind,
+        requested_refund: body.requested_solution.refund_amount,
+        note: body.requested_solution.note,
+    };
+    let seen = app.open_complaint(&caller, input).await?;
+    let mut res = complaint_response(HttpResponse::Created(), &seen);
+    res.headers_mut().insert(
+        actix_web::http::header::LOCATION,
+        actix_web::http::header::HeaderValue::from_str(&format!("/v1/complaints/{}", seen.complaint.id)).expect("ids are ASCII"),
+    );
+    Ok(res)
+}
+
+/// The complaint, its pending proposal, deadline and settlement (parties, staff).
+#[utoipa::path(
+    tag = "complaints",
+    params(("id" = String, Path, description = "Complaint id")),
+    responses(
+        (status = 200, description = "The complaint; `ETag` carries its version", body = ComplaintView),
+        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/complaints/{id}")]
+pub async fn get_complaint(app: web::Data<App>, caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let seen = app.complaint(&caller, path.into_inner()).await?;
+    Ok(complaint_response(HttpResponse::Ok(), &seen))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only complaints in this status.
+    pub status: Option<Status>,
+    /// Only complaints where the caller is the `buyer` or the `seller`.
+    pub role: Option<Role>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The caller's complaints (staff: all), newest first.
+#[utoipa::path(
+    tag = "complaints",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of complaints", body = ComplaintPage),
+        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/complaints")]
+pub async fn list_complaints(app: web::Data<App>, caller: Caller, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    if q.role.is_some_and(|r| !matches!(r, Role::Buyer | Role::Seller)) {
+        return Err(ApiError::bad_parameter("role", "role filters by `buyer` or `seller`"));
+    }
+    let filter = ListFilter {
+        party: None,
+        role: q.role,
+        status: q.status.map(|s| s.to_string()),
+        before_id: q.cursor.map(|c| super::decode_cursor(&c)).transpose()?,
+        limit: limit_of(q.limit)?,
+    };
+    let page = app.list_complaints(&caller, filter).await?;
+    let at = now();
+    Ok(HttpResponse::Ok().json(ComplaintPage {
+        data: page.items.iter().map(|s| ComplaintView::of(s, at)).collect(),
+        next_cursor: page.next_cursor.map(|c| super::encode_cursor(&c)),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineQuery {
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The complaint's timeline, oldest first. Staff also see staff-only notes.
+#[utoipa::path(
+    tag = "complaints",
+    params(("id" = String, Path, description = "Complaint id"), TimelineQuery),
+    responses(
+        (status = 200, description = "A page of timeline entries", body = TimelinePage),
+        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/complaints/{id}/timeline")]
+pub async fn timeline(app: web::Data<App>, caller: Caller, path: web::Path<String>, query: web::Query<TimelineQuery>) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let after = match q.cursor {
+        Some(c) => super::decode_cursor(&c)?.parse::<i64>().map_err(|_| ApiError::bad_parameter("cursor", "not a cursor of this list"))?,
+        None => 0,
+    };
+    let page = app.timeline(&caller, path.into_inner(), after, limit_of(q.limit)?).await?;
+    Ok(HttpResponse::Ok().json(TimelinePage {
+        data: page.items.into_iter().map(TimelineEntryView::from).collect(),
+        next_cursor: page.next_cursor.map(|c| super::encode_cursor(&c)),
+    }))
+}

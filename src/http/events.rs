@@ -1,0 +1,42 @@
+//! `GET /v1/events`: the outbox as a pull feed.
+
+use actix_web::{get, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::problem::ApiError;
+use super::wire::{EventPage, EventView};
+use super::limit_of;
+use crate::app::{App, Caller};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FeedQuery {
+    /// `next_cursor` of the previous page; omit to start from the first event.
+    pub after: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+}
+
+/// Events in commit order, each once (service role). Poll again with `next_cursor`;
+/// when no event is newer, `data` is empty and the same cursor stays valid.
+#[utoipa::path(
+    tag = "events",
+    params(FeedQuery),
+    responses(
+        (status = 200, description = "A page of events", body = EventPage),
+        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/events")]
+pub async fn events(app: web::Data<App>, caller: Caller, query: web::Query<FeedQuery>) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let after = match q.after.as_deref() {
+        Some(c) => c.parse::<i64>().map_err(|_| ApiError::bad_parameter("after", "not a cursor of the event feed"))?,
+        None => 0,
+    };
+    let page = app.events(&caller, after, limit_of(q.limit)?).await?;
+    Ok(HttpResponse::Ok().json(EventPage { data: page.items.into_iter().map(EventView::from).collect(), next_cursor: page.next_cursor }))
+}

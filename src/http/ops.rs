@@ -1,0 +1,37 @@
+//! Operations: liveness, readiness and the API description.
+
+use actix_web::{get, web, HttpResponse};
+
+use super::wire::{Health, Problem};
+use crate::app::App;
+
+/// The process is up.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Up", body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok".into() })
+}
+
+/// The database answers.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, super::problem::ApiError> {
+    app.read(|conn| {
+        diesel::connection::SimpleConnection::batch_execute(conn, "SELECT 1").map_err(|e| crate::app::AppError::Unavailable(e.into()))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Health { status: "ready".into() }))
+}
+
+/// This document.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "OpenAPI 3.1 YAML", content_type = "application/yaml", body = String)))]
+#[get("/openapi.yaml")]
+pub async fn openapi_yaml() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/yaml").body(super::openapi::yaml())
+}

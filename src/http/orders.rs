@@ -1,0 +1,63 @@
+//! `PUT /v1/orders/{order_id}` and `GET /v1/orders/{order_id}`.
+
+use actix_web::{get, put, web, HttpResponse};
+
+use super::body::Body;
+use super::problem::ApiError;
+use super::wire::{OrderBody, OrderView};
+use crate::app::orders::RegisterOrder;
+use crate::app::{App, Caller};
+
+/// Register or update an escrowed order (service role).
+#[utoipa::path(
+    tag = "orders",
+    params(("order_id" = String, Path, description = "The marketplace's order id")),
+    request_body = OrderBody,
+    responses(
+        (status = 201, description = "Registered", body = OrderView),
+        (status = 200, description = "Updated", body = OrderView),
+        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/v1/orders/{order_id}")]
+pub async fn put_order(app: web::Data<App>, caller: Caller, path: web::Path<String>, Body(body): Body<OrderBody>) -> Result<HttpResponse, ApiError> {
+    let order_id = super::checked_id("order_id", path.into_inner())?;
+    let currency = body.amount.currency();
+    let amount = body.amount.amount_in(currency, "amount.amount")?;
+    if amount == 0 {
+        return Err(ApiError::App(crate::app::AppError::invalid("amount.amount", "must be greater than zero")));
+    }
+    if body.buyer_id == body.seller_id {
+        return Err(ApiError::App(crate::app::AppError::invalid("seller_id", "buyer and seller must differ")));
+    }
+    let input = RegisterOrder {
+        buyer_id: body.buyer_id,
+        seller_id: body.seller_id,
+        amount,
+        currency,
+        status: body.status.to_string(),
+        delivered_at: body.delivered_at,
+        auto_release_at: body.auto_release_at,
+        contacts: body.contacts.map(|c| serde_json::to_value(c).expect("contacts serialize")),
+    };
+    let (order, created) = app.register_order(&caller, order_id, input).await?;
+    let mut res = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    Ok(res.json(OrderView::from(order)))
+}
+
+/// An order and its active complaint (service, the order's parties, staff).
+#[utoipa::path(
+    tag = "orders",
+    params(("order_id" = String, Path, description = "The marketplace's order id")),
+    responses(
+        (status = 200, description = "The order", body = OrderView),
+        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/orders/{order_id}")]
+pub async fn get_order(app: web::Data<App>, caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let order = app.order(&caller, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(OrderView::from(order)))
+}

@@ -1,0 +1,444 @@
+//! Request and response bodies (DESIGN §9), with their OpenAPI schemas.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::app::complaints::{Seen, TimelineEntry};
+use crate::app::feed::FeedEvent;
+use crate::app::orders::Order;
+use crate::app::standing::Standing;
+use crate::app::FieldError;
+use crate::domain::complaint::wire_enum;
+use crate::domain::{
+    allowed_actions, Action, Complaint, Currency, Expiry, FulfilmentAction, FulfilmentKind, FulfilmentStep, Money, Outcome, Proposal,
+    ProposalKind, ProposalStatus, Reason, ResolvedBy, Role, Status, Visibility,
+};
+
+wire_enum!(
+    /// Where the escrowed order stands at the marketplace.
+    OrderStatus {
+        Paid = "paid",
+        Shipped = "shipped",
+        Delivered = "delivered",
+        Completed = "completed",
+        Cancelled = "cancelled",
+    }
+);
+
+wire_enum!(
+    /// The language of the mails a party gets.
+    Locale {
+        En = "en",
+        Id = "id",
+    }
+);
+
+// ---- requests ----
+
+/// An escrowed order (`PUT /v1/orders/{order_id}`).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderBody {
+    #[validate(length(min = 1, max = 100))]
+    pub buyer_id: String,
+    #[validate(length(min = 1, max = 100))]
+    pub seller_id: String,
+    /// The money held in escrow.
+    pub amount: Money,
+    pub status: OrderStatus,
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// When the marketplace would pay the seller; defaults to 2 days after delivery.
+    pub auto_release_at: Option<DateTime<Utc>>,
+    #[validate(nested)]
+    pub contacts: Option<Contacts>,
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contacts {
+    #[validate(nested)]
+    pub buyer: Option<Contact>,
+    #[validate(nested)]
+    pub seller: Option<Contact>,
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    #[validate(email, length(max = 254))]
+    pub email: String,
+    #[validate(length(max = 200))]
+    pub name: Option<String>,
+    pub locale: Option<Locale>,
+}
+
+/// A solution put forward: the complaint's requested solution, or a (counter-)proposal.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalBody {
+    pub kind: ProposalKind,
+    /// Required for `partial_refund`; defaults to the disputed amount for `full_refund` and `return_and_refund`.
+    pub refund_amount: Option<Money>,
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+}
+
+/// Open a complaint (`POST /v1/complaints`).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenComplaintBody {
+    #[validate(length(min = 1, max = 100))]
+    pub order_id: String,
+    pub reason: Reason,
+    #[validate(length(min = 1, max = 5000))]
+    pub description: String,
+    /// Defaults to the held amount.
+    pub disputed_amount: Option<Money>,
+    #[validate(nested)]
+    pub requested_solution: ProposalBody,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectBody {
+    #[validate(length(min = 1, max = 2000))]
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FulfilmentBody {
+    pub step: FulfilmentAction,
+    /// Required for the `*_shipped` steps.
+    #[validate(length(min = 1, max = 100))]
+    pub tracking_number: Option<String>,
+    #[validate(length(min = 1, max = 100))]
+    pub carrier: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageBody {
+    #[validate(length(min = 1, max = 5000))]
+    pub body: String,
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    pub evidence_ids: Vec<String>,
+    /// `staff` posts an internal note the parties never see (staff only).
+    #[serde(default = "parties")]
+    pub visibility: Visibility,
+}
+
+fn parties() -> Visibility {
+    Visibility::Parties
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateBody {
+    #[validate(length(min = 1, max = 2000))]
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawBody {
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    /// Defaults to the caller.
+    #[validate(length(min = 1, max = 100))]
+    pub assignee_id: Option<String>,
+}
+
+/// The binding decision of customer care.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    pub outcome: Outcome,
+    /// `refund`: defaults to the disputed amount; `split`: required; `release`: none.
+    pub refund_amount: Option<Money>,
+    pub seller_at_fault: bool,
+    #[validate(length(min = 1, max = 100))]
+    pub reason_code: String,
+    #[serde(default)]
+    #[validate(length(max = 50))]
+    pub evidence_ids: Vec<String>,
+    /// Shown to both parties.
+    #[validate(length(min = 1, max = 5000))]
+    pub rationale: String,
+}
+
+// ---- responses ----
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderView {
+    pub id: String,
+    pub buyer_id: String,
+    pub seller_id: String,
+    pub amount: Money,
+    pub status: String,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub auto_release_at: Option<DateTime<Utc>>,
+    /// True while a complaint runs: the marketplace must not auto-release.
+    pub auto_release_frozen: bool,
+    pub active_complaint_id: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub contacts: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Order> for OrderView {
+    fn from(o: Order) -> Self {
+        OrderView {
+            amount: Money::new(o.amount, o.currency),
+            auto_release_frozen: o.active_complaint_id.is_some(),
+            id: o.id,
+            buyer_id: o.buyer_id,
+            seller_id: o.seller_id,
+            status: o.status,
+            delivered_at: o.delivered_at,
+            auto_release_at: o.auto_release_at,
+            active_complaint_id: o.active_complaint_id,
+            contacts: o.contacts,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadlineView {
+    pub at: DateTime<Utc>,
+    pub on_expiry: Expiry,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalView {
+    pub id: String,
+    pub author_id: String,
+    pub author_role: Role,
+    pub kind: ProposalKind,
+    pub refund_amount: Money,
+    pub note: Option<String>,
+    pub status: ProposalStatus,
+    /// The roles whose acceptance the proposal needs.
+    pub required: Vec<Role>,
+    pub accepted_by: Vec<Role>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl ProposalView {
+    fn of(p: &Proposal, currency: Currency) -> Self {
+        ProposalView {
+            id: p.id.clone(),
+            author_id: p.author_id.clone(),
+            author_role: p.author_role,
+            kind: p.kind,
+            refund_amount: Money::new(p.refund_amount, currency),
+            note: p.note.clone(),
+            status: p.status,
+            required: p.required.clone(),
+            accepted_by: p.accepted_by.clone(),
+            created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FulfilmentView {
+    pub kind: FulfilmentKind,
+    pub step: FulfilmentStep,
+    pub proposal_id: String,
+    pub refund_amount: Money,
+    pub tracking_number: Option<String>,
+    pub carrier: Option<String>,
+    pub shipped_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResolutionView {
+    pub by: ResolvedBy,
+    pub refund_to_buyer: Money,
+    pub release_to_seller: Money,
+    pub resolved_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplaintView {
+    pub id: String,
+    pub order_id: String,
+    pub buyer_id: String,
+    pub seller_id: String,
+    pub reason: Reason,
+    pub description: String,
+    pub held_amount: Money,
+    pub disputed_amount: Money,
+    pub status: Status,
+    pub deadline: Option<DeadlineView>,
+    pub pending_proposal: Option<ProposalView>,
+    pub fulfilment: Option<FulfilmentView>,
+    pub assignee_id: Option<String>,
+    /// What the caller may do now.
+    pub allowed_actions: Vec<Action>,
+    pub resolution: Option<ResolutionView>,
+    pub version: i64,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ComplaintView {
+    pub fn of(seen: &Seen, now: DateTime<Utc>) -> Self {
+        let c: &Complaint = &seen.complaint;
+        let money = |amount| Money::new(amount, c.currency);
+        ComplaintView {
+            id: c.id.clone(),
+            order_id: c.order_id.clone(),
+            buyer_id: c.buyer_id.clone(),
+            seller_id: c.seller_id.clone(),
+            reason: c.reason,
+            description: c.description.clone(),
+            held_amount: money(c.held_amount),
+            disputed_amount: money(c.disputed_amount),
+            status: c.status,
+            deadline: c.deadline.as_ref().map(|d| DeadlineView { at: d.at, on_expiry: d.on_expiry }),
+            pending_proposal: c.pending_proposal().map(|p| ProposalView::of(p, c.currency)),
+            fulfilment: c.fulfilment.as_ref().map(|f| FulfilmentView {
+                kind: f.kind,
+                step: f.step,
+                proposal_id: f.proposal_id.clone(),
+                refund_amount: money(f.refund_amount),
+                tracking_number: f.tracking_number.clone(),
+                carrier: f.carrier.clone(),
+                shipped_at: f.shipped_at,
+            }),
+            assignee_id: c.assignee_id.clone(),
+            allowed_actions: allowed_actions(c, &seen.actor, now),
+            resolution: c.resolution.as_ref().map(|r| ResolutionView {
+                by: r.by,
+                refund_to_buyer: money(r.refund_to_buyer),
+                release_to_seller: money(r.release_to_seller),
+                resolved_at: r.resolved_at,
+            }),
+            version: c.version,
+            opened_at: c.opened_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// Each party's latest offer, so staff see how far apart they are.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LastOffers {
+    pub buyer: Option<ProposalView>,
+    pub seller: Option<ProposalView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueEntry {
+    pub complaint: ComplaintView,
+    pub last_offers: LastOffers,
+}
+
+impl QueueEntry {
+    pub fn of(seen: &Seen, now: DateTime<Utc>) -> Self {
+        let c = &seen.complaint;
+        let offer = |role| c.last_offer_of(role).map(|p| ProposalView::of(p, c.currency));
+        QueueEntry { complaint: ComplaintView::of(seen, now), last_offers: LastOffers { buyer: offer(Role::Buyer), seller: offer(Role::Seller) } }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEntryView {
+    pub seq: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub actor_id: Option<String>,
+    pub actor_role: String,
+    pub at: DateTime<Utc>,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl From<TimelineEntry> for TimelineEntryView {
+    fn from(e: TimelineEntry) -> Self {
+        TimelineEntryView { seq: e.seq, kind: e.kind, actor_id: e.actor_id, actor_role: e.actor_role, at: e.at, data: e.data }
+    }
+}
+
+/// An event of the feed (and of webhooks).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub id: String,
+    /// `complaint.opened`, `complaint.proposal_made`, `complaint.agreed`, `complaint.escalated`,
+    /// `complaint.decided`, `complaint.resolved` or `seller.sanctioned`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl From<FeedEvent> for EventView {
+    fn from(e: FeedEvent) -> Self {
+        EventView { id: e.id, kind: e.kind, occurred_at: e.occurred_at, data: e.data }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StandingView {
+    pub seller_id: String,
+    pub violations: i64,
+    /// Set while a suspension runs.
+    pub suspended_until: Option<DateTime<Utc>>,
+    pub permanently_closed: bool,
+}
+
+impl From<Standing> for StandingView {
+    fn from(s: Standing) -> Self {
+        StandingView { seller_id: s.seller_id, violations: s.violations, suspended_until: s.suspended_until, permanently_closed: s.permanently_closed }
+    }
+}
+
+/// Declares a page of a list: `{"data": [...], "next_cursor": "…" | null}`.
+macro_rules! page {
+    ($name:ident, $item:ty) => {
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            pub data: Vec<$item>,
+            /// Pass as `cursor` (or `after`) for the next page; null when there is none.
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+page!(ComplaintPage, ComplaintView);
+page!(QueuePage, QueueEntry);
+page!(TimelinePage, TimelineEntryView);
+page!(EventPage, EventView);
+
+/// An error (RFC 9457).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `/problems/<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code.
+    pub code: String,
+    /// Per-field messages of a validation failure.
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+}
