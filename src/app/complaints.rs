@@ -54,8 +54,13 @@ pub struct Page<T> {
 
 fn actor_of(c: &Complaint, caller: &Caller) -> Result<Actor, AppError> {
     // Strangers (and the service role) learn nothing, not even that it exists.
-    let role = c.role_of(&caller.id, caller.staff).ok_or(AppError::NotFound("complaint"))?;
-    Ok(Actor { id: caller.id.clone(), role })
+    let role = c
+        .role_of(&caller.id, caller.staff)
+        .ok_or(AppError::NotFound("complaint"))?;
+    Ok(Actor {
+        id: caller.id.clone(),
+        role,
+    })
 }
 
 fn load_for(conn: &mut DbConn, id: &str, caller: &Caller) -> Result<Seen, AppError> {
@@ -72,7 +77,10 @@ fn check_evidence(conn: &mut DbConn, complaint_id: &str, ids: &[String]) -> Resu
     }
     let ids: Vec<String> = distinct.into_iter().cloned().collect();
     if evidence::count_of_complaint(conn, complaint_id, &ids)? != ids.len() as i64 {
-        return Err(AppError::invalid("evidence_ids", "every cited evidence id must be stored evidence of this complaint"));
+        return Err(AppError::invalid(
+            "evidence_ids",
+            "every cited evidence id must be stored evidence of this complaint",
+        ));
     }
     Ok(())
 }
@@ -83,7 +91,14 @@ fn money(c: &Complaint, amount: i64) -> serde_json::Value {
 
 /// Writes what `events` did to `before` (None when opening): the complaint,
 /// its timeline entries, decision, violation and outbox events.
-fn persist(conn: &mut DbConn, before: Option<&Complaint>, after: &mut Complaint, actor: &Actor, events: &[Event], at: DateTime<Utc>) -> Result<(), AppError> {
+fn persist(
+    conn: &mut DbConn,
+    before: Option<&Complaint>,
+    after: &mut Complaint,
+    actor: &Actor,
+    events: &[Event],
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
     if let Some(b) = before {
         after.version = b.version + 1;
     }
@@ -91,7 +106,13 @@ fn persist(conn: &mut DbConn, before: Option<&Complaint>, after: &mut Complaint,
     let mut out: Vec<NewOutboxEvent> = Vec::new();
     let mut publish = |kind: &str, data: serde_json::Value| -> String {
         let id = new_id("evt");
-        out.push(NewOutboxEvent { id: id.clone(), kind: kind.into(), complaint_id: Some(after.id.clone()), data: data.to_string(), occurred_at });
+        out.push(NewOutboxEvent {
+            id: id.clone(),
+            kind: kind.into(),
+            complaint_id: Some(after.id.clone()),
+            data: data.to_string(),
+            occurred_at,
+        });
         id
     };
     let base = |c: &Complaint| json!({ "complaint_id": c.id, "order_id": c.order_id, "buyer_id": c.buyer_id, "seller_id": c.seller_id });
@@ -108,58 +129,86 @@ fn persist(conn: &mut DbConn, before: Option<&Complaint>, after: &mut Complaint,
             Event::Opened { reason, .. } => {
                 publish(
                     "complaint.opened",
-                    with(base(after), json!({
-                        "reason": reason,
-                        "held_amount": money(after, after.held_amount),
-                        "disputed_amount": money(after, after.disputed_amount),
-                        // The marketplace must not auto-release the money while the complaint runs.
-                        "hold_escrow": true,
-                    })),
+                    with(
+                        base(after),
+                        json!({
+                            "reason": reason,
+                            "held_amount": money(after, after.held_amount),
+                            "disputed_amount": money(after, after.disputed_amount),
+                            // The marketplace must not auto-release the money while the complaint runs.
+                            "hold_escrow": true,
+                        }),
+                    ),
                 );
             }
             Event::ProposalMade { proposal, .. } => {
                 publish(
                     "complaint.proposal_made",
-                    with(base(after), json!({ "proposal": {
-                        "id": proposal.id, "author_role": proposal.author_role, "kind": proposal.kind,
-                        "refund_amount": money(after, proposal.refund_amount), "required": proposal.required,
-                    }})),
+                    with(
+                        base(after),
+                        json!({ "proposal": {
+                            "id": proposal.id, "author_role": proposal.author_role, "kind": proposal.kind,
+                            "refund_amount": money(after, proposal.refund_amount), "required": proposal.required,
+                        }}),
+                    ),
                 );
             }
-            Event::ConsensusReached { proposal_id, kind, refund_amount, fulfilment, .. } => {
+            Event::ConsensusReached {
+                proposal_id,
+                kind,
+                refund_amount,
+                fulfilment,
+                ..
+            } => {
                 publish(
                     "complaint.agreed",
-                    with(base(after), json!({
-                        "proposal_id": proposal_id, "kind": kind, "refund_amount": money(after, *refund_amount),
-                        "fulfilment": fulfilment.as_ref().map(|f| f.kind),
-                    })),
+                    with(
+                        base(after),
+                        json!({
+                            "proposal_id": proposal_id, "kind": kind, "refund_amount": money(after, *refund_amount),
+                            "fulfilment": fulfilment.as_ref().map(|f| f.kind),
+                        }),
+                    ),
                 );
             }
             Event::Escalated { by, reason, .. } => {
-                publish("complaint.escalated", with(base(after), json!({ "by": by, "reason": reason })));
+                publish(
+                    "complaint.escalated",
+                    with(base(after), json!({ "by": by, "reason": reason })),
+                );
             }
             Event::Decided { decision: d } => {
                 publish(
                     "complaint.decided",
-                    with(base(after), json!({ "decision": {
-                        "id": d.id, "outcome": d.outcome, "refund_amount": money(after, d.refund_amount),
-                        "seller_at_fault": d.seller_at_fault, "reason_code": d.reason_code,
-                        "evidence_ids": d.evidence_ids, "rationale": d.rationale, "staff_id": actor.id,
-                    }})),
+                    with(
+                        base(after),
+                        json!({ "decision": {
+                            "id": d.id, "outcome": d.outcome, "refund_amount": money(after, d.refund_amount),
+                            "seller_at_fault": d.seller_at_fault, "reason_code": d.reason_code,
+                            "evidence_ids": d.evidence_ids, "rationale": d.rationale, "staff_id": actor.id,
+                        }}),
+                    ),
                 );
                 decision = Some(d.clone());
             }
-            Event::Resolved { by, refund_to_buyer, release_to_seller } => {
+            Event::Resolved {
+                by,
+                refund_to_buyer,
+                release_to_seller,
+            } => {
                 // The payment system moves the money once per settlement: this
                 // event's id is its idempotency key.
                 resolved_event_id = Some(publish(
                     "complaint.resolved",
-                    with(base(after), json!({ "settlement": {
-                        "resolved_by": by, "held_amount": money(after, after.held_amount),
-                        "refund_to_buyer": money(after, *refund_to_buyer),
-                        "release_to_seller": money(after, *release_to_seller),
-                        "resolved_at": at,
-                    }})),
+                    with(
+                        base(after),
+                        json!({ "settlement": {
+                            "resolved_by": by, "held_amount": money(after, after.held_amount),
+                            "refund_to_buyer": money(after, *refund_to_buyer),
+                            "release_to_seller": money(after, *release_to_seller),
+                            "resolved_at": at,
+                        }}),
+                    ),
                 ));
             }
             _ => {}
@@ -175,7 +224,8 @@ fn persist(conn: &mut DbConn, before: Option<&Complaint>, after: &mut Complaint,
     if let Some(d) = &decision {
         store::insert_decision(conn, &after.id, &actor.id, d, occurred_at)?;
         if d.seller_at_fault {
-            let ordinal = i32::try_from(violations::count(conn, &after.seller_id)? + 1).unwrap_or(i32::MAX);
+            let ordinal =
+                i32::try_from(violations::count(conn, &after.seller_id)? + 1).unwrap_or(i32::MAX);
             let sanction = domain::sanction_for(ordinal, at);
             violations::insert(
                 conn,
@@ -204,7 +254,11 @@ fn persist(conn: &mut DbConn, before: Option<&Complaint>, after: &mut Complaint,
             });
         }
     }
-    let first = if before.is_some() { timeline::next_seq(conn, &after.id)? } else { 1 };
+    let first = if before.is_some() {
+        timeline::next_seq(conn, &after.id)?
+    } else {
+        1
+    };
     let entries: Vec<TimelineRow> = events
         .iter()
         .zip(first..)
@@ -227,14 +281,20 @@ fn persist(conn: &mut DbConn, before: Option<&Complaint>, after: &mut Complaint,
 /// The evidence a command cites.
 fn cited_evidence(cmd: &Command) -> &[String] {
     match cmd {
-        Command::PostMessage { evidence_ids, .. } | Command::Decide { evidence_ids, .. } => evidence_ids,
+        Command::PostMessage { evidence_ids, .. } | Command::Decide { evidence_ids, .. } => {
+            evidence_ids
+        }
         _ => &[],
     }
 }
 
 impl App {
     #[tracing::instrument(skip_all, fields(order_id = %input.order_id))]
-    pub async fn open_complaint(&self, caller: &Caller, input: NewComplaint) -> Result<Seen, AppError> {
+    pub async fn open_complaint(
+        &self,
+        caller: &Caller,
+        input: NewComplaint,
+    ) -> Result<Seen, AppError> {
         let caller = caller.clone();
         let policy = self.policy.clone();
         self.write(move |conn| {
@@ -244,9 +304,15 @@ impl App {
                 _ => return Err(AppError::NotFound("order")),
             };
             if order.active_complaint_id.is_some() {
-                return Err(AppError::Conflict { code: "complaint_exists", message: "the order already has an active complaint".into() });
+                return Err(AppError::Conflict {
+                    code: "complaint_exists",
+                    message: "the order already has an active complaint".into(),
+                });
             }
-            let actor = Actor { id: caller.id.clone(), role: Role::Buyer };
+            let actor = Actor {
+                id: caller.id.clone(),
+                role: Role::Buyer,
+            };
             let at = now();
             let cmd = OpenComplaint {
                 complaint_id: new_id("cmp"),
@@ -258,7 +324,8 @@ impl App {
                 requested_refund: input.requested_refund,
                 note: input.note,
             };
-            let (mut complaint, events) = domain::open(&order.snapshot(), &actor, cmd, at, &policy)?;
+            let (mut complaint, events) =
+                domain::open(&order.snapshot(), &actor, cmd, at, &policy)?;
             persist(conn, None, &mut complaint, &actor, &events, at)?;
             tracing::info!(complaint_id = %complaint.id, "complaint opened");
             Ok(Seen { complaint, actor })
@@ -274,14 +341,26 @@ impl App {
     /// Runs one command of the state machine. `if_match` is the version the
     /// caller last saw; `make` builds the command from the current complaint.
     #[tracing::instrument(skip(self, caller, cmd), fields(complaint_id = %id))]
-    pub async fn command(&self, caller: &Caller, id: String, if_match: Option<i64>, cmd: Command) -> Result<Seen, AppError> {
+    pub async fn command(
+        &self,
+        caller: &Caller,
+        id: String,
+        if_match: Option<i64>,
+        cmd: Command,
+    ) -> Result<Seen, AppError> {
         let caller = caller.clone();
         let policy = self.policy.clone();
         self.write(move |conn| {
             dialect::lock_complaint(conn, &id)?;
-            let Seen { complaint: before, actor } = load_for(conn, &id, &caller)?;
+            let Seen {
+                complaint: before,
+                actor,
+            } = load_for(conn, &id, &caller)?;
             if let Some(given) = if_match.filter(|v| *v != before.version) {
-                return Err(AppError::StaleVersion { current: before.version, given });
+                return Err(AppError::StaleVersion {
+                    current: before.version,
+                    given,
+                });
             }
             check_evidence(conn, &id, cited_evidence(&cmd))?;
             let at = now();
@@ -291,15 +370,24 @@ impl App {
                 after.apply(e, at);
             }
             persist(conn, Some(&before), &mut after, &actor, &events, at)?;
-            Ok(Seen { complaint: after, actor })
+            Ok(Seen {
+                complaint: after,
+                actor,
+            })
         })
         .await
     }
 
-    pub async fn list_complaints(&self, caller: &Caller, mut filter: ListFilter) -> Result<Page<Seen>, AppError> {
+    pub async fn list_complaints(
+        &self,
+        caller: &Caller,
+        mut filter: ListFilter,
+    ) -> Result<Page<Seen>, AppError> {
         if !caller.staff {
             if caller.service {
-                return Err(AppError::Forbidden("the service role reads orders and events, not complaint lists".into()));
+                return Err(AppError::Forbidden(
+                    "the service role reads orders and events, not complaint lists".into(),
+                ));
             }
             filter.party = Some(caller.id.clone());
         }
@@ -307,22 +395,34 @@ impl App {
         let limit = filter.limit;
         self.read(move |conn| {
             let complaints = store::list(conn, &filter)?;
-            let next_cursor = (complaints.len() as i64 == limit).then(|| complaints.last().map(|c| c.id.clone())).flatten();
+            let next_cursor = (complaints.len() as i64 == limit)
+                .then(|| complaints.last().map(|c| c.id.clone()))
+                .flatten();
             let items = complaints
                 .into_iter()
-                .map(|complaint| actor_of(&complaint, &caller).map(|actor| Seen { complaint, actor }))
+                .map(|complaint| {
+                    actor_of(&complaint, &caller).map(|actor| Seen { complaint, actor })
+                })
                 .collect::<Result<_, _>>()?;
             Ok(Page { items, next_cursor })
         })
         .await
     }
 
-    pub async fn timeline(&self, caller: &Caller, id: String, after_seq: i64, limit: i64) -> Result<Page<TimelineEntry>, AppError> {
+    pub async fn timeline(
+        &self,
+        caller: &Caller,
+        id: String,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Page<TimelineEntry>, AppError> {
         let caller = caller.clone();
         self.read(move |conn| {
             let seen = load_for(conn, &id, &caller)?;
             let rows = timeline::list(conn, &id, seen.actor.role == Role::Staff, after_seq, limit)?;
-            let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.seq.to_string())).flatten();
+            let next_cursor = (rows.len() as i64 == limit)
+                .then(|| rows.last().map(|r| r.seq.to_string()))
+                .flatten();
             let items = rows
                 .into_iter()
                 .map(|r| {
@@ -332,7 +432,8 @@ impl App {
                         actor_id: r.actor_id,
                         actor_role: r.actor_role,
                         at: from_db(r.at),
-                        data: serde_json::from_str(&r.data).map_err(|e| AppError::Internal(e.into()))?,
+                        data: serde_json::from_str(&r.data)
+                            .map_err(|e| AppError::Internal(e.into()))?,
                     })
                 })
                 .collect::<Result<_, AppError>>()?;
@@ -342,17 +443,45 @@ impl App {
     }
 
     /// Complaints under review, oldest deadline first, for staff.
-    pub async fn arbitration_queue(&self, caller: &Caller, after: Option<(DateTime<Utc>, String)>, assignee: Option<String>, limit: i64) -> Result<Page<Seen>, AppError> {
+    pub async fn arbitration_queue(
+        &self,
+        caller: &Caller,
+        after: Option<(DateTime<Utc>, String)>,
+        assignee: Option<String>,
+        limit: i64,
+    ) -> Result<Page<Seen>, AppError> {
         if !caller.staff {
-            return Err(AppError::Forbidden("only staff see the arbitration queue".into()));
+            return Err(AppError::Forbidden(
+                "only staff see the arbitration queue".into(),
+            ));
         }
         let caller = caller.clone();
         self.read(move |conn| {
-            let complaints = store::queue(conn, after.map(|(at, id)| (to_db(at), id)), assignee.as_deref(), limit)?;
+            let complaints = store::queue(
+                conn,
+                after.map(|(at, id)| (to_db(at), id)),
+                assignee.as_deref(),
+                limit,
+            )?;
             let next_cursor = (complaints.len() as i64 == limit)
-                .then(|| complaints.last().and_then(|c| c.deadline.as_ref().map(|d| format!("{}|{}", d.at.to_rfc3339(), c.id))))
+                .then(|| {
+                    complaints.last().and_then(|c| {
+                        c.deadline
+                            .as_ref()
+                            .map(|d| format!("{}|{}", d.at.to_rfc3339(), c.id))
+                    })
+                })
                 .flatten();
-            let items = complaints.into_iter().map(|complaint| Seen { complaint, actor: Actor { id: caller.id.clone(), role: Role::Staff } }).collect();
+            let items = complaints
+                .into_iter()
+                .map(|complaint| Seen {
+                    complaint,
+                    actor: Actor {
+                        id: caller.id.clone(),
+                        role: Role::Staff,
+                    },
+                })
+                .collect();
             Ok(Page { items, next_cursor })
         })
         .await

@@ -25,40 +25,74 @@ pub enum Claim {
 }
 
 impl App {
-    pub async fn claim_idempotency_key(&self, caller: String, key: String, fingerprint: String) -> Result<Claim, AppError> {
+    pub async fn claim_idempotency_key(
+        &self,
+        caller: String,
+        key: String,
+        fingerprint: String,
+    ) -> Result<Claim, AppError> {
         let at = now();
         self.write(move |conn| {
             if let Some(old) = keys::find(conn, &caller, &key)? {
                 if to_db(at - KEY_TTL) > old.created_at {
                     keys::release(conn, &caller, &key)?;
                 } else {
-                    return Ok(match (old.fingerprint == fingerprint, old.status, old.response) {
-                        (false, _, _) => Claim::Mismatch,
-                        (true, Some(status), Some(response)) => Claim::Replay { status: status as u16, response },
-                        (true, _, _) => Claim::InFlight,
-                    });
+                    return Ok(
+                        match (old.fingerprint == fingerprint, old.status, old.response) {
+                            (false, _, _) => Claim::Mismatch,
+                            (true, Some(status), Some(response)) => Claim::Replay {
+                                status: status as u16,
+                                response,
+                            },
+                            (true, _, _) => Claim::InFlight,
+                        },
+                    );
                 }
             }
             match dialect::claim_idempotency_key(conn, &caller, &key, &fingerprint, to_db(at)) {
                 Ok(true) => Ok(Claim::Fresh),
-                Ok(false) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(Claim::InFlight),
+                Ok(false)
+                | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                    Ok(Claim::InFlight)
+                }
                 Err(e) => Err(e.into()),
             }
         })
         .await
     }
 
-    pub async fn complete_idempotency_key(&self, caller: String, key: String, status: u16, response: String) -> Result<(), AppError> {
-        self.write(move |conn| Ok(keys::complete(conn, &caller, &key, i32::from(status), &response)?)).await
+    pub async fn complete_idempotency_key(
+        &self,
+        caller: String,
+        key: String,
+        status: u16,
+        response: String,
+    ) -> Result<(), AppError> {
+        self.write(move |conn| {
+            Ok(keys::complete(
+                conn,
+                &caller,
+                &key,
+                i32::from(status),
+                &response,
+            )?)
+        })
+        .await
     }
 
-    pub async fn release_idempotency_key(&self, caller: String, key: String) -> Result<(), AppError> {
-        self.write(move |conn| Ok(keys::release(conn, &caller, &key)?)).await
+    pub async fn release_idempotency_key(
+        &self,
+        caller: String,
+        key: String,
+    ) -> Result<(), AppError> {
+        self.write(move |conn| Ok(keys::release(conn, &caller, &key)?))
+            .await
     }
 
     /// Forgets keys past their time; returns how many.
     pub async fn purge_idempotency_keys(&self) -> Result<usize, AppError> {
         let cutoff = to_db(now() - KEY_TTL);
-        self.write(move |conn| Ok(keys::purge_older_than(conn, cutoff)?)).await
+        self.write(move |conn| Ok(keys::purge_older_than(conn, cutoff)?))
+            .await
     }
 }

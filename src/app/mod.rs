@@ -54,7 +54,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+        AppError::Invalid(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 }
 
@@ -64,16 +67,29 @@ impl From<DieselError> for AppError {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 let constraint = info.constraint_name().unwrap_or_default().to_string();
                 let message = info.message().to_string();
-                if constraint == "complaints_one_active_per_order" || message.contains("complaints.order_id") {
-                    AppError::Conflict { code: "complaint_exists", message: "the order already has an active complaint".into() }
+                if constraint == "complaints_one_active_per_order"
+                    || message.contains("complaints.order_id")
+                {
+                    AppError::Conflict {
+                        code: "complaint_exists",
+                        message: "the order already has an active complaint".into(),
+                    }
                 } else {
-                    AppError::Conflict { code: "conflict", message: "a concurrent request changed the same record; retry".into() }
+                    AppError::Conflict {
+                        code: "conflict",
+                        message: "a concurrent request changed the same record; retry".into(),
+                    }
                 }
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => AppError::Unavailable(e.into()),
+            DieselError::DatabaseError(_, info)
+                if info.message().contains("database is locked") =>
+            {
                 AppError::Unavailable(e.into())
             }
-            DieselError::DatabaseError(_, info) if info.message().contains("database is locked") => AppError::Unavailable(e.into()),
             _ => AppError::Internal(anyhow::Error::new(e).context("database query")),
         }
     }
@@ -124,6 +140,7 @@ impl App {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        self.read(move |conn| dialect::write_transaction(conn, f)).await
+        self.read(move |conn| dialect::write_transaction(conn, f))
+            .await
     }
 }

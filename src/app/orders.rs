@@ -44,8 +44,16 @@ pub struct Order {
 impl Order {
     fn of(row: OrderRow, active_complaint_id: Option<String>) -> Result<Self, AppError> {
         Ok(Order {
-            currency: row.currency.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
-            contacts: row.contacts.as_deref().map(serde_json::from_str).transpose().map_err(|e| AppError::Internal(e.into()))?,
+            currency: row
+                .currency
+                .parse()
+                .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
+            contacts: row
+                .contacts
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| AppError::Internal(e.into()))?,
             delivered_at: row.delivered_at.map(from_db),
             auto_release_at: row.auto_release_at.map(from_db),
             created_at: from_db(row.created_at),
@@ -90,9 +98,16 @@ pub(crate) fn load(conn: &mut DbConn, id: &str) -> Result<Option<Order>, AppErro
 impl App {
     /// Registers or updates an order. Returns it and whether it was created.
     #[tracing::instrument(skip(self, caller, input), fields(order_id = %id))]
-    pub async fn register_order(&self, caller: &Caller, id: String, input: RegisterOrder) -> Result<(Order, bool), AppError> {
+    pub async fn register_order(
+        &self,
+        caller: &Caller,
+        id: String,
+        input: RegisterOrder,
+    ) -> Result<(Order, bool), AppError> {
         if !caller.service {
-            return Err(AppError::Forbidden("only the marketplace's service role registers orders".into()));
+            return Err(AppError::Forbidden(
+                "only the marketplace's service role registers orders".into(),
+            ));
         }
         let at = now();
         self.write(move |conn| {

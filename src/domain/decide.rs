@@ -2,11 +2,11 @@
 //! now) that returns the events to record or a refusal. `allowed_actions` asks
 //! the same guards, so a client is never offered a button that would fail.
 
-use chrono::{DateTime, Utc};
 use super::complaint::*;
 use super::error::DomainError;
 use super::money::{Currency, Money};
 use super::policy::Policy;
+use chrono::{DateTime, Utc};
 
 wire_enum!(
     /// What a caller may do next on a complaint.
@@ -29,15 +29,46 @@ wire_enum!(
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    PostMessage { message_id: String, body: String, evidence_ids: Vec<String>, visibility: Visibility },
-    Propose { proposal_id: String, kind: ProposalKind, refund_amount: Option<Money>, note: Option<String> },
-    Accept { proposal_id: String },
-    Reject { proposal_id: String, note: String },
-    Fulfil { action: FulfilmentAction, tracking_number: Option<String>, carrier: Option<String> },
-    Escalate { reason: String },
+    PostMessage {
+        message_id: String,
+        body: String,
+        evidence_ids: Vec<String>,
+        visibility: Visibility,
+    },
+    Propose {
+        proposal_id: String,
+        kind: ProposalKind,
+        refund_amount: Option<Money>,
+        note: Option<String>,
+    },
+    Accept {
+        proposal_id: String,
+    },
+    Reject {
+        proposal_id: String,
+        note: String,
+    },
+    Fulfil {
+        action: FulfilmentAction,
+        tracking_number: Option<String>,
+        carrier: Option<String>,
+    },
+    Escalate {
+        reason: String,
+    },
     Withdraw,
-    Assign { assignee_id: String },
-    Decide { decision_id: String, outcome: Outcome, refund_amount: Option<Money>, seller_at_fault: bool, reason_code: String, evidence_ids: Vec<String>, rationale: String },
+    Assign {
+        assignee_id: String,
+    },
+    Decide {
+        decision_id: String,
+        outcome: Outcome,
+        refund_amount: Option<Money>,
+        seller_at_fault: bool,
+        reason_code: String,
+        evidence_ids: Vec<String>,
+        rationale: String,
+    },
     /// The running deadline passed (the timer's command).
     ExpireDeadline,
 }
@@ -91,28 +122,50 @@ pub struct OpenComplaint {
 
 /// Opens a complaint on an order: the buyer's requested solution becomes the
 /// first pending proposal and the seller's response window starts.
-pub fn open(order: &OrderSnapshot, actor: &Actor, cmd: OpenComplaint, now: DateTime<Utc>, policy: &Policy) -> Result<(Complaint, Vec<Event>), DomainError> {
+pub fn open(
+    order: &OrderSnapshot,
+    actor: &Actor,
+    cmd: OpenComplaint,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<(Complaint, Vec<Event>), DomainError> {
     if actor.id != order.buyer_id {
-        return Err(DomainError::Forbidden("only the order's buyer can open a complaint".into()));
+        return Err(DomainError::Forbidden(
+            "only the order's buyer can open a complaint".into(),
+        ));
     }
     if !matches!(order.status.as_str(), "paid" | "shipped" | "delivered") {
-        return Err(DomainError::EscrowNotHeld(format!("the order is {}; its money is no longer held", order.status)));
+        return Err(DomainError::EscrowNotHeld(format!(
+            "the order is {}; its money is no longer held",
+            order.status
+        )));
     }
     if order.auto_release_at.is_some_and(|at| now >= at) {
-        return Err(DomainError::EscrowNotHeld("the order's money was auto-released to the seller".into()));
+        return Err(DomainError::EscrowNotHeld(
+            "the order's money was auto-released to the seller".into(),
+        ));
     }
     let disputed = match &cmd.disputed_amount {
         Some(m) => m.amount_in(order.currency, "disputed_amount")?,
         None => order.amount,
     };
     if disputed == 0 {
-        return Err(DomainError::invalid("disputed_amount", "must be greater than zero"));
+        return Err(DomainError::invalid(
+            "disputed_amount",
+            "must be greater than zero",
+        ));
     }
     if disputed > order.amount {
-        return Err(DomainError::invalid("disputed_amount", format!("must not exceed the held amount {}", order.amount)));
+        return Err(DomainError::invalid(
+            "disputed_amount",
+            format!("must not exceed the held amount {}", order.amount),
+        ));
     }
     if cmd.requested_kind == ProposalKind::Release {
-        return Err(DomainError::invalid("requested_solution.kind", "a complaint cannot request a release; withdraw instead"));
+        return Err(DomainError::invalid(
+            "requested_solution.kind",
+            "a complaint cannot request a release; withdraw instead",
+        ));
     }
     let mut complaint = Complaint {
         id: cmd.complaint_id,
@@ -136,7 +189,12 @@ pub fn open(order: &OrderSnapshot, actor: &Actor, cmd: OpenComplaint, now: DateT
         opened_at: now,
         updated_at: now,
     };
-    let refund = refund_for(&complaint, cmd.requested_kind, cmd.requested_refund.as_ref(), "requested_solution.refund_amount")?;
+    let refund = refund_for(
+        &complaint,
+        cmd.requested_kind,
+        cmd.requested_refund.as_ref(),
+        "requested_solution.refund_amount",
+    )?;
     let opened = Event::Opened {
         order_id: order.id.clone(),
         reason: cmd.reason,
@@ -144,7 +202,17 @@ pub fn open(order: &OrderSnapshot, actor: &Actor, cmd: OpenComplaint, now: DateT
         held_amount: order.amount,
         disputed_amount: disputed,
     };
-    let made = proposal_made(&complaint, actor, Role::Buyer, cmd.proposal_id, cmd.requested_kind, refund, cmd.note, now, policy);
+    let made = proposal_made(
+        &complaint,
+        actor,
+        Role::Buyer,
+        cmd.proposal_id,
+        cmd.requested_kind,
+        refund,
+        cmd.note,
+        now,
+        policy,
+    );
     let events = vec![opened, made];
     for e in &events {
         complaint.apply(e, now);
@@ -154,7 +222,12 @@ pub fn open(order: &OrderSnapshot, actor: &Actor, cmd: OpenComplaint, now: DateT
 
 /// Whether `actor` may take `action` on `c` now. The command's own fields are
 /// checked afterwards by `decide`.
-pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -> Result<(), DomainError> {
+pub fn guard(
+    c: &Complaint,
+    actor: &Actor,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
     use Role::*;
     if c.status == Status::Resolved {
         return Err(DomainError::Resolved);
@@ -169,9 +242,13 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
         },
         Action::Counter => match (role, c.status) {
             (Buyer | Seller, Status::AwaitingSeller | Status::AwaitingBuyer) => Ok(()),
-            (Buyer | Seller, s) => not_now(format!("proposals are closed while the complaint is {s}")),
+            (Buyer | Seller, s) => {
+                not_now(format!("proposals are closed while the complaint is {s}"))
+            }
             (Staff, Status::UnderReview) => Ok(()),
-            (Staff, s) => not_now(format!("staff mediate once the complaint is under review, not while it is {s}")),
+            (Staff, s) => not_now(format!(
+                "staff mediate once the complaint is under review, not while it is {s}"
+            )),
             (System, _) => forbid("the timer does not propose"),
         },
         Action::AcceptProposal | Action::RejectProposal => {
@@ -180,15 +257,43 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
             }
             match c.pending_proposal() {
                 None => not_now("there is no pending proposal".into()),
-                Some(p) if !p.required.contains(&role) => not_now(format!("the pending proposal does not need the {role}'s answer")),
-                Some(p) if p.accepted_by.contains(&role) => not_now(format!("the {role} already accepted the pending proposal")),
+                Some(p) if !p.required.contains(&role) => not_now(format!(
+                    "the pending proposal does not need the {role}'s answer"
+                )),
+                Some(p) if p.accepted_by.contains(&role) => {
+                    not_now(format!("the {role} already accepted the pending proposal"))
+                }
                 Some(_) => Ok(()),
             }
         }
-        Action::MarkReturnShipped => fulfilment_guard(c, role, Buyer, FulfilmentKind::Return, FulfilmentStep::AwaitingShipment),
-        Action::ConfirmReturnReceived => fulfilment_guard(c, role, Seller, FulfilmentKind::Return, FulfilmentStep::InTransit),
-        Action::MarkReplacementShipped => fulfilment_guard(c, role, Seller, FulfilmentKind::Replacement, FulfilmentStep::AwaitingShipment),
-        Action::ConfirmReplacementReceived => fulfilment_guard(c, role, Buyer, FulfilmentKind::Replacement, FulfilmentStep::InTransit),
+        Action::MarkReturnShipped => fulfilment_guard(
+            c,
+            role,
+            Buyer,
+            FulfilmentKind::Return,
+            FulfilmentStep::AwaitingShipment,
+        ),
+        Action::ConfirmReturnReceived => fulfilment_guard(
+            c,
+            role,
+            Seller,
+            FulfilmentKind::Return,
+            FulfilmentStep::InTransit,
+        ),
+        Action::MarkReplacementShipped => fulfilment_guard(
+            c,
+            role,
+            Seller,
+            FulfilmentKind::Replacement,
+            FulfilmentStep::AwaitingShipment,
+        ),
+        Action::ConfirmReplacementReceived => fulfilment_guard(
+            c,
+            role,
+            Buyer,
+            FulfilmentKind::Replacement,
+            FulfilmentStep::InTransit,
+        ),
         Action::Escalate => {
             if c.status == Status::UnderReview {
                 return not_now("the complaint is already under review".into());
@@ -196,9 +301,12 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
             match role {
                 Seller | Staff | System => Ok(()),
                 Buyer => {
-                    let seller_silent_past_deadline =
-                        c.status == Status::AwaitingSeller && c.deadline.as_ref().is_some_and(|d| now >= d.at);
-                    if c.seller_answered || c.status != Status::AwaitingSeller || seller_silent_past_deadline {
+                    let seller_silent_past_deadline = c.status == Status::AwaitingSeller
+                        && c.deadline.as_ref().is_some_and(|d| now >= d.at);
+                    if c.seller_answered
+                        || c.status != Status::AwaitingSeller
+                        || seller_silent_past_deadline
+                    {
                         Ok(())
                     } else {
                         not_now("the buyer can escalate once the seller has answered or the seller's deadline has passed".into())
@@ -212,7 +320,9 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
         },
         Action::Assign => match (role, c.status) {
             (Staff, Status::UnderReview) => Ok(()),
-            (Staff, s) => not_now(format!("only complaints under review are assigned, this one is {s}")),
+            (Staff, s) => not_now(format!(
+                "only complaints under review are assigned, this one is {s}"
+            )),
             _ => forbid("only staff assign complaints"),
         },
         Action::Decide => match role {
@@ -222,23 +332,52 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
     }
 }
 
-fn fulfilment_guard(c: &Complaint, role: Role, who: Role, kind: FulfilmentKind, step: FulfilmentStep) -> Result<(), DomainError> {
+fn fulfilment_guard(
+    c: &Complaint,
+    role: Role,
+    who: Role,
+    kind: FulfilmentKind,
+    step: FulfilmentStep,
+) -> Result<(), DomainError> {
     if role != who {
-        return Err(DomainError::Forbidden(format!("this fulfilment step belongs to the {who}")));
+        return Err(DomainError::Forbidden(format!(
+            "this fulfilment step belongs to the {who}"
+        )));
     }
     match &c.fulfilment {
-        Some(f) if c.status == Status::AwaitingFulfilment && f.kind == kind && f.step == step => Ok(()),
-        _ => Err(DomainError::InvalidState(format!("the complaint is not waiting for this {kind} step"))),
+        Some(f) if c.status == Status::AwaitingFulfilment && f.kind == kind && f.step == step => {
+            Ok(())
+        }
+        _ => Err(DomainError::InvalidState(format!(
+            "the complaint is not waiting for this {kind} step"
+        ))),
     }
 }
 
 /// Every action the guards allow `actor` right now.
 pub fn allowed_actions(c: &Complaint, actor: &Actor, now: DateTime<Utc>) -> Vec<Action> {
-    Action::ALL.iter().copied().filter(|a| guard(c, actor, *a, now).is_ok()).collect()
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| guard(c, actor, *a, now).is_ok())
+        .collect()
 }
 
 /// Decides a command: the events to record, in order, or why it is refused.
-pub fn decide(c: &Complaint, actor: &Actor, cmd: Command, now: DateTime<Utc>, policy: &Policy) -> Result<Vec<Event>, DomainError> {
+pub fn decide(
+    c: &Complaint,
+    actor: &Actor,
+    cmd: Command,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<Vec<Event>, DomainError> {
+    if let (Command::Accept { proposal_id } | Command::Reject { proposal_id, .. }, false) =
+        (&cmd, c.status == Status::Resolved)
+    {
+        // An answer names its proposal: a superseded one is refused as such,
+        // whoever answers.
+        named_pending(c, proposal_id)?;
+    }
     if let Some(action) = cmd.action() {
         guard(c, actor, action, now)?;
     } else if c.status == Status::Resolved {
@@ -246,20 +385,51 @@ pub fn decide(c: &Complaint, actor: &Actor, cmd: Command, now: DateTime<Utc>, po
     }
     let role = actor.role;
     match cmd {
-        Command::PostMessage { message_id, body, evidence_ids, visibility } => {
+        Command::PostMessage {
+            message_id,
+            body,
+            evidence_ids,
+            visibility,
+        } => {
             if visibility == Visibility::Staff && role != Role::Staff {
-                return Err(DomainError::invalid("visibility", "only staff post staff-only notes"));
+                return Err(DomainError::invalid(
+                    "visibility",
+                    "only staff post staff-only notes",
+                ));
             }
-            Ok(vec![Event::MessagePosted { message_id, body, evidence_ids, visibility }])
+            Ok(vec![Event::MessagePosted {
+                message_id,
+                body,
+                evidence_ids,
+                visibility,
+            }])
         }
-        Command::Propose { proposal_id, kind, refund_amount, note } => {
+        Command::Propose {
+            proposal_id,
+            kind,
+            refund_amount,
+            note,
+        } => {
             let refund = refund_for(c, kind, refund_amount.as_ref(), "refund_amount")?;
             if kind == ProposalKind::Release && role != Role::Buyer {
                 // A seller or staff "release" would be a decision, not a proposal.
-                return Err(DomainError::invalid("kind", "only the buyer can propose a release"));
+                return Err(DomainError::invalid(
+                    "kind",
+                    "only the buyer can propose a release",
+                ));
             }
             let mut events = supersede_pending(c);
-            events.push(proposal_made(c, actor, role, proposal_id, kind, refund, note, now, policy));
+            events.push(proposal_made(
+                c,
+                actor,
+                role,
+                proposal_id,
+                kind,
+                refund,
+                note,
+                now,
+                policy,
+            ));
             Ok(events)
         }
         Command::Accept { proposal_id } => {
@@ -272,25 +442,64 @@ pub fn decide(c: &Complaint, actor: &Actor, cmd: Command, now: DateTime<Utc>, po
             // arbitration deadline keeps running.
             let (status, deadline) = match (c.status, role) {
                 (Status::UnderReview, _) => (Status::UnderReview, c.deadline.clone()),
-                (_, Role::Seller) => (Status::AwaitingBuyer, Some(Deadline { at: now + policy.buyer_response, on_expiry: Expiry::Escalate })),
-                _ => (Status::AwaitingSeller, Some(Deadline { at: now + policy.seller_response, on_expiry: Expiry::Escalate })),
+                (_, Role::Seller) => (
+                    Status::AwaitingBuyer,
+                    Some(Deadline {
+                        at: now + policy.buyer_response,
+                        on_expiry: Expiry::Escalate,
+                    }),
+                ),
+                _ => (
+                    Status::AwaitingSeller,
+                    Some(Deadline {
+                        at: now + policy.seller_response,
+                        on_expiry: Expiry::Escalate,
+                    }),
+                ),
             };
-            Ok(vec![Event::ProposalRejected { proposal_id: p.id.clone(), by: role, note, status, deadline }])
+            Ok(vec![Event::ProposalRejected {
+                proposal_id: p.id.clone(),
+                by: role,
+                note,
+                status,
+                deadline,
+            }])
         }
-        Command::Fulfil { action, tracking_number, carrier } => {
+        Command::Fulfil {
+            action,
+            tracking_number,
+            carrier,
+        } => {
             let mut f = c.fulfilment.clone().expect("guarded: fulfilment running");
             match action {
                 FulfilmentAction::ReturnShipped | FulfilmentAction::ReplacementShipped => {
                     let tracking = tracking_number
                         .filter(|t| !t.trim().is_empty())
-                        .ok_or_else(|| DomainError::invalid("tracking_number", "a shipment needs its tracking number"))?;
+                        .ok_or_else(|| {
+                            DomainError::invalid(
+                                "tracking_number",
+                                "a shipment needs its tracking number",
+                            )
+                        })?;
                     f.step = FulfilmentStep::InTransit;
                     f.tracking_number = Some(tracking);
                     f.carrier = carrier;
                     f.shipped_at = Some(now);
-                    let window = if action == FulfilmentAction::ReturnShipped { policy.return_receipt } else { policy.replacement_receipt };
-                    let deadline = Some(Deadline { at: now + window, on_expiry: Expiry::CountAsReceived });
-                    Ok(vec![Event::FulfilmentStepped { action, fulfilment: f, deadline, by_timer: false }])
+                    let window = if action == FulfilmentAction::ReturnShipped {
+                        policy.return_receipt
+                    } else {
+                        policy.replacement_receipt
+                    };
+                    let deadline = Some(Deadline {
+                        at: now + window,
+                        on_expiry: Expiry::CountAsReceived,
+                    });
+                    Ok(vec![Event::FulfilmentStepped {
+                        action,
+                        fulfilment: f,
+                        deadline,
+                        by_timer: false,
+                    }])
                 }
                 FulfilmentAction::ReturnReceived | FulfilmentAction::ReplacementReceived => {
                     Ok(received(c, f, action, false, ResolvedBy::Agreement))
@@ -304,11 +513,30 @@ pub fn decide(c: &Complaint, actor: &Actor, cmd: Command, now: DateTime<Utc>, po
             Ok(events)
         }
         Command::Assign { assignee_id } => Ok(vec![Event::Assigned { assignee_id }]),
-        Command::Decide { decision_id, outcome, refund_amount, seller_at_fault, reason_code, evidence_ids, rationale } => {
+        Command::Decide {
+            decision_id,
+            outcome,
+            refund_amount,
+            seller_at_fault,
+            reason_code,
+            evidence_ids,
+            rationale,
+        } => {
             let refund = decision_refund(c, outcome, refund_amount.as_ref())?;
-            let decision = Decision { id: decision_id, outcome, refund_amount: refund, seller_at_fault, reason_code, evidence_ids, rationale };
+            let decision = Decision {
+                id: decision_id,
+                outcome,
+                refund_amount: refund,
+                seller_at_fault,
+                reason_code,
+                evidence_ids,
+                rationale,
+            };
             let mut events = supersede_pending(c);
-            events.extend([Event::Decided { decision }, resolve(c, ResolvedBy::Decision, refund)]);
+            events.extend([
+                Event::Decided { decision },
+                resolve(c, ResolvedBy::Decision, refund),
+            ]);
             Ok(events)
         }
         Command::ExpireDeadline => expire(c, now, policy),
@@ -323,72 +551,172 @@ fn named_pending<'a>(c: &'a Complaint, proposal_id: &str) -> Result<&'a Proposal
 }
 
 fn supersede_pending(c: &Complaint) -> Vec<Event> {
-    c.pending_proposal().map(|p| Event::ProposalSuperseded { proposal_id: p.id.clone() }).into_iter().collect()
+    c.pending_proposal()
+        .map(|p| Event::ProposalSuperseded {
+            proposal_id: p.id.clone(),
+        })
+        .into_iter()
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
-fn proposal_made(c: &Complaint, actor: &Actor, role: Role, id: String, kind: ProposalKind, refund_amount: i64, note: Option<String>, now: DateTime<Utc>, policy: &Policy) -> Event {
+fn proposal_made(
+    c: &Complaint,
+    actor: &Actor,
+    role: Role,
+    id: String,
+    kind: ProposalKind,
+    refund_amount: i64,
+    note: Option<String>,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Event {
     let (required, accepted_by, status, deadline) = match role {
-        Role::Buyer => (vec![Role::Seller], vec![Role::Buyer], Status::AwaitingSeller, Some(Deadline { at: now + policy.seller_response, on_expiry: Expiry::Escalate })),
-        Role::Seller => (vec![Role::Buyer], vec![Role::Seller], Status::AwaitingBuyer, Some(Deadline { at: now + policy.buyer_response, on_expiry: Expiry::AcceptSellerProposal })),
+        Role::Buyer => (
+            vec![Role::Seller],
+            vec![Role::Buyer],
+            Status::AwaitingSeller,
+            Some(Deadline {
+                at: now + policy.seller_response,
+                on_expiry: Expiry::Escalate,
+            }),
+        ),
+        Role::Seller => (
+            vec![Role::Buyer],
+            vec![Role::Seller],
+            Status::AwaitingBuyer,
+            Some(Deadline {
+                at: now + policy.buyer_response,
+                on_expiry: Expiry::AcceptSellerProposal,
+            }),
+        ),
         // Mediation keeps the arbitration deadline running.
-        _ => (vec![Role::Buyer, Role::Seller], vec![], Status::UnderReview, c.deadline.clone()),
+        _ => (
+            vec![Role::Buyer, Role::Seller],
+            vec![],
+            Status::UnderReview,
+            c.deadline.clone(),
+        ),
     };
-    let proposal = Proposal { id, author_id: actor.id.clone(), author_role: role, kind, refund_amount, note, status: ProposalStatus::Pending, required, accepted_by, created_at: now };
-    Event::ProposalMade { proposal, status, deadline }
+    let proposal = Proposal {
+        id,
+        author_id: actor.id.clone(),
+        author_role: role,
+        kind,
+        refund_amount,
+        note,
+        status: ProposalStatus::Pending,
+        required,
+        accepted_by,
+        created_at: now,
+    };
+    Event::ProposalMade {
+        proposal,
+        status,
+        deadline,
+    }
 }
 
 /// The refund a proposal of `kind` implies, checked against the disputed amount.
-fn refund_for(c: &Complaint, kind: ProposalKind, given: Option<&Money>, field: &'static str) -> Result<i64, DomainError> {
+fn refund_for(
+    c: &Complaint,
+    kind: ProposalKind,
+    given: Option<&Money>,
+    field: &'static str,
+) -> Result<i64, DomainError> {
     let given = given.map(|m| m.amount_in(c.currency, field)).transpose()?;
     match kind {
         ProposalKind::FullRefund => match given {
             None => Ok(c.disputed_amount),
             Some(a) if a == c.disputed_amount => Ok(a),
-            Some(_) => Err(DomainError::invalid(field, format!("a full refund is the disputed amount {}", c.disputed_amount))),
+            Some(_) => Err(DomainError::invalid(
+                field,
+                format!("a full refund is the disputed amount {}", c.disputed_amount),
+            )),
         },
         ProposalKind::PartialRefund | ProposalKind::ReturnAndRefund => match given {
             None if kind == ProposalKind::ReturnAndRefund => Ok(c.disputed_amount),
-            None => Err(DomainError::invalid(field, "a partial refund needs its amount")),
+            None => Err(DomainError::invalid(
+                field,
+                "a partial refund needs its amount",
+            )),
             Some(0) => Err(DomainError::invalid(field, "must be greater than zero")),
-            Some(a) if a > c.disputed_amount => Err(DomainError::invalid(field, format!("must not exceed the disputed amount {}", c.disputed_amount))),
+            Some(a) if a > c.disputed_amount => Err(DomainError::invalid(
+                field,
+                format!("must not exceed the disputed amount {}", c.disputed_amount),
+            )),
             Some(a) => Ok(a),
         },
         ProposalKind::Replacement | ProposalKind::Release => match given {
             None | Some(0) => Ok(0),
-            Some(_) => Err(DomainError::invalid(field, format!("a {kind} refunds nothing"))),
+            Some(_) => Err(DomainError::invalid(
+                field,
+                format!("a {kind} refunds nothing"),
+            )),
         },
     }
 }
 
-fn decision_refund(c: &Complaint, outcome: Outcome, given: Option<&Money>) -> Result<i64, DomainError> {
+fn decision_refund(
+    c: &Complaint,
+    outcome: Outcome,
+    given: Option<&Money>,
+) -> Result<i64, DomainError> {
     let field = "refund_amount";
     let given = given.map(|m| m.amount_in(c.currency, field)).transpose()?;
     let too_much = |a: i64| a > c.disputed_amount;
     match (outcome, given) {
         (Outcome::Refund, None) => Ok(c.disputed_amount),
-        (Outcome::Refund, Some(0)) => Err(DomainError::invalid(field, "a refund must be greater than zero; decide a release instead")),
+        (Outcome::Refund, Some(0)) => Err(DomainError::invalid(
+            field,
+            "a refund must be greater than zero; decide a release instead",
+        )),
         (Outcome::Release, None | Some(0)) => Ok(0),
-        (Outcome::Release, Some(_)) => Err(DomainError::invalid(field, "a release refunds nothing")),
-        (Outcome::Split, None) => Err(DomainError::invalid(field, "a split needs the amount refunded to the buyer")),
-        (Outcome::Split, Some(a)) if a == 0 || a >= c.held_amount => {
-            Err(DomainError::invalid(field, "a split gives each party part of the money: 0 < refund < held amount"))
+        (Outcome::Release, Some(_)) => {
+            Err(DomainError::invalid(field, "a release refunds nothing"))
         }
-        (_, Some(a)) if too_much(a) => Err(DomainError::invalid(field, format!("must not exceed the disputed amount {}", c.disputed_amount))),
+        (Outcome::Split, None) => Err(DomainError::invalid(
+            field,
+            "a split needs the amount refunded to the buyer",
+        )),
+        (Outcome::Split, Some(a)) if a == 0 || a >= c.held_amount => Err(DomainError::invalid(
+            field,
+            "a split gives each party part of the money: 0 < refund < held amount",
+        )),
+        (_, Some(a)) if too_much(a) => Err(DomainError::invalid(
+            field,
+            format!("must not exceed the disputed amount {}", c.disputed_amount),
+        )),
         (_, Some(a)) => Ok(a),
     }
 }
 
-fn accept(c: &Complaint, p: &Proposal, by: Role, by_timer: bool, now: DateTime<Utc>, policy: &Policy) -> Vec<Event> {
-    let mut events = vec![Event::ProposalAccepted { proposal_id: p.id.clone(), by, by_timer }];
+fn accept(
+    c: &Complaint,
+    p: &Proposal,
+    by: Role,
+    by_timer: bool,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Vec<Event> {
+    let mut events = vec![Event::ProposalAccepted {
+        proposal_id: p.id.clone(),
+        by,
+        by_timer,
+    }];
     let mut after = p.clone();
     after.accepted_by.push(by);
     if !after.has_consensus() {
         return events;
     }
     let (fulfilment, deadline) = match p.kind {
-        ProposalKind::ReturnAndRefund => (Some(FulfilmentKind::Return), Some(policy.return_shipment)),
-        ProposalKind::Replacement => (Some(FulfilmentKind::Replacement), Some(policy.replacement_shipment)),
+        ProposalKind::ReturnAndRefund => {
+            (Some(FulfilmentKind::Return), Some(policy.return_shipment))
+        }
+        ProposalKind::Replacement => (
+            Some(FulfilmentKind::Replacement),
+            Some(policy.replacement_shipment),
+        ),
         _ => (None, None),
     };
     let fulfilment = fulfilment.map(|kind| Fulfilment {
@@ -406,27 +734,61 @@ fn accept(c: &Complaint, p: &Proposal, by: Role, by_timer: bool, now: DateTime<U
         kind: p.kind,
         refund_amount: p.refund_amount,
         fulfilment,
-        deadline: deadline.map(|w| Deadline { at: now + w, on_expiry: Expiry::Escalate }),
+        deadline: deadline.map(|w| Deadline {
+            at: now + w,
+            on_expiry: Expiry::Escalate,
+        }),
     });
     if resolves_now {
-        let by = if by_timer { ResolvedBy::Timer } else { ResolvedBy::Agreement };
+        let by = if by_timer {
+            ResolvedBy::Timer
+        } else {
+            ResolvedBy::Agreement
+        };
         events.push(resolve(c, by, p.refund_amount));
     }
     events
 }
 
-fn received(c: &Complaint, f: Fulfilment, action: FulfilmentAction, by_timer: bool, by: ResolvedBy) -> Vec<Event> {
+fn received(
+    c: &Complaint,
+    f: Fulfilment,
+    action: FulfilmentAction,
+    by_timer: bool,
+    by: ResolvedBy,
+) -> Vec<Event> {
     let refund = match f.kind {
         FulfilmentKind::Return => f.refund_amount,
         FulfilmentKind::Replacement => 0,
     };
-    vec![Event::FulfilmentStepped { action, fulfilment: f, deadline: None, by_timer }, resolve(c, by, refund)]
+    vec![
+        Event::FulfilmentStepped {
+            action,
+            fulfilment: f,
+            deadline: None,
+            by_timer,
+        },
+        resolve(c, by, refund),
+    ]
 }
 
-fn escalate(c: &Complaint, by: Role, reason: String, now: DateTime<Utc>, policy: &Policy) -> Vec<Event> {
+fn escalate(
+    c: &Complaint,
+    by: Role,
+    reason: String,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Vec<Event> {
     // An escalated complaint is mediated by staff: the parties' pending offer lapses.
     let mut events = supersede_pending(c);
-    events.push(Event::Escalated { by, reason, deadline: Deadline { at: now + policy.arbitration_target, on_expiry: Expiry::None } });
+    events.push(Event::Escalated {
+        by,
+        reason,
+        deadline: Deadline {
+            at: now + policy.arbitration_target,
+            on_expiry: Expiry::None,
+        },
+    });
     events
 }
 
@@ -435,11 +797,20 @@ fn expire(c: &Complaint, now: DateTime<Utc>, policy: &Policy) -> Result<Vec<Even
         return Err(DomainError::InvalidState("no deadline is running".into()));
     };
     if now < d.at {
-        return Err(DomainError::InvalidState(format!("the deadline passes at {}", d.at.to_rfc3339())));
+        return Err(DomainError::InvalidState(format!(
+            "the deadline passes at {}",
+            d.at.to_rfc3339()
+        )));
     }
-    let mut events = vec![Event::DeadlinePassed { on_expiry: d.on_expiry }];
+    let mut events = vec![Event::DeadlinePassed {
+        on_expiry: d.on_expiry,
+    }];
     match d.on_expiry {
-        Expiry::None => return Err(DomainError::InvalidState("the arbitration target has no automatic outcome".into())),
+        Expiry::None => {
+            return Err(DomainError::InvalidState(
+                "the arbitration target has no automatic outcome".into(),
+            ))
+        }
         Expiry::Escalate => {
             let reason = match c.status {
                 Status::AwaitingSeller => "the seller did not respond in time",
@@ -449,11 +820,16 @@ fn expire(c: &Complaint, now: DateTime<Utc>, policy: &Policy) -> Result<Vec<Even
             events.extend(escalate(c, Role::System, reason.into(), now, policy));
         }
         Expiry::AcceptSellerProposal => {
-            let p = c.pending_proposal().ok_or_else(|| DomainError::InvalidState("no proposal is pending".into()))?;
+            let p = c
+                .pending_proposal()
+                .ok_or_else(|| DomainError::InvalidState("no proposal is pending".into()))?;
             events.extend(accept(c, p, Role::Buyer, true, now, policy));
         }
         Expiry::CountAsReceived => {
-            let f = c.fulfilment.clone().ok_or_else(|| DomainError::InvalidState("no fulfilment is running".into()))?;
+            let f = c
+                .fulfilment
+                .clone()
+                .ok_or_else(|| DomainError::InvalidState("no fulfilment is running".into()))?;
             let action = match f.kind {
                 FulfilmentKind::Return => FulfilmentAction::ReturnReceived,
                 FulfilmentKind::Replacement => FulfilmentAction::ReplacementReceived,
@@ -467,5 +843,9 @@ fn expire(c: &Complaint, now: DateTime<Utc>, policy: &Policy) -> Result<Vec<Even
 /// Closes the complaint with its one settlement: `refund` to the buyer, the rest
 /// of the held money to the seller.
 fn resolve(c: &Complaint, by: ResolvedBy, refund: i64) -> Event {
-    Event::Resolved { by, refund_to_buyer: refund, release_to_seller: c.held_amount - refund }
+    Event::Resolved {
+        by,
+        refund_to_buyer: refund,
+        release_to_seller: c.held_amount - refund,
+    }
 }

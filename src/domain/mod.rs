@@ -10,7 +10,9 @@ pub mod policy;
 pub mod sanction;
 
 pub use complaint::*;
-pub use decide::{allowed_actions, decide, guard, open, Action, Command, OpenComplaint, OrderSnapshot};
+pub use decide::{
+    allowed_actions, decide, guard, open, Action, Command, OpenComplaint, OrderSnapshot,
+};
 pub use error::DomainError;
 pub use money::{Currency, Money, MAX_AMOUNT};
 pub use policy::Policy;

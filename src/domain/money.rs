@@ -16,7 +16,7 @@ impl Currency {
     pub fn code(&self) -> &'static str {
         self.0.code()
     }
-    /// Digits after the decimal point (IDR 0 in practice, USD 2, BHD 3).
+    /// Digits after the decimal point per ISO 4217 (JPY 0, IDR and USD 2, BHD 3).
     pub fn exponent(&self) -> u16 {
         self.0.exponent().unwrap_or(0)
     }
@@ -69,7 +69,10 @@ impl From<CurrencyCode> for String {
 
 impl Money {
     pub fn new(amount: i64, currency: Currency) -> Self {
-        Money { amount, currency: CurrencyCode(currency) }
+        Money {
+            amount,
+            currency: CurrencyCode(currency),
+        }
     }
 
     pub fn currency(&self) -> Currency {
@@ -77,19 +80,29 @@ impl Money {
     }
 
     /// The amount in `currency`, checked to be a sane non-negative amount.
-    pub fn amount_in(&self, currency: Currency, field: &'static str) -> Result<i64, super::DomainError> {
+    pub fn amount_in(
+        &self,
+        currency: Currency,
+        field: &'static str,
+    ) -> Result<i64, super::DomainError> {
         use super::DomainError;
         if self.currency() != currency {
             return Err(DomainError::invalid(
                 field,
-                format!("currency must be {currency}, the order's currency, not {}", self.currency()),
+                format!(
+                    "currency must be {currency}, the order's currency, not {}",
+                    self.currency()
+                ),
             ));
         }
         if self.amount < 0 {
             return Err(DomainError::invalid(field, "amount must not be negative"));
         }
         if self.amount > MAX_AMOUNT {
-            return Err(DomainError::invalid(field, format!("amount must be at most {MAX_AMOUNT}")));
+            return Err(DomainError::invalid(
+                field,
+                format!("amount must be at most {MAX_AMOUNT}"),
+            ));
         }
         Ok(self.amount)
     }
@@ -101,7 +114,8 @@ mod tests {
 
     #[test]
     fn currencies_parse_by_iso_code_only() {
-        assert_eq!("IDR".parse::<Currency>().unwrap().exponent(), 0);
+        assert_eq!("IDR".parse::<Currency>().unwrap().exponent(), 2);
+        assert_eq!("JPY".parse::<Currency>().unwrap().exponent(), 0);
         assert_eq!("USD".parse::<Currency>().unwrap().exponent(), 2);
         assert!("XYZ".parse::<Currency>().is_err());
         assert!("idr".parse::<Currency>().is_err());

@@ -36,7 +36,11 @@ pub struct QueueQuery {
     security(("bearer" = []))
 )]
 #[get("/v1/arbitration/queue")]
-pub async fn queue(app: web::Data<App>, caller: Caller, query: web::Query<QueueQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn queue(
+    app: web::Data<App>,
+    caller: Caller,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let after = q
         .cursor
@@ -44,11 +48,15 @@ pub async fn queue(app: web::Data<App>, caller: Caller, query: web::Query<QueueQ
             let bad = || ApiError::bad_parameter("cursor", "not a cursor of this list");
             let raw = decode_cursor(&c)?;
             let (at, id) = raw.split_once('|').ok_or_else(bad)?;
-            let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
+            let at = DateTime::parse_from_rfc3339(at)
+                .map_err(|_| bad())?
+                .with_timezone(&Utc);
             Ok((at, id.to_string()))
         })
         .transpose()?;
-    let page = app.arbitration_queue(&caller, after, q.assignee_id, limit_of(q.limit)?).await?;
+    let page = app
+        .arbitration_queue(&caller, after, q.assignee_id, limit_of(q.limit)?)
+        .await?;
     let at = now();
     Ok(HttpResponse::Ok().json(QueuePage {
         data: page.items.iter().map(|s| QueueEntry::of(s, at)).collect(),
@@ -69,9 +77,22 @@ pub async fn queue(app: web::Data<App>, caller: Caller, query: web::Query<QueueQ
     security(("bearer" = []))
 )]
 #[post("/v1/complaints/{id}/assign")]
-pub async fn assign(app: web::Data<App>, caller: Caller, req: HttpRequest, path: web::Path<String>, Body(b): Body<AssignBody>) -> Result<HttpResponse, ApiError> {
+pub async fn assign(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    Body(b): Body<AssignBody>,
+) -> Result<HttpResponse, ApiError> {
     let assignee_id = b.assignee_id.unwrap_or_else(|| caller.id.clone());
-    run_command(&app, &caller, &req, path.into_inner(), Command::Assign { assignee_id }).await
+    run_command(
+        &app,
+        &caller,
+        &req,
+        path.into_inner(),
+        Command::Assign { assignee_id },
+    )
+    .await
 }
 
 /// The binding decision: refund, release or split. Final (staff).
@@ -87,7 +108,13 @@ pub async fn assign(app: web::Data<App>, caller: Caller, req: HttpRequest, path:
     security(("bearer" = []))
 )]
 #[post("/v1/complaints/{id}/decision")]
-pub async fn decide(app: web::Data<App>, caller: Caller, req: HttpRequest, path: web::Path<String>, Body(b): Body<DecisionBody>) -> Result<HttpResponse, ApiError> {
+pub async fn decide(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    Body(b): Body<DecisionBody>,
+) -> Result<HttpResponse, ApiError> {
     let cmd = Command::Decide {
         decision_id: new_id("dec"),
         outcome: b.outcome,

@@ -34,7 +34,11 @@ impl Verifier {
             JwtKey::PublicKeyPem(pem) => match DecodingKey::from_rsa_pem(pem) {
                 Ok(k) => (k, Algorithm::RS256),
                 Err(_) => (
-                    DecodingKey::from_ed_pem(pem).map_err(|e| anyhow::anyhow!("RC_JWT_PUBLIC_KEY is neither an RSA nor an Ed25519 public key: {e}"))?,
+                    DecodingKey::from_ed_pem(pem).map_err(|e| {
+                        anyhow::anyhow!(
+                            "RC_JWT_PUBLIC_KEY is neither an RSA nor an Ed25519 public key: {e}"
+                        )
+                    })?,
                     Algorithm::EdDSA,
                 ),
             },
@@ -59,7 +63,11 @@ impl Verifier {
         if data.claims.sub.is_empty() {
             return Err(ApiError::Unauthorized("the token's `sub` is empty".into()));
         }
-        Ok(Caller { staff: has("staff"), service: has("service"), id: data.claims.sub })
+        Ok(Caller {
+            staff: has("staff"),
+            service: has("service"),
+            id: data.claims.sub,
+        })
     }
 
     /// The caller of a request, from its `Authorization: Bearer` header.
@@ -71,17 +79,36 @@ impl Verifier {
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-            .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .ok_or_else(|| {
+                ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
+            })?;
         self.verify(token.trim())
     }
 }
 
 /// Mints an HS256 token for local use and tests.
-pub fn mint(secret: &[u8], sub: &str, roles: &[String], ttl: chrono::Duration) -> anyhow::Result<String> {
+pub fn mint(
+    secret: &[u8],
+    sub: &str,
+    roles: &[String],
+    ttl: chrono::Duration,
+) -> anyhow::Result<String> {
     let now = chrono::Utc::now().timestamp();
-    let claims = Claims { sub: sub.to_string(), roles: roles.to_vec(), exp: now + ttl.num_seconds(), iat: Some(now) };
-    Ok(encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret))?)
+    let claims = Claims {
+        sub: sub.to_string(),
+        roles: roles.to_vec(),
+        exp: now + ttl.num_seconds(),
+        iat: Some(now),
+    };
+    Ok(encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret),
+    )?)
 }
 
 impl FromRequest for Caller {
@@ -91,7 +118,9 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(match req.app_data::<web::Data<Verifier>>() {
             Some(v) => v.caller_of(req),
-            None => Err(ApiError::App(crate::app::AppError::Internal(anyhow::anyhow!("no token verifier configured")))),
+            None => Err(ApiError::App(crate::app::AppError::Internal(
+                anyhow::anyhow!("no token verifier configured"),
+            ))),
         })
     }
 }

@@ -29,18 +29,26 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<actix_web::mime::Mime>().ok())
-            .is_none_or(|m| m.subtype() == actix_web::mime::JSON || m.suffix() == Some(actix_web::mime::JSON));
+            .is_none_or(|m| {
+                m.subtype() == actix_web::mime::JSON || m.suffix() == Some(actix_web::mime::JSON)
+            });
         // Checks Content-Length against the limit before reading a byte.
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !json {
                 return Err(ApiError::UnsupportedMediaType);
             }
-            let bytes = bytes.await.map_err(|e| match e.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => ApiError::BodyTooLarge(JSON_LIMIT),
-                _ => ApiError::InvalidJson(e.to_string()),
-            })?;
-            let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+            let bytes = bytes
+                .await
+                .map_err(|e| match e.as_error::<PayloadError>() {
+                    Some(PayloadError::Overflow) => ApiError::BodyTooLarge(JSON_LIMIT),
+                    _ => ApiError::InvalidJson(e.to_string()),
+                })?;
+            let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+                b"{}"
+            } else {
+                &bytes
+            };
             Ok(Body(parse(text)?))
         })
     }
@@ -52,14 +60,22 @@ pub fn parse<T: DeserializeOwned + Validate>(text: &[u8]) -> Result<T, ApiError>
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
+        let well_formed = serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok();
+        if (inner.is_syntax() || inner.is_eof()) && !well_formed {
             return ApiError::InvalidJson(inner.to_string());
         }
-        let message = strip_position(&inner.to_string());
-        let field = match unknown_field(&message) {
-            Some(name) if path == "." => name.to_string(),
-            Some(name) => format!("{path}.{name}"),
-            None => path,
+        // serde_json reports some type errors (a number for an enum) as syntax.
+        let message = if inner.is_data() {
+            strip_position(&inner.to_string())
+        } else {
+            "has the wrong type".to_string()
+        };
+        // The path already ends with an unknown field's name; a type error at
+        // the top level has no path.
+        let field = match (path.as_str(), unknown_field(&message)) {
+            (".", Some(name)) => name.to_string(),
+            (".", None) => "body".to_string(),
+            _ => path,
         };
         ApiError::App(AppError::invalid(field, message))
     })?;
@@ -85,9 +101,16 @@ fn unknown_field(message: &str) -> Option<&str> {
 
 fn flatten(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
     for (name, kind) in errors.errors() {
-        let path = if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") };
+        let path = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        };
         match kind {
-            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| FieldError { field: path.clone(), message: describe(e) })),
+            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| FieldError {
+                field: path.clone(),
+                message: describe(e),
+            })),
             ValidationErrorsKind::Struct(inner) => flatten(&path, inner, out),
             ValidationErrorsKind::List(items) => {
                 for (i, inner) in items {

@@ -6,7 +6,9 @@ use utoipa::IntoParams;
 
 use super::body::Body;
 use super::problem::ApiError;
-use super::wire::{ComplaintPage, ComplaintView, OpenComplaintBody, TimelineEntryView, TimelinePage};
+use super::wire::{
+    ComplaintPage, ComplaintView, OpenComplaintBody, TimelineEntryView, TimelinePage,
+};
 use super::{complaint_response, limit_of};
 use crate::app::complaints::NewComplaint;
 use crate::app::{now, App, Caller};
@@ -25,7 +27,11 @@ use crate::store::complaints::ListFilter;
     security(("bearer" = []))
 )]
 #[post("/v1/complaints")]
-pub async fn open_complaint(app: web::Data<App>, caller: Caller, Body(body): Body<OpenComplaintBody>) -> Result<HttpResponse, ApiError> {
+pub async fn open_complaint(
+    app: web::Data<App>,
+    caller: Caller,
+    Body(body): Body<OpenComplaintBody>,
+) -> Result<HttpResponse, ApiError> {
     let input = NewComplaint {
         order_id: body.order_id,
         reason: body.reason,
@@ -39,7 +45,11 @@ pub async fn open_complaint(app: web::Data<App>, caller: Caller, Body(body): Bod
     let mut res = complaint_response(HttpResponse::Created(), &seen);
     res.headers_mut().insert(
         actix_web::http::header::LOCATION,
-        actix_web::http::header::HeaderValue::from_str(&format!("/v1/complaints/{}", seen.complaint.id)).expect("ids are ASCII"),
+        actix_web::http::header::HeaderValue::from_str(&format!(
+            "/v1/complaints/{}",
+            seen.complaint.id
+        ))
+        .expect("ids are ASCII"),
     );
     Ok(res)
 }
@@ -55,7 +65,11 @@ pub async fn open_complaint(app: web::Data<App>, caller: Caller, Body(body): Bod
     security(("bearer" = []))
 )]
 #[get("/v1/complaints/{id}")]
-pub async fn get_complaint(app: web::Data<App>, caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_complaint(
+    app: web::Data<App>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let seen = app.complaint(&caller, path.into_inner()).await?;
     Ok(complaint_response(HttpResponse::Ok(), &seen))
 }
@@ -85,10 +99,19 @@ pub struct ListQuery {
     security(("bearer" = []))
 )]
 #[get("/v1/complaints")]
-pub async fn list_complaints(app: web::Data<App>, caller: Caller, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_complaints(
+    app: web::Data<App>,
+    caller: Caller,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    if q.role.is_some_and(|r| !matches!(r, Role::Buyer | Role::Seller)) {
-        return Err(ApiError::bad_parameter("role", "role filters by `buyer` or `seller`"));
+    if q.role
+        .is_some_and(|r| !matches!(r, Role::Buyer | Role::Seller))
+    {
+        return Err(ApiError::bad_parameter(
+            "role",
+            "role filters by `buyer` or `seller`",
+        ));
     }
     let filter = ListFilter {
         party: None,
@@ -100,7 +123,11 @@ pub async fn list_complaints(app: web::Data<App>, caller: Caller, query: web::Qu
     let page = app.list_complaints(&caller, filter).await?;
     let at = now();
     Ok(HttpResponse::Ok().json(ComplaintPage {
-        data: page.items.iter().map(|s| ComplaintView::of(s, at)).collect(),
+        data: page
+            .items
+            .iter()
+            .map(|s| ComplaintView::of(s, at))
+            .collect(),
         next_cursor: page.next_cursor.map(|c| super::encode_cursor(&c)),
     }))
 }
@@ -126,15 +153,28 @@ pub struct TimelineQuery {
     security(("bearer" = []))
 )]
 #[get("/v1/complaints/{id}/timeline")]
-pub async fn timeline(app: web::Data<App>, caller: Caller, path: web::Path<String>, query: web::Query<TimelineQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn timeline(
+    app: web::Data<App>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<TimelineQuery>,
+) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let after = match q.cursor {
-        Some(c) => super::decode_cursor(&c)?.parse::<i64>().map_err(|_| ApiError::bad_parameter("cursor", "not a cursor of this list"))?,
+        Some(c) => super::decode_cursor(&c)?
+            .parse::<i64>()
+            .map_err(|_| ApiError::bad_parameter("cursor", "not a cursor of this list"))?,
         None => 0,
     };
-    let page = app.timeline(&caller, path.into_inner(), after, limit_of(q.limit)?).await?;
+    let page = app
+        .timeline(&caller, path.into_inner(), after, limit_of(q.limit)?)
+        .await?;
     Ok(HttpResponse::Ok().json(TimelinePage {
-        data: page.items.into_iter().map(TimelineEntryView::from).collect(),
+        data: page
+            .items
+            .into_iter()
+            .map(TimelineEntryView::from)
+            .collect(),
         next_cursor: page.next_cursor.map(|c| super::encode_cursor(&c)),
     }))
 }

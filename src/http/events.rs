@@ -4,9 +4,9 @@ use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::limit_of;
 use super::problem::ApiError;
 use super::wire::{EventPage, EventView};
-use super::limit_of;
 use crate::app::{App, Caller};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -31,12 +31,21 @@ pub struct FeedQuery {
     security(("bearer" = []))
 )]
 #[get("/v1/events")]
-pub async fn events(app: web::Data<App>, caller: Caller, query: web::Query<FeedQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn events(
+    app: web::Data<App>,
+    caller: Caller,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let after = match q.after.as_deref() {
-        Some(c) => c.parse::<i64>().map_err(|_| ApiError::bad_parameter("after", "not a cursor of the event feed"))?,
+        Some(c) => c
+            .parse::<i64>()
+            .map_err(|_| ApiError::bad_parameter("after", "not a cursor of the event feed"))?,
         None => 0,
     };
     let page = app.events(&caller, after, limit_of(q.limit)?).await?;
-    Ok(HttpResponse::Ok().json(EventPage { data: page.items.into_iter().map(EventView::from).collect(), next_cursor: page.next_cursor }))
+    Ok(HttpResponse::Ok().json(EventPage {
+        data: page.items.into_iter().map(EventView::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }

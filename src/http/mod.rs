@@ -58,7 +58,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Builds the HTTP server on a bound listener (port 0 in tests).
-pub fn server(app: App, verifier: Verifier, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
+pub fn server(
+    app: App,
+    verifier: Verifier,
+    listener: TcpListener,
+    workers: usize,
+) -> std::io::Result<Server> {
     let app = web::Data::new(app);
     let verifier = web::Data::new(verifier);
     let server = HttpServer::new(move || {
@@ -66,8 +71,14 @@ pub fn server(app: App, verifier: Verifier, listener: TcpListener, workers: usiz
             .app_data(app.clone())
             .app_data(verifier.clone())
             .app_data(web::PayloadConfig::new(body::JSON_LIMIT))
-            .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::bad_parameter("query", e.to_string()).into()))
-            .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::bad_parameter("path", e.to_string()).into()))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| ApiError::bad_parameter("query", e.to_string()).into()),
+            )
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|e, _| ApiError::bad_parameter("path", e.to_string()).into()),
+            )
             .wrap(from_fn(idempotency::middleware))
             .wrap(from_fn(request_id_header))
             .wrap(TracingLogger::default())
@@ -85,29 +96,43 @@ async fn no_route() -> Result<HttpResponse, ApiError> {
 }
 
 /// Answers carry the request id that every log line of the request carries.
-async fn request_id_header(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = req.extensions().get::<RequestId>().map(|r| r.to_string());
     let mut res = next.call(req).await?;
     if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-        res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
     }
     Ok(res)
 }
 
 /// A complaint answer, with its version as the `ETag`.
 pub(crate) fn complaint_response(mut builder: HttpResponseBuilder, seen: &Seen) -> HttpResponse {
-    builder.insert_header((header::ETAG, format!("\"{}\"", seen.complaint.version))).json(ComplaintView::of(seen, now()))
+    builder
+        .insert_header((header::ETAG, format!("\"{}\"", seen.complaint.version)))
+        .json(ComplaintView::of(seen, now()))
 }
 
 /// Runs a command with the request's `If-Match` and answers the complaint.
-pub(crate) async fn run_command(app: &App, caller: &Caller, req: &HttpRequest, id: String, cmd: Command) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn run_command(
+    app: &App,
+    caller: &Caller,
+    req: &HttpRequest,
+    id: String,
+    cmd: Command,
+) -> Result<HttpResponse, ApiError> {
     let seen = app.command(caller, id, if_match(req)?, cmd).await?;
     Ok(complaint_response(HttpResponse::Ok(), &seen))
 }
 
 /// The version in `If-Match: "7"` (`*` or no header: any version).
 fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
     let bad = || ApiError::bad_parameter("If-Match", "must be the complaint's ETag, e.g. \"3\"");
     let text = value.to_str().map_err(|_| bad())?.trim();
     if text == "*" {
@@ -121,7 +146,10 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
 pub(crate) fn limit_of(limit: Option<i64>) -> Result<i64, ApiError> {
     match limit.unwrap_or(20) {
         n @ 1..=100 => Ok(n),
-        _ => Err(ApiError::bad_parameter("limit", "must be between 1 and 100")),
+        _ => Err(ApiError::bad_parameter(
+            "limit",
+            "must be between 1 and 100",
+        )),
     }
 }
 
@@ -140,10 +168,16 @@ pub(crate) fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
 
 /// An id chosen by the marketplace: 1 to 100 of `A-Z a-z 0-9 . _ : -`.
 pub(crate) fn checked_id(field: &str, id: String) -> Result<String, ApiError> {
-    let ok = (1..=100).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
+    let ok = (1..=100).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
     if ok {
         Ok(id)
     } else {
-        Err(ApiError::bad_parameter(field, "must be 1 to 100 of A-Z a-z 0-9 . _ : -"))
+        Err(ApiError::bad_parameter(
+            field,
+            "must be 1 to 100 of A-Z a-z 0-9 . _ : -",
+        ))
     }
 }

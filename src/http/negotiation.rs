@@ -6,7 +6,9 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use super::body::Body;
 use super::problem::ApiError;
 use super::run_command;
-use super::wire::{EscalateBody, FulfilmentBody, MessageBody, ProposalBody, RejectBody, WithdrawBody};
+use super::wire::{
+    EscalateBody, FulfilmentBody, MessageBody, ProposalBody, RejectBody, WithdrawBody,
+};
 use crate::app::ids::new_id;
 use crate::app::{App, Caller};
 use crate::domain::Command;
@@ -24,8 +26,19 @@ use crate::domain::Command;
     security(("bearer" = []))
 )]
 #[post("/v1/complaints/{id}/messages")]
-pub async fn post_message(app: web::Data<App>, caller: Caller, req: HttpRequest, path: web::Path<String>, Body(b): Body<MessageBody>) -> Result<HttpResponse, ApiError> {
-    let cmd = Command::PostMessage { message_id: new_id("msg"), body: b.body, evidence_ids: b.evidence_ids, visibility: b.visibility };
+pub async fn post_message(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    Body(b): Body<MessageBody>,
+) -> Result<HttpResponse, ApiError> {
+    let cmd = Command::PostMessage {
+        message_id: new_id("msg"),
+        body: b.body,
+        evidence_ids: b.evidence_ids,
+        visibility: b.visibility,
+    };
     run_command(&app, &caller, &req, path.into_inner(), cmd).await
 }
 
@@ -42,8 +55,19 @@ pub async fn post_message(app: web::Data<App>, caller: Caller, req: HttpRequest,
     security(("bearer" = []))
 )]
 #[post("/v1/complaints/{id}/proposals")]
-pub async fn propose(app: web::Data<App>, caller: Caller, req: HttpRequest, path: web::Path<String>, Body(b): Body<ProposalBody>) -> Result<HttpResponse, ApiError> {
-    let cmd = Command::Propose { proposal_id: new_id("prp"), kind: b.kind, refund_amount: b.refund_amount, note: b.note };
+pub async fn propose(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    Body(b): Body<ProposalBody>,
+) -> Result<HttpResponse, ApiError> {
+    let cmd = Command::Propose {
+        proposal_id: new_id("prp"),
+        kind: b.kind,
+        refund_amount: b.refund_amount,
+        note: b.note,
+    };
     run_command(&app, &caller, &req, path.into_inner(), cmd).await
 }
 
@@ -60,7 +84,12 @@ pub async fn propose(app: web::Data<App>, caller: Caller, req: HttpRequest, path
     security(("bearer" = []))
 )]
 #[post("/v1/complaints/{id}/proposals/{pid}/accept")]
-pub async fn accept(app: web::Data<App>, caller: Caller, req: HttpRequest, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn accept(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
     let (id, proposal_id) = path.into_inner();
     run_command(&app, &caller, &req, id, Command::Accept { proposal_id }).await
 }
@@ -79,9 +108,25 @@ pub async fn accept(app: web::Data<App>, caller: Caller, req: HttpRequest, path:
     security(("bearer" = []))
 )]
 #[post("/v1/complaints/{id}/proposals/{pid}/reject")]
-pub async fn reject(app: web::Data<App>, caller: Caller, req: HttpRequest, path: web::Path<(String, String)>, Body(b): Body<RejectBody>) -> Result<HttpResponse, ApiError> {
+pub async fn reject(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    Body(b): Body<RejectBody>,
+) -> Result<HttpResponse, ApiError> {
     let (id, proposal_id) = path.into_inner();
-    run_command(&app, &caller, &req, id, Command::Reject { proposal_id, note: b.note }).await
+    run_command(
+        &app,
+        &caller,
+        &req,
+        id,
+        Command::Reject {
+            proposal_id,
+            note: b.note,
+        },
+    )
+    .await
 }
 
 /// Report a fulfilment step: `return_shipped`, `return_received`, `replacement_shipped`, `replacement_received`.
@@ -97,8 +142,18 @@ pub async fn reject(app: web::Data<App>, caller: Caller, req: HttpRequest, path:
     security(("bearer" = []))
 )]
 #[post("/v1/complaints/{id}/fulfilment")]
-pub async fn fulfil(app: web::Data<App>, caller: Caller, req: HttpRequest, path: web::Path<String>, Body(b): Body<FulfilmentBody>) -> Result<HttpResponse, ApiError> {
-    let cmd = Command::Fulfil { action: b.step, tracking_number: b.tracking_number, carrier: b.carrier };
+pub async fn fulfil(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    Body(b): Body<FulfilmentBody>,
+) -> Result<HttpResponse, ApiError> {
+    let cmd = Command::Fulfil {
+        action: b.step,
+        tracking_number: b.tracking_number,
+        carrier: b.carrier,
+    };
     run_command(&app, &caller, &req, path.into_inner(), cmd).await
 }
 
@@ -115,8 +170,21 @@ pub async fn fulfil(app: web::Data<App>, caller: Caller, req: HttpRequest, path:
     security(("bearer" = []))
 )]
 #[post("/v1/complaints/{id}/escalate")]
-pub async fn escalate(app: web::Data<App>, caller: Caller, req: HttpRequest, path: web::Path<String>, Body(b): Body<EscalateBody>) -> Result<HttpResponse, ApiError> {
-    run_command(&app, &caller, &req, path.into_inner(), Command::Escalate { reason: b.reason }).await
+pub async fn escalate(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    Body(b): Body<EscalateBody>,
+) -> Result<HttpResponse, ApiError> {
+    run_command(
+        &app,
+        &caller,
+        &req,
+        path.into_inner(),
+        Command::Escalate { reason: b.reason },
+    )
+    .await
 }
 
 /// Drop the complaint: the held money is released to the seller (buyer).
@@ -132,6 +200,12 @@ pub async fn escalate(app: web::Data<App>, caller: Caller, req: HttpRequest, pat
     security(("bearer" = []))
 )]
 #[post("/v1/complaints/{id}/withdraw")]
-pub async fn withdraw(app: web::Data<App>, caller: Caller, req: HttpRequest, path: web::Path<String>, Body(_b): Body<WithdrawBody>) -> Result<HttpResponse, ApiError> {
+pub async fn withdraw(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    Body(_b): Body<WithdrawBody>,
+) -> Result<HttpResponse, ApiError> {
     run_command(&app, &caller, &req, path.into_inner(), Command::Withdraw).await
 }

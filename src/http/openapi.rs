@@ -54,9 +54,29 @@ impl Modify for BearerAuth {
     }
 }
 
-static YAML: LazyLock<String> = LazyLock::new(|| ApiDoc::openapi().to_yaml().expect("the OpenAPI document serializes"));
+static YAML: LazyLock<String> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .to_yaml()
+        .expect("the OpenAPI document serializes")
+});
 
 /// The document as YAML, built once.
 pub fn yaml() -> &'static str {
     &YAML
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed description is the one the code generates. To refresh it:
+    /// `cargo run -q -- openapi > openapi.yaml`.
+    #[test]
+    fn the_committed_openapi_yaml_matches_the_code() {
+        let committed =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"))
+                .expect("openapi.yaml is committed");
+        assert!(
+            committed == super::yaml(),
+            "openapi.yaml is stale: run `cargo run -q -- openapi > openapi.yaml`"
+        );
+    }
 }

@@ -21,15 +21,26 @@ use crate::app::{App, Caller};
     security(("bearer" = []))
 )]
 #[put("/v1/orders/{order_id}")]
-pub async fn put_order(app: web::Data<App>, caller: Caller, path: web::Path<String>, Body(body): Body<OrderBody>) -> Result<HttpResponse, ApiError> {
+pub async fn put_order(
+    app: web::Data<App>,
+    caller: Caller,
+    path: web::Path<String>,
+    Body(body): Body<OrderBody>,
+) -> Result<HttpResponse, ApiError> {
     let order_id = super::checked_id("order_id", path.into_inner())?;
     let currency = body.amount.currency();
     let amount = body.amount.amount_in(currency, "amount.amount")?;
     if amount == 0 {
-        return Err(ApiError::App(crate::app::AppError::invalid("amount.amount", "must be greater than zero")));
+        return Err(ApiError::App(crate::app::AppError::invalid(
+            "amount.amount",
+            "must be greater than zero",
+        )));
     }
     if body.buyer_id == body.seller_id {
-        return Err(ApiError::App(crate::app::AppError::invalid("seller_id", "buyer and seller must differ")));
+        return Err(ApiError::App(crate::app::AppError::invalid(
+            "seller_id",
+            "buyer and seller must differ",
+        )));
     }
     let input = RegisterOrder {
         buyer_id: body.buyer_id,
@@ -39,10 +50,16 @@ pub async fn put_order(app: web::Data<App>, caller: Caller, path: web::Path<Stri
         status: body.status.to_string(),
         delivered_at: body.delivered_at,
         auto_release_at: body.auto_release_at,
-        contacts: body.contacts.map(|c| serde_json::to_value(c).expect("contacts serialize")),
+        contacts: body
+            .contacts
+            .map(|c| serde_json::to_value(c).expect("contacts serialize")),
     };
     let (order, created) = app.register_order(&caller, order_id, input).await?;
-    let mut res = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    let mut res = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
     Ok(res.json(OrderView::from(order)))
 }
 
@@ -57,7 +74,11 @@ pub async fn put_order(app: web::Data<App>, caller: Caller, path: web::Path<Stri
     security(("bearer" = []))
 )]
 #[get("/v1/orders/{order_id}")]
-pub async fn get_order(app: web::Data<App>, caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_order(
+    app: web::Data<App>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let order = app.order(&caller, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(OrderView::from(order)))
 }

@@ -17,7 +17,11 @@ use crate::app::{App, Caller};
     security(("bearer" = []))
 )]
 #[get("/v1/sellers/{seller_id}/standing")]
-pub async fn standing(app: web::Data<App>, caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn standing(
+    app: web::Data<App>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let standing = app.seller_standing(&caller, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(StandingView::from(standing)))
 }

@@ -12,8 +12,9 @@ use crate::app::standing::Standing;
 use crate::app::FieldError;
 use crate::domain::complaint::wire_enum;
 use crate::domain::{
-    allowed_actions, Action, Complaint, Currency, Expiry, FulfilmentAction, FulfilmentKind, FulfilmentStep, Money, Outcome, Proposal,
-    ProposalKind, ProposalStatus, Reason, ResolvedBy, Role, Status, Visibility,
+    allowed_actions, Action, Complaint, Currency, Expiry, FulfilmentAction, FulfilmentKind,
+    FulfilmentStep, Money, Outcome, Proposal, ProposalKind, ProposalStatus, Reason, ResolvedBy,
+    Role, Status, Visibility,
 };
 
 wire_enum!(
@@ -308,8 +309,13 @@ impl ComplaintView {
             held_amount: money(c.held_amount),
             disputed_amount: money(c.disputed_amount),
             status: c.status,
-            deadline: c.deadline.as_ref().map(|d| DeadlineView { at: d.at, on_expiry: d.on_expiry }),
-            pending_proposal: c.pending_proposal().map(|p| ProposalView::of(p, c.currency)),
+            deadline: c.deadline.as_ref().map(|d| DeadlineView {
+                at: d.at,
+                on_expiry: d.on_expiry,
+            }),
+            pending_proposal: c
+                .pending_proposal()
+                .map(|p| ProposalView::of(p, c.currency)),
             fulfilment: c.fulfilment.as_ref().map(|f| FulfilmentView {
                 kind: f.kind,
                 step: f.step,
@@ -350,8 +356,17 @@ pub struct QueueEntry {
 impl QueueEntry {
     pub fn of(seen: &Seen, now: DateTime<Utc>) -> Self {
         let c = &seen.complaint;
-        let offer = |role| c.last_offer_of(role).map(|p| ProposalView::of(p, c.currency));
-        QueueEntry { complaint: ComplaintView::of(seen, now), last_offers: LastOffers { buyer: offer(Role::Buyer), seller: offer(Role::Seller) } }
+        let offer = |role| {
+            c.last_offer_of(role)
+                .map(|p| ProposalView::of(p, c.currency))
+        };
+        QueueEntry {
+            complaint: ComplaintView::of(seen, now),
+            last_offers: LastOffers {
+                buyer: offer(Role::Buyer),
+                seller: offer(Role::Seller),
+            },
+        }
     }
 }
 
@@ -369,7 +384,14 @@ pub struct TimelineEntryView {
 
 impl From<TimelineEntry> for TimelineEntryView {
     fn from(e: TimelineEntry) -> Self {
-        TimelineEntryView { seq: e.seq, kind: e.kind, actor_id: e.actor_id, actor_role: e.actor_role, at: e.at, data: e.data }
+        TimelineEntryView {
+            seq: e.seq,
+            kind: e.kind,
+            actor_id: e.actor_id,
+            actor_role: e.actor_role,
+            at: e.at,
+            data: e.data,
+        }
     }
 }
 
@@ -388,7 +410,12 @@ pub struct EventView {
 
 impl From<FeedEvent> for EventView {
     fn from(e: FeedEvent) -> Self {
-        EventView { id: e.id, kind: e.kind, occurred_at: e.occurred_at, data: e.data }
+        EventView {
+            id: e.id,
+            kind: e.kind,
+            occurred_at: e.occurred_at,
+            data: e.data,
+        }
     }
 }
 
@@ -403,7 +430,12 @@ pub struct StandingView {
 
 impl From<Standing> for StandingView {
     fn from(s: Standing) -> Self {
-        StandingView { seller_id: s.seller_id, violations: s.violations, suspended_until: s.suspended_until, permanently_closed: s.permanently_closed }
+        StandingView {
+            seller_id: s.seller_id,
+            violations: s.violations,
+            suspended_until: s.suspended_until,
+            permanently_closed: s.permanently_closed,
+        }
     }
 }
 

@@ -64,17 +64,25 @@ pub struct SettlementRow {
 }
 
 fn roles_to_text(roles: &[Role]) -> String {
-    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn roles_from_text(s: &str) -> Vec<Role> {
-    s.split(',').filter(|r| !r.is_empty()).filter_map(|r| r.parse().ok()).collect()
+    s.split(',')
+        .filter(|r| !r.is_empty())
+        .filter_map(|r| r.parse().ok())
+        .collect()
 }
 
 /// Rows hold only values the domain wrote, so a value that does not parse is
 /// a corrupted row: surface it as a deserialization error, not a panic.
 fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> QueryResult<T> {
-    s.parse().map_err(|e: String| diesel::result::Error::DeserializationError(e.into()))
+    s.parse()
+        .map_err(|e: String| diesel::result::Error::DeserializationError(e.into()))
 }
 
 impl ProposalRow {
@@ -127,7 +135,10 @@ impl ComplaintRow {
             deadline_at: c.deadline.as_ref().map(|d| to_db(d.at)),
             deadline_on_expiry: c.deadline.as_ref().map(|d| d.on_expiry.to_string()),
             pending_proposal_id: c.pending_proposal().map(|p| p.id.clone()),
-            fulfilment: c.fulfilment.as_ref().map(|f| serde_json::to_string(f).expect("fulfilment serializes")),
+            fulfilment: c
+                .fulfilment
+                .as_ref()
+                .map(|f| serde_json::to_string(f).expect("fulfilment serializes")),
             seller_answered: c.seller_answered,
             assignee_id: c.assignee_id.clone(),
             escalated_at: c.escalated_at.map(to_db),
@@ -137,9 +148,16 @@ impl ComplaintRow {
         }
     }
 
-    pub fn into_domain(self, proposals: Vec<ProposalRow>, settlement: Option<SettlementRow>) -> QueryResult<Complaint> {
+    pub fn into_domain(
+        self,
+        proposals: Vec<ProposalRow>,
+        settlement: Option<SettlementRow>,
+    ) -> QueryResult<Complaint> {
         let deadline = match (self.deadline_at, self.deadline_on_expiry) {
-            (Some(at), Some(on_expiry)) => Some(Deadline { at: from_db(at), on_expiry: parse(&on_expiry)? }),
+            (Some(at), Some(on_expiry)) => Some(Deadline {
+                at: from_db(at),
+                on_expiry: parse(&on_expiry)?,
+            }),
             _ => None,
         };
         let fulfilment = self
@@ -159,9 +177,15 @@ impl ComplaintRow {
             .transpose()?;
         Ok(Complaint {
             reason: parse(&self.reason)?,
-            currency: self.currency.parse().map_err(|e: String| diesel::result::Error::DeserializationError(e.into()))?,
+            currency: self
+                .currency
+                .parse()
+                .map_err(|e: String| diesel::result::Error::DeserializationError(e.into()))?,
             status: parse(&self.status)?,
-            proposals: proposals.into_iter().map(ProposalRow::into_domain).collect::<QueryResult<_>>()?,
+            proposals: proposals
+                .into_iter()
+                .map(ProposalRow::into_domain)
+                .collect::<QueryResult<_>>()?,
             deadline,
             fulfilment,
             resolution,
@@ -191,23 +215,38 @@ pub fn hydrate(conn: &mut DbConn, rows: Vec<ComplaintRow>) -> QueryResult<Vec<Co
         .order((proposals::complaint_id, proposals::id))
         .select(ProposalRow::as_select())
         .load(conn)?;
-    let resolved: Vec<&str> = rows.iter().filter(|r| r.status == "resolved").map(|r| r.id.as_str()).collect();
+    let resolved: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.status == "resolved")
+        .map(|r| r.id.as_str())
+        .collect();
     let mut settled: Vec<SettlementRow> = if resolved.is_empty() {
         vec![]
     } else {
-        settlements::table.filter(settlements::complaint_id.eq_any(&resolved)).select(SettlementRow::as_select()).load(conn)?
+        settlements::table
+            .filter(settlements::complaint_id.eq_any(&resolved))
+            .select(SettlementRow::as_select())
+            .load(conn)?
     };
     rows.into_iter()
         .map(|row| {
-            let mine: Vec<ProposalRow> = props.extract_if(.., |p| p.complaint_id == row.id).collect();
-            let settlement = settled.iter().position(|s| s.complaint_id == row.id).map(|i| settled.swap_remove(i));
+            let mine: Vec<ProposalRow> =
+                props.extract_if(.., |p| p.complaint_id == row.id).collect();
+            let settlement = settled
+                .iter()
+                .position(|s| s.complaint_id == row.id)
+                .map(|i| settled.swap_remove(i));
             row.into_domain(mine, settlement)
         })
         .collect()
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Complaint>> {
-    let row = complaints::table.find(id).select(ComplaintRow::as_select()).first(conn).optional()?;
+    let row = complaints::table
+        .find(id)
+        .select(ComplaintRow::as_select())
+        .first(conn)
+        .optional()?;
     Ok(match row {
         Some(row) => hydrate(conn, vec![row])?.pop(),
         None => None,
@@ -226,17 +265,28 @@ pub fn active_for_order(conn: &mut DbConn, order_id: &str) -> QueryResult<Option
 /// Writes the complaint after a command: the row (guarded by its previous
 /// version), new and changed proposals, and the settlement when it resolved.
 /// Returns the settlement's event id when one was written.
-pub fn save(conn: &mut DbConn, before: Option<&Complaint>, after: &Complaint, resolved_event_id: Option<&str>) -> QueryResult<()> {
+pub fn save(
+    conn: &mut DbConn,
+    before: Option<&Complaint>,
+    after: &Complaint,
+    resolved_event_id: Option<&str>,
+) -> QueryResult<()> {
     let now = to_db(after.updated_at);
     let row = ComplaintRow::of(after);
     match before {
         None => {
-            diesel::insert_into(complaints::table).values(&row).execute(conn)?;
+            diesel::insert_into(complaints::table)
+                .values(&row)
+                .execute(conn)?;
         }
         Some(b) => {
-            let n = diesel::update(complaints::table.filter(complaints::id.eq(&b.id)).filter(complaints::version.eq(b.version)))
-                .set(&row)
-                .execute(conn)?;
+            let n = diesel::update(
+                complaints::table
+                    .filter(complaints::id.eq(&b.id))
+                    .filter(complaints::version.eq(b.version)),
+            )
+            .set(&row)
+            .execute(conn)?;
             if n != 1 {
                 // The row is locked for this transaction, so this means a bug.
                 return Err(diesel::result::Error::NotFound);
@@ -247,7 +297,9 @@ pub fn save(conn: &mut DbConn, before: Option<&Complaint>, after: &Complaint, re
     for p in &after.proposals {
         match old.iter().find(|o| o.id == p.id) {
             None => {
-                diesel::insert_into(proposals::table).values(ProposalRow::of(&after.id, p, now)).execute(conn)?;
+                diesel::insert_into(proposals::table)
+                    .values(ProposalRow::of(&after.id, p, now))
+                    .execute(conn)?;
             }
             Some(o) if o != p => {
                 diesel::update(proposals::table.find(&p.id))
@@ -261,7 +313,10 @@ pub fn save(conn: &mut DbConn, before: Option<&Complaint>, after: &Complaint, re
             Some(_) => {}
         }
     }
-    if let (Some(r), None) = (&after.resolution, before.and_then(|b| b.resolution.as_ref())) {
+    if let (Some(r), None) = (
+        &after.resolution,
+        before.and_then(|b| b.resolution.as_ref()),
+    ) {
         diesel::insert_into(settlements::table)
             .values(SettlementRow {
                 complaint_id: after.id.clone(),
@@ -278,7 +333,13 @@ pub fn save(conn: &mut DbConn, before: Option<&Complaint>, after: &Complaint, re
     Ok(())
 }
 
-pub fn insert_decision(conn: &mut DbConn, complaint_id: &str, staff_id: &str, d: &Decision, at: NaiveDateTime) -> QueryResult<()> {
+pub fn insert_decision(
+    conn: &mut DbConn,
+    complaint_id: &str,
+    staff_id: &str,
+    d: &Decision,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(decisions::table)
         .values((
             decisions::id.eq(&d.id),
@@ -288,7 +349,8 @@ pub fn insert_decision(conn: &mut DbConn, complaint_id: &str, staff_id: &str, d:
             decisions::refund_amount.eq(d.refund_amount),
             decisions::seller_at_fault.eq(d.seller_at_fault),
             decisions::reason_code.eq(&d.reason_code),
-            decisions::evidence_ids.eq(serde_json::to_string(&d.evidence_ids).expect("ids serialize")),
+            decisions::evidence_ids
+                .eq(serde_json::to_string(&d.evidence_ids).expect("ids serialize")),
             decisions::rationale.eq(&d.rationale),
             decisions::decided_at.eq(at),
         ))
@@ -309,12 +371,20 @@ pub struct ListFilter {
 }
 
 pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<Complaint>> {
-    let mut q = complaints::table.select(ComplaintRow::as_select()).order(complaints::id.desc()).limit(f.limit).into_boxed();
+    let mut q = complaints::table
+        .select(ComplaintRow::as_select())
+        .order(complaints::id.desc())
+        .limit(f.limit)
+        .into_boxed();
     if let Some(user) = &f.party {
         q = match f.role {
             Some(Role::Buyer) => q.filter(complaints::buyer_id.eq(user.clone())),
             Some(Role::Seller) => q.filter(complaints::seller_id.eq(user.clone())),
-            _ => q.filter(complaints::buyer_id.eq(user.clone()).or(complaints::seller_id.eq(user.clone()))),
+            _ => q.filter(
+                complaints::buyer_id
+                    .eq(user.clone())
+                    .or(complaints::seller_id.eq(user.clone())),
+            ),
         };
     }
     if let Some(status) = &f.status {
@@ -328,7 +398,12 @@ pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<Complaint>> {
 }
 
 /// The arbitration queue: complaints under review, oldest deadline first.
-pub fn queue(conn: &mut DbConn, after: Option<(NaiveDateTime, String)>, assignee: Option<&str>, limit: i64) -> QueryResult<Vec<Complaint>> {
+pub fn queue(
+    conn: &mut DbConn,
+    after: Option<(NaiveDateTime, String)>,
+    assignee: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<Complaint>> {
     let mut q = complaints::table
         .filter(complaints::status.eq("under_review"))
         .select(ComplaintRow::as_select())
@@ -339,7 +414,11 @@ pub fn queue(conn: &mut DbConn, after: Option<(NaiveDateTime, String)>, assignee
         q = q.filter(complaints::assignee_id.eq(a.to_string()));
     }
     if let Some((at, id)) = after {
-        q = q.filter(complaints::deadline_at.gt(at).or(complaints::deadline_at.eq(at).and(complaints::id.gt(id))));
+        q = q.filter(
+            complaints::deadline_at
+                .gt(at)
+                .or(complaints::deadline_at.eq(at).and(complaints::id.gt(id))),
+        );
     }
     let rows = q.load(conn)?;
     hydrate(conn, rows)

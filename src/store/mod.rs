@@ -47,11 +47,13 @@ impl diesel::r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking() || <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+        std::thread::panicking()
+            || <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
     }
 }
 
@@ -76,7 +78,9 @@ impl Db {
         let pool = Pool::builder()
             .max_size(max_connections)
             .connection_timeout(Duration::from_secs(10))
-            .build(Manager { url: url.to_string() })?;
+            .build(Manager {
+                url: url.to_string(),
+            })?;
         Ok(Db { pool, backend })
     }
 
@@ -108,4 +112,24 @@ pub fn to_db(t: DateTime<Utc>) -> NaiveDateTime {
 
 pub fn from_db(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    fn folders(backend: &str) -> BTreeSet<String> {
+        let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    /// Both backends go through the same schema versions.
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        assert!(!folders("postgres").is_empty());
+        assert_eq!(folders("postgres"), folders("sqlite"));
+    }
 }

@@ -37,5 +37,10 @@ pub fn insert(conn: &mut DbConn, events: &[NewOutboxEvent]) -> QueryResult<()> {
 }
 
 pub fn after(conn: &mut DbConn, after_seq: i64, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    outbox::table.filter(outbox::seq.gt(after_seq)).order(outbox::seq.asc()).limit(limit).select(OutboxRow::as_select()).load(conn)
+    outbox::table
+        .filter(outbox::seq.gt(after_seq))
+        .order(outbox::seq.asc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
 }

@@ -156,4 +156,15 @@ diesel::joinable!(complaints -> orders (order_id));
 diesel::joinable!(proposals -> complaints (complaint_id));
 diesel::joinable!(timeline -> complaints (complaint_id));
 diesel::joinable!(settlements -> complaints (complaint_id));
-diesel::allow_tables_to_appear_in_same_query!(orders, complaints, proposals, timeline, decisions, settlements, violations, evidence, outbox, idempotency_keys);
+diesel::allow_tables_to_appear_in_same_query!(
+    orders,
+    complaints,
+    proposals,
+    timeline,
+    decisions,
+    settlements,
+    violations,
+    evidence,
+    outbox,
+    idempotency_keys
+);

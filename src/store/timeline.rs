@@ -23,7 +23,10 @@ pub struct TimelineRow {
 /// The next free sequence number of a complaint's timeline. Called with the
 /// complaint locked, so two writers never take the same number.
 pub fn next_seq(conn: &mut DbConn, complaint_id: &str) -> QueryResult<i64> {
-    let last: Option<i64> = timeline::table.filter(timeline::complaint_id.eq(complaint_id)).select(max(timeline::seq)).first(conn)?;
+    let last: Option<i64> = timeline::table
+        .filter(timeline::complaint_id.eq(complaint_id))
+        .select(max(timeline::seq))
+        .first(conn)?;
     Ok(last.unwrap_or(0) + 1)
 }
 
@@ -35,7 +38,13 @@ pub fn append(conn: &mut DbConn, rows: &[TimelineRow]) -> QueryResult<()> {
 }
 
 /// Entries after `after_seq`, oldest first; staff-only entries only for staff.
-pub fn list(conn: &mut DbConn, complaint_id: &str, with_staff_notes: bool, after_seq: i64, limit: i64) -> QueryResult<Vec<TimelineRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    complaint_id: &str,
+    with_staff_notes: bool,
+    after_seq: i64,
+    limit: i64,
+) -> QueryResult<Vec<TimelineRow>> {
     let mut q = timeline::table
         .filter(timeline::complaint_id.eq(complaint_id))
         .filter(timeline::seq.gt(after_seq))

@@ -1,0 +1,262 @@
+//! Starts the real service on port 0 against a fresh database (a new
+//! PostgreSQL database, or a SQLite file in a temporary directory) and talks
+//! to it over HTTP like a client.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::{header::HeaderMap, Method, StatusCode};
+use resolution_center::app::App;
+use resolution_center::config::JwtKey;
+use resolution_center::domain::Policy;
+use resolution_center::http::{self, auth};
+use resolution_center::store::Db;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db_url: String,
+    secret: Vec<u8>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The server answered this.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// Asserts a problem+json error with this status and code; returns the body.
+    pub fn problem(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "{}", self.body);
+        assert_eq!(
+            self.headers["content-type"], "application/problem+json",
+            "{}",
+            self.body
+        );
+        assert_eq!(self.body["code"], code, "{}", self.body);
+        assert_eq!(self.body["status"], status);
+        &self.body
+    }
+
+    /// Asserts a 2xx answer; returns its body.
+    pub fn ok(&self) -> &Value {
+        assert!(self.status.is_success(), "{} {}", self.status, self.body);
+        &self.body
+    }
+
+    /// The fields named in a validation problem.
+    pub fn fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| e["field"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub fn postgres_base() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A new, empty PostgreSQL database; returns its URL.
+pub fn new_pg_database() -> String {
+    let base = postgres_base();
+    let name = format!("rc_test_{}", ulid::Ulid::new().to_string().to_lowercase());
+    let mut admin = PgConnection::establish(&format!("{base}/postgres"))
+        .expect("PostgreSQL is running (scripts/test starts it)");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .expect("create the test database");
+    format!("{base}/{name}")
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Policy::default()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, policy: Policy) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        resolution_center::telemetry::init(resolution_center::config::LogFormat::Pretty);
+    }
+    let (db_url, dir) = match backend {
+        Backend::Postgres => (new_pg_database(), None),
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            (
+                format!("sqlite://{}", dir.path().join("rc.sqlite3").display()),
+                Some(dir),
+            )
+        }
+    };
+    let db = Db::connect(&db_url, 8).expect("connect the test database");
+    db.migrate().expect("migrate the test database");
+    let secret = b"test-secret-test-secret-test-secret!".to_vec();
+    let verifier = auth::Verifier::new(&JwtKey::Secret(secret.clone())).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server =
+        http::server(App::new(db, policy), verifier, listener, 2).expect("the server starts");
+    tokio::spawn(server);
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+        db_url,
+        secret,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn token(&self, sub: &str, roles: &[&str]) -> String {
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        auth::mint(&self.secret, sub, &roles, chrono::Duration::hours(1)).unwrap()
+    }
+
+    /// A token for `sub`: `staff-*` ids are staff, `market` is the service role.
+    pub fn token_for(&self, sub: &str) -> String {
+        match sub {
+            s if s.starts_with("staff") => self.token(s, &["staff"]),
+            "market" => self.token(sub, &["service"]),
+            s => self.token(s, &[]),
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        as_user: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(self.token_for(as_user));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        answer(req.send().await.expect("the server answers")).await
+    }
+
+    pub async fn get(&self, path: &str, as_user: &str) -> Answer {
+        self.call(Method::GET, path, as_user, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, as_user: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, as_user, Some(body), &[])
+            .await
+    }
+
+    /// Registers a delivered order of `amount` IDR between buyer-1 and seller-1.
+    pub async fn order(&self, id: &str, amount: i64) -> Value {
+        self.order_between(id, "buyer-1", "seller-1", amount).await
+    }
+
+    pub async fn order_between(&self, id: &str, buyer: &str, seller: &str, amount: i64) -> Value {
+        let body = json!({
+            "buyer_id": buyer, "seller_id": seller,
+            "amount": {"amount": amount, "currency": "IDR"},
+            "status": "delivered",
+            "delivered_at": chrono::Utc::now().to_rfc3339(),
+            "contacts": {"buyer": {"email": "buyer@example.com", "locale": "id"}, "seller": {"email": "seller@example.com", "name": "Toko", "locale": "en"}},
+        });
+        self.call(
+            Method::PUT,
+            &format!("/v1/orders/{id}"),
+            "market",
+            Some(body),
+            &[],
+        )
+        .await
+        .ok()
+        .clone()
+    }
+
+    /// buyer-1 opens a complaint on `order_id` asking for `solution`.
+    pub async fn open(&self, order_id: &str, solution: Value) -> Value {
+        let body = json!({"order_id": order_id, "reason": "damaged", "description": "The screen arrived cracked.", "requested_solution": solution});
+        let a = self.post("/v1/complaints", "buyer-1", body).await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+        a.body
+    }
+
+    /// Every event of the feed, following the cursor to the end.
+    pub async fn all_events(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let path = match &after {
+                Some(c) => format!("/v1/events?limit=100&after={c}"),
+                None => "/v1/events?limit=100".to_string(),
+            };
+            let page = self.get(&path, "market").await.ok().clone();
+            let data = page["data"].as_array().unwrap().clone();
+            if data.is_empty() {
+                return out;
+            }
+            out.extend(data);
+            after = page["next_cursor"].as_str().map(String::from);
+        }
+    }
+
+    /// The `type`s of the feed's events about one complaint, in order.
+    pub async fn event_types_of(&self, complaint_id: &str) -> Vec<String> {
+        self.all_events()
+            .await
+            .into_iter()
+            .filter(|e| e["data"]["complaint_id"] == complaint_id)
+            .map(|e| e["type"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+pub async fn answer(res: reqwest::Response) -> Answer {
+    let status = res.status();
+    let headers = res.headers().clone();
+    let text = res.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Runs each scenario once on PostgreSQL and once on SQLite.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Backend::Postgres).await })+
+        }
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Backend::Sqlite).await })+
+        }
+    };
+}
