@@ -74,7 +74,8 @@ pub enum Command {
 }
 
 impl Command {
-    fn action(&self) -> Option<Action> {
+    /// The action the guards check for this command (none for the timer).
+    pub(crate) fn action(&self) -> Option<Action> {
         Some(match self {
             Command::PostMessage { .. } => Action::PostMessage,
             Command::Propose { .. } => Action::Counter,

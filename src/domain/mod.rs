@@ -9,6 +9,9 @@ pub mod money;
 pub mod policy;
 pub mod sanction;
 
+#[cfg(test)]
+mod properties;
+
 pub use complaint::*;
 pub use decide::{
     allowed_actions, decide, guard, open, Action, Command, OpenComplaint, OrderSnapshot,

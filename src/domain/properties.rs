@@ -1,0 +1,158 @@
+//! Property tests of the state machine: random command sequences by random
+//! actors, checked against the invariants of DESIGN §3.
+
+use chrono::{DateTime, Duration, Utc};
+use proptest::prelude::*;
+
+use super::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Propose(Role, ProposalKind, u8),
+    /// Accept a proposal by its index among all proposals made so far.
+    Accept(Role, usize),
+    Reject(Role, usize),
+    Fulfil(Role, FulfilmentAction, bool),
+    Escalate(Role),
+    Withdraw(Role),
+    Assign,
+    Decide(Outcome, u8, bool),
+    /// Let time pass, then fire the running deadline.
+    Expire(u16),
+    Message(Role),
+}
+
+fn role() -> impl Strategy<Value = Role> {
+    prop::sample::select(vec![Role::Buyer, Role::Seller, Role::Staff])
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (
+            role(),
+            prop::sample::select(ProposalKind::ALL.to_vec()),
+            any::<u8>()
+        )
+            .prop_map(|(r, k, f)| Op::Propose(r, k, f)),
+        (role(), 0..8usize).prop_map(|(r, i)| Op::Accept(r, i)),
+        (role(), 0..8usize).prop_map(|(r, i)| Op::Reject(r, i)),
+        (
+            role(),
+            prop::sample::select(FulfilmentAction::ALL.to_vec()),
+            any::<bool>()
+        )
+            .prop_map(|(r, a, t)| Op::Fulfil(r, a, t)),
+        role().prop_map(Op::Escalate),
+        role().prop_map(Op::Withdraw),
+        Just(Op::Assign),
+        (
+            prop::sample::select(Outcome::ALL.to_vec()),
+            any::<u8>(),
+            any::<bool>()
+        )
+            .prop_map(|(o, f, b)| Op::Decide(o, f, b)),
+        (1..200u16).prop_map(Op::Expire),
+        role().prop_map(Op::Message),
+    ]
+}
+
+fn actor(role: Role) -> Actor {
+    let id = match role {
+        Role::Buyer => "buyer",
+        Role::Seller => "seller",
+        Role::Staff => "staff",
+        Role::System => "system",
+    };
+    Actor {
+        id: id.into(),
+        role,
+    }
+}
+
+fn start(held: i64, disputed: i64, t0: DateTime<Utc>) -> (Complaint, Vec<Event>) {
+    let idr: Currency = "IDR".parse().unwrap();
+    let order = OrderSnapshot {
+        id: "ord".into(),
+        buyer_id: "buyer".into(),
+        seller_id: "seller".into(),
+        amount: held,
+        currency: idr,
+        status: "delivered".into(),
+        auto_release_at: None,
+    };
+    let cmd = OpenComplaint {
+        complaint_id: "cmp".into(),
+        proposal_id: "prp_0".into(),
+        reason: Reason::Damaged,
+        description: "d".into(),
+        disputed_amount: Some(Money::new(disputed, idr)),
+        requested_kind: ProposalKind::FullRefund,
+        requested_refund: None,
+        note: None,
+    };
+    open(&order, &actor(Role::Buyer), cmd, t0, &Policy::default()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn random_command_sequences_keep_the_invariants(held in 1..10_000_000i64, share in 1..=100i64, ops in prop::collection::vec(op(), 1..40)) {
+        let disputed = (held * share / 100).max(1);
+        let policy = Policy::default();
+        let mut now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let (mut c, _) = start(held, disputed, now);
+        let idr = c.currency;
+        let mut settlements = 0;
+        for (n, op) in ops.into_iter().enumerate() {
+            now += Duration::minutes(5);
+            let frac = |f: u8| Money::new(disputed * i64::from(f) / 255, idr);
+            let (who, cmd) = match op {
+                Op::Propose(r, kind, f) => (actor(r), Command::Propose { proposal_id: format!("prp_{}", n + 1), kind, refund_amount: Some(frac(f)).filter(|_| kind == ProposalKind::PartialRefund), note: None }),
+                Op::Accept(r, i) => (actor(r), Command::Accept { proposal_id: c.proposals.get(i % c.proposals.len()).unwrap().id.clone() }),
+                Op::Reject(r, i) => (actor(r), Command::Reject { proposal_id: c.proposals.get(i % c.proposals.len()).unwrap().id.clone(), note: "no".into() }),
+                Op::Fulfil(r, action, tracking) => (actor(r), Command::Fulfil { action, tracking_number: tracking.then(|| "T1".into()), carrier: None }),
+                Op::Escalate(r) => (actor(r), Command::Escalate { reason: "r".into() }),
+                Op::Withdraw(r) => (actor(r), Command::Withdraw),
+                Op::Assign => (actor(Role::Staff), Command::Assign { assignee_id: "staff".into() }),
+                Op::Decide(outcome, f, fault) => (actor(Role::Staff), Command::Decide { decision_id: format!("dec_{n}"), outcome, refund_amount: Some(frac(f)).filter(|_| outcome != Outcome::Release), seller_at_fault: fault, reason_code: "x".into(), evidence_ids: vec![], rationale: "y".into() }),
+                Op::Expire(hours) => {
+                    now += Duration::hours(i64::from(hours));
+                    (Actor::system(), Command::ExpireDeadline)
+                }
+                Op::Message(r) => (actor(r), Command::PostMessage { message_id: format!("msg_{n}"), body: "b".into(), evidence_ids: vec![], visibility: Visibility::Parties }),
+            };
+            let accepting_superseded = match &cmd {
+                Command::Accept { proposal_id } => c.proposals.iter().any(|p| &p.id == proposal_id && p.status == ProposalStatus::Superseded),
+                _ => false,
+            };
+            let was_resolved = c.status == Status::Resolved;
+            let allowed = cmd.action().map(|a| allowed_actions(&c, &who, now).contains(&a));
+            match decide(&c, &who, cmd, now, &policy) {
+                Ok(events) => {
+                    prop_assert!(!was_resolved, "nothing changes a resolved complaint");
+                    prop_assert!(!accepting_superseded, "a superseded proposal cannot be accepted");
+                    prop_assert_ne!(allowed, Some(false), "allowed_actions agrees with the guards");
+                    settlements += events.iter().filter(|e| matches!(e, Event::Resolved { .. })).count();
+                    for e in &events {
+                        c.apply(e, now);
+                    }
+                }
+                Err(e) => {
+                    if was_resolved {
+                        prop_assert_eq!(e, DomainError::Resolved);
+                    }
+                }
+            }
+            prop_assert!(c.proposals.iter().filter(|p| p.status == ProposalStatus::Pending).count() <= 1, "at most one pending proposal");
+            prop_assert!(settlements <= 1, "at most one settlement");
+            if let Some(r) = &c.resolution {
+                prop_assert_eq!(r.refund_to_buyer + r.release_to_seller, held, "the settlement sums to the held amount");
+                prop_assert!(r.refund_to_buyer >= 0 && r.release_to_seller >= 0);
+                prop_assert!(r.refund_to_buyer <= disputed, "refund within the disputed amount");
+                prop_assert_eq!(c.status, Status::Resolved);
+            }
+        }
+        prop_assert_eq!(settlements == 1, c.status == Status::Resolved);
+    }
+}
