@@ -45,7 +45,7 @@ async fn agreement_on_the_first_proposal(backend: Backend) {
     assert_eq!(c["pending_proposal"]["refund_amount"], idr(150_000));
     assert_eq!(
         actions(&c),
-        ["post_message", "upload_evidence", "counter", "withdraw"],
+        ["post_message", "counter", "withdraw"],
         "the buyer waits for the seller"
     );
 
@@ -292,7 +292,6 @@ async fn return_and_refund_runs_to_the_refund(backend: Backend) {
         app.get(&path(&c, ""), "buyer-1").await.body["allowed_actions"],
         json!([
             "post_message",
-            "upload_evidence",
             "mark_return_shipped",
             "escalate",
             "withdraw"

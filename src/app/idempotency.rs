@@ -88,11 +88,4 @@ impl App {
         self.write(move |conn| Ok(keys::release(conn, &caller, &key)?))
             .await
     }
-
-    /// Forgets keys past their time; returns how many.
-    pub async fn purge_idempotency_keys(&self) -> Result<usize, AppError> {
-        let cutoff = to_db(now() - KEY_TTL);
-        self.write(move |conn| Ok(keys::purge_older_than(conn, cutoff)?))
-            .await
-    }
 }

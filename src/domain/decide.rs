@@ -12,7 +12,6 @@ wire_enum!(
     /// What a caller may do next on a complaint.
     Action {
         PostMessage = "post_message",
-        UploadEvidence = "upload_evidence",
         Counter = "counter",
         AcceptProposal = "accept_proposal",
         RejectProposal = "reject_proposal",
@@ -237,7 +236,7 @@ pub fn guard(
     let forbid = |msg: &str| Err(DomainError::Forbidden(msg.to_string()));
     let not_now = |msg: String| Err(DomainError::InvalidState(msg));
     match action {
-        Action::PostMessage | Action::UploadEvidence => match role {
+        Action::PostMessage => match role {
             Buyer | Seller | Staff => Ok(()),
             System => forbid("the timer does not post"),
         },

@@ -124,3 +124,96 @@ impl FromRequest for Caller {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::*;
+
+    /// A private and public PEM key pair made by `openssl genpkey`.
+    fn key_pair(algorithm: &str) -> (Vec<u8>, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let private = dir.path().join("key.pem");
+        let made = Command::new("openssl")
+            .args(["genpkey", "-algorithm", algorithm, "-out"])
+            .arg(&private)
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "openssl genpkey {algorithm}");
+        let public = Command::new("openssl")
+            .args(["pkey", "-pubout", "-in"])
+            .arg(&private)
+            .output()
+            .unwrap();
+        assert!(public.status.success());
+        (std::fs::read(&private).unwrap(), public.stdout)
+    }
+
+    fn token(alg: Algorithm, key: &EncodingKey, exp_in: i64) -> String {
+        let claims = Claims {
+            sub: "seller-9".into(),
+            roles: vec!["staff".into()],
+            exp: chrono::Utc::now().timestamp() + exp_in,
+            iat: None,
+        };
+        encode(&Header::new(alg), &claims, key).unwrap()
+    }
+
+    #[test]
+    fn public_keys_verify_rs256_and_eddsa_tokens() {
+        let (rsa_private, rsa_public) = key_pair("RSA");
+        let (ed_private, ed_public) = key_pair("ED25519");
+        let rsa = Verifier::new(&JwtKey::PublicKeyPem(rsa_public)).unwrap();
+        let ed = Verifier::new(&JwtKey::PublicKeyPem(ed_public)).unwrap();
+        let rsa_key = EncodingKey::from_rsa_pem(&rsa_private).unwrap();
+        let ed_key = EncodingKey::from_ed_pem(&ed_private).unwrap();
+
+        let caller = rsa.verify(&token(Algorithm::RS256, &rsa_key, 600)).unwrap();
+        assert_eq!(
+            caller,
+            Caller {
+                id: "seller-9".into(),
+                staff: true,
+                service: false
+            }
+        );
+        assert_eq!(
+            ed.verify(&token(Algorithm::EdDSA, &ed_key, 600))
+                .unwrap()
+                .id,
+            "seller-9"
+        );
+
+        // A token signed by the other key, an expired one, or an HS256 token
+        // made with the public key as its secret (algorithm confusion) fail.
+        assert!(rsa.verify(&token(Algorithm::EdDSA, &ed_key, 600)).is_err());
+        assert!(ed.verify(&token(Algorithm::EdDSA, &ed_key, -600)).is_err());
+        let (_, public) = key_pair("ED25519");
+        let confused = token(Algorithm::HS256, &EncodingKey::from_secret(&public), 600);
+        assert!(Verifier::new(&JwtKey::PublicKeyPem(public))
+            .unwrap()
+            .verify(&confused)
+            .is_err());
+    }
+
+    #[test]
+    fn minted_tokens_carry_sub_and_roles() {
+        let secret = JwtKey::Secret(b"0123456789abcdef0123456789abcdef".to_vec());
+        let t = mint(
+            b"0123456789abcdef0123456789abcdef",
+            "ops-1",
+            &["service".into()],
+            chrono::Duration::minutes(5),
+        )
+        .unwrap();
+        assert_eq!(
+            Verifier::new(&secret).unwrap().verify(&t).unwrap(),
+            Caller {
+                id: "ops-1".into(),
+                staff: false,
+                service: true
+            }
+        );
+    }
+}

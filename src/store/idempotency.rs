@@ -45,7 +45,3 @@ pub fn release(conn: &mut DbConn, caller: &str, key: &str) -> QueryResult<()> {
         .execute(conn)
         .map(drop)
 }
-
-pub fn purge_older_than(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(k::table.filter(k::created_at.lt(cutoff))).execute(conn)
-}
