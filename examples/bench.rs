@@ -15,16 +15,10 @@ use resolution_center::store::Db;
 use serde_json::{json, Value};
 
 #[derive(Parser)]
-#[command(
-    about = "Drives open → counter → accept flows and prints requests/s and latency percentiles"
-)]
+#[command(about = "Drives open → counter → accept flows and prints requests/s and latency percentiles")]
 struct Args {
     /// PostgreSQL server (a fresh database is created on it).
-    #[arg(
-        long,
-        env = "TEST_DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432"
-    )]
+    #[arg(long, env = "TEST_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432")]
     postgres: String,
     /// Concurrent clients.
     #[arg(long, default_value_t = 16)]
@@ -62,17 +56,13 @@ async fn main() -> anyhow::Result<()> {
     let handle = server.handle();
     tokio::spawn(server);
 
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.clients)
-        .build()?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
     let deadline = Instant::now() + args.duration;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for n in 0..args.clients {
         let (client, base, secret) = (client.clone(), base.clone(), secret.clone());
-        tasks.push(tokio::spawn(async move {
-            drive(n, &client, &base, &secret, deadline).await
-        }));
+        tasks.push(tokio::spawn(async move { drive(n, &client, &base, &secret, deadline).await }));
     }
     let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); STEPS.len()];
     let mut failures = 0usize;
@@ -93,29 +83,13 @@ async fn main() -> anyhow::Result<()> {
         "PostgreSQL, {} clients, {} server workers, pool {}, {:.1} s",
         args.clients, args.workers, args.pool, elapsed
     );
-    println!(
-        "flows completed: {flows} ({:.1} flows/s), failed requests: {failures}",
-        flows as f64 / elapsed
-    );
-    println!(
-        "requests: {requests} ({:.1} requests/s)",
-        requests as f64 / elapsed
-    );
-    println!(
-        "{:<16} {:>8} {:>10} {:>10} {:>10}",
-        "step", "count", "p50 ms", "p99 ms", "max ms"
-    );
+    println!("flows completed: {flows} ({:.1} flows/s), failed requests: {failures}", flows as f64 / elapsed);
+    println!("requests: {requests} ({:.1} requests/s)", requests as f64 / elapsed);
+    println!("{:<16} {:>8} {:>10} {:>10} {:>10}", "step", "count", "p50 ms", "p99 ms", "max ms");
     let mut all: Vec<Duration> = Vec::new();
     for (step, mut s) in STEPS.iter().zip(samples) {
         s.sort();
-        println!(
-            "{:<16} {:>8} {:>10.2} {:>10.2} {:>10.2}",
-            step,
-            s.len(),
-            pct(&s, 0.50),
-            pct(&s, 0.99),
-            pct(&s, 1.0)
-        );
+        println!("{:<16} {:>8} {:>10.2} {:>10.2} {:>10.2}", step, s.len(), pct(&s, 0.50), pct(&s, 0.99), pct(&s, 1.0));
         all.extend(s);
     }
     all.sort();
@@ -148,8 +122,7 @@ async fn drive(
     deadline: Instant,
 ) -> anyhow::Result<(Vec<Vec<Duration>>, usize)> {
     let (buyer, seller) = (format!("bench-buyer-{n}"), format!("bench-seller-{n}"));
-    let token =
-        |sub: &str, roles: &[String]| auth::mint(secret, sub, roles, chrono::Duration::hours(2));
+    let token = |sub: &str, roles: &[String]| auth::mint(secret, sub, roles, chrono::Duration::hours(2));
     let service = token("bench-market", &["service".to_string()])?;
     let (buyer_token, seller_token) = (token(&buyer, &[])?, token(&seller, &[])?);
     let mut samples = vec![Vec::new(); STEPS.len()];
@@ -187,10 +160,7 @@ async fn drive(
         };
         let counter = json!({"kind": "partial_refund", "refund_amount": {"amount": 100_000, "currency": "IDR"}});
         let Ok((d, countered)) = timed(
-            client
-                .post(format!("{base}/v1/complaints/{id}/proposals"))
-                .bearer_auth(&seller_token)
-                .json(&counter),
+            client.post(format!("{base}/v1/complaints/{id}/proposals")).bearer_auth(&seller_token).json(&counter),
         )
         .await
         else {
@@ -198,15 +168,9 @@ async fn drive(
             continue;
         };
         samples[2].push(d);
-        let pid = countered["pending_proposal"]["id"]
-            .as_str()
-            .unwrap_or_default();
-        match timed(
-            client
-                .post(format!("{base}/v1/complaints/{id}/proposals/{pid}/accept"))
-                .bearer_auth(&buyer_token),
-        )
-        .await
+        let pid = countered["pending_proposal"]["id"].as_str().unwrap_or_default();
+        match timed(client.post(format!("{base}/v1/complaints/{id}/proposals/{pid}/accept")).bearer_auth(&buyer_token))
+            .await
         {
             Ok((d, _)) => samples[3].push(d),
             Err(_) => failures += 1,

@@ -61,8 +61,7 @@ pub struct Windows {
 
 impl Windows {
     pub fn policy(&self) -> anyhow::Result<Policy> {
-        let d =
-            |w: std::time::Duration| Duration::from_std(w).context("a deadline window is too long");
+        let d = |w: std::time::Duration| Duration::from_std(w).context("a deadline window is too long");
         Ok(Policy {
             seller_response: d(self.seller_response_window)?,
             buyer_response: d(self.buyer_response_window)?,
@@ -84,27 +83,20 @@ pub enum JwtKey {
 
 impl Settings {
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!(
-                "sqlite://{}",
-                self.data_dir.join("resolution-center.sqlite3").display()
-            )
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("resolution-center.sqlite3").display()))
     }
 
     /// The configured key; with none configured, the secret stored in the data
     /// directory, generated on first use. Returns whether it was just generated.
     pub fn jwt_key(&self) -> anyhow::Result<(JwtKey, Option<PathBuf>)> {
         if let Some(path) = &self.jwt_public_key {
-            let pem = std::fs::read(path)
-                .with_context(|| format!("reading RC_JWT_PUBLIC_KEY {}", path.display()))?;
+            let pem = std::fs::read(path).with_context(|| format!("reading RC_JWT_PUBLIC_KEY {}", path.display()))?;
             return Ok((JwtKey::PublicKeyPem(pem), None));
         }
         if let Some(secret) = &self.jwt_secret {
-            anyhow::ensure!(
-                secret.len() >= 32,
-                "RC_JWT_SECRET must be at least 32 characters"
-            );
+            anyhow::ensure!(secret.len() >= 32, "RC_JWT_SECRET must be at least 32 characters");
             return Ok((JwtKey::Secret(secret.as_bytes().to_vec()), None));
         }
         let path = self.data_dir.join("jwt-secret");
@@ -142,9 +134,7 @@ fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
     std::io::Write::write_all(&mut file, content.as_bytes())?;
     Ok(())
 }

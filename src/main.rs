@@ -11,10 +11,7 @@ use resolution_center::store::Db;
 use resolution_center::telemetry;
 
 #[derive(Parser)]
-#[command(
-    version,
-    about = "Settles disputes between buyers and sellers over escrowed marketplace orders"
-)]
+#[command(version, about = "Settles disputes between buyers and sellers over escrowed marketplace orders")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Cmd>,
@@ -62,34 +59,18 @@ enum TokenRole {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or_else(|| {
-        Cli::parse_from(["resolution-center", "serve"])
-            .command
-            .expect("serve parses")
-    });
+    let command =
+        cli.command.unwrap_or_else(|| Cli::parse_from(["resolution-center", "serve"]).command.expect("serve parses"));
     match command {
-        Cmd::Serve {
-            settings,
-            listen,
-            workers,
-        } => serve(settings, listen, workers),
+        Cmd::Serve { settings, listen, workers } => serve(settings, listen, workers),
         Cmd::Migrate { settings } => {
             telemetry::init(settings.log_format);
             let db = Db::connect(&settings.database_url(), 1)?;
             let applied = db.migrate()?;
-            println!(
-                "{} migration(s) applied to {}",
-                applied.len(),
-                redact(&settings.database_url())
-            );
+            println!("{} migration(s) applied to {}", applied.len(), redact(&settings.database_url()));
             Ok(())
         }
-        Cmd::Token {
-            settings,
-            sub,
-            role,
-            ttl,
-        } => {
+        Cmd::Token { settings, sub, role, ttl } => {
             let (key, _) = settings.jwt_key()?;
             let JwtKey::Secret(secret) = key else {
                 anyhow::bail!("tokens are checked with RC_JWT_PUBLIC_KEY: mint them with the matching private key");
@@ -99,10 +80,7 @@ fn main() -> anyhow::Result<()> {
                 Some(TokenRole::Service) => vec!["service".to_string()],
                 None => vec![],
             };
-            println!(
-                "{}",
-                auth::mint(&secret, &sub, &roles, chrono::Duration::from_std(ttl)?)?
-            );
+            println!("{}", auth::mint(&secret, &sub, &roles, chrono::Duration::from_std(ttl)?)?);
             Ok(())
         }
         Cmd::Openapi => {
@@ -116,36 +94,23 @@ fn main() -> anyhow::Result<()> {
 async fn serve(settings: Settings, listen: Listen, workers: Option<usize>) -> anyhow::Result<()> {
     telemetry::init(settings.log_format);
     let url = settings.database_url();
-    let db = Db::connect(&url, settings.database_pool_size)
-        .with_context(|| format!("connecting {}", redact(&url)))?;
+    let db = Db::connect(&url, settings.database_pool_size).with_context(|| format!("connecting {}", redact(&url)))?;
     let applied = db.migrate()?;
     let (key, generated) = settings.jwt_key()?;
     let verifier = auth::Verifier::new(&key)?;
     let app = App::new(db, settings.windows.policy()?);
-    let listener =
-        TcpListener::bind(listen.listen).with_context(|| format!("binding {}", listen.listen))?;
-    let workers =
-        workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let listener = TcpListener::bind(listen.listen).with_context(|| format!("binding {}", listen.listen))?;
+    let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
 
-    println!(
-        "Resolution Center listening on http://{}",
-        listener.local_addr()?
-    );
-    println!(
-        "  database: {} ({} migration(s) applied now)",
-        redact(&url),
-        applied.len()
-    );
+    println!("Resolution Center listening on http://{}", listener.local_addr()?);
+    println!("  database: {} ({} migration(s) applied now)", redact(&url), applied.len());
     if let Some(path) = generated {
         println!("  generated a JWT secret into {}", path.display());
     }
     if let JwtKey::Secret(_) = key {
         println!("  mint a token: resolution-center token --sub buyer-1 [--role staff|service] [--ttl 1h]");
     }
-    println!(
-        "  API description: http://{}/openapi.yaml",
-        listener.local_addr()?
-    );
+    println!("  API description: http://{}/openapi.yaml", listener.local_addr()?);
     http::server(app, verifier, listener, workers)?.await?;
     Ok(())
 }

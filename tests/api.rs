@@ -11,25 +11,12 @@ fn idr(amount: i64) -> Value {
 }
 
 fn actions(c: &Value) -> Vec<&str> {
-    c["allowed_actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect()
+    c["allowed_actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect()
 }
 
 async fn accept(app: &TestApp, c: &Value, who: &str) -> common::Answer {
     let pid = c["pending_proposal"]["id"].as_str().unwrap();
-    app.post(
-        &format!(
-            "/v1/complaints/{}/proposals/{pid}/accept",
-            c["id"].as_str().unwrap()
-        ),
-        who,
-        json!({}),
-    )
-    .await
+    app.post(&format!("/v1/complaints/{}/proposals/{pid}/accept", c["id"].as_str().unwrap()), who, json!({})).await
 }
 
 fn path(c: &Value, tail: &str) -> String {
@@ -43,11 +30,7 @@ async fn agreement_on_the_first_proposal(backend: Backend) {
     assert_eq!(c["status"], "awaiting_seller");
     assert_eq!(c["deadline"]["on_expiry"], "escalate");
     assert_eq!(c["pending_proposal"]["refund_amount"], idr(150_000));
-    assert_eq!(
-        actions(&c),
-        ["post_message", "counter", "withdraw"],
-        "the buyer waits for the seller"
-    );
+    assert_eq!(actions(&c), ["post_message", "counter", "withdraw"], "the buyer waits for the seller");
 
     let order = app.get("/v1/orders/ord-1", "market").await;
     assert_eq!(order.ok()["active_complaint_id"], c["id"]);
@@ -68,55 +51,31 @@ async fn agreement_on_the_first_proposal(backend: Backend) {
     let id = c["id"].as_str().unwrap();
     assert_eq!(
         app.event_types_of(id).await,
-        [
-            "complaint.opened",
-            "complaint.proposal_made",
-            "complaint.agreed",
-            "complaint.resolved"
-        ]
+        ["complaint.opened", "complaint.proposal_made", "complaint.agreed", "complaint.resolved"]
     );
-    let resolved = app
-        .all_events()
-        .await
-        .into_iter()
-        .find(|e| e["type"] == "complaint.resolved")
-        .unwrap();
-    assert_eq!(
-        resolved["data"]["settlement"]["refund_to_buyer"],
-        idr(150_000)
-    );
+    let resolved = app.all_events().await.into_iter().find(|e| e["type"] == "complaint.resolved").unwrap();
+    assert_eq!(resolved["data"]["settlement"]["refund_to_buyer"], idr(150_000));
     assert_eq!(resolved["data"]["settlement"]["held_amount"], idr(150_000));
 
     let after = app.get("/v1/orders/ord-1", "buyer-1").await;
     assert_eq!(after.ok()["active_complaint_id"], Value::Null);
-    app.post(&path(&c, "/messages"), "buyer-1", json!({"body": "thanks"}))
-        .await
-        .problem(409, "complaint_resolved");
+    app.post(&path(&c, "/messages"), "buyer-1", json!({"body": "thanks"})).await.problem(409, "complaint_resolved");
     let timeline = app.get(&path(&c, "/timeline"), "buyer-1").await;
-    let kinds: Vec<&str> = timeline.ok()["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            "opened",
-            "proposal_made",
-            "proposal_accepted",
-            "consensus",
-            "resolved"
-        ]
-    );
+    let kinds: Vec<&str> =
+        timeline.ok()["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["opened", "proposal_made", "proposal_accepted", "consensus", "resolved"]);
 }
 
 async fn a_counter_proposal_accepted(backend: Backend) {
     let app = spawn_app(backend).await;
     app.order("ord-1", 150_000).await;
     let c = app
-        .post("/v1/complaints", "buyer-1", json!({"order_id": "ord-1", "reason": "incomplete", "description": "One part is missing.",
-            "disputed_amount": idr(100_000), "requested_solution": {"kind": "full_refund"}}))
+        .post(
+            "/v1/complaints",
+            "buyer-1",
+            json!({"order_id": "ord-1", "reason": "incomplete", "description": "One part is missing.",
+            "disputed_amount": idr(100_000), "requested_solution": {"kind": "full_refund"}}),
+        )
         .await;
     let c = c.ok().clone();
     assert_eq!(c["disputed_amount"], idr(100_000));
@@ -133,13 +92,9 @@ async fn a_counter_proposal_accepted(backend: Backend) {
     assert_eq!(countered["status"], "awaiting_buyer");
     assert_eq!(countered["deadline"]["on_expiry"], "accept_seller_proposal");
     assert_eq!(countered["pending_proposal"]["required"], json!(["buyer"]));
-    app.post(
-        &path(&c, &format!("/proposals/{first}/accept")),
-        "seller-1",
-        json!({}),
-    )
-    .await
-    .problem(409, "proposal_not_pending");
+    app.post(&path(&c, &format!("/proposals/{first}/accept")), "seller-1", json!({}))
+        .await
+        .problem(409, "proposal_not_pending");
 
     let done = accept(&app, &countered, "buyer-1").await;
     assert_eq!(done.ok()["status"], "resolved");
@@ -157,27 +112,11 @@ async fn escalation_then_a_split_decision_sanctions_the_seller(backend: Backend)
     let app = spawn_app(backend).await;
     app.order("ord-1", 150_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
-    app.post(
-        &path(&c, "/escalate"),
-        "buyer-1",
-        json!({"reason": "no answer"}),
-    )
-    .await
-    .problem(409, "invalid_state");
-    app.post(
-        &path(&c, "/proposals"),
-        "seller-1",
-        json!({"kind": "partial_refund", "refund_amount": idr(30_000)}),
-    )
-    .await
-    .ok();
-    let escalated = app
-        .post(
-            &path(&c, "/escalate"),
-            "buyer-1",
-            json!({"reason": "30k is not enough"}),
-        )
-        .await;
+    app.post(&path(&c, "/escalate"), "buyer-1", json!({"reason": "no answer"})).await.problem(409, "invalid_state");
+    app.post(&path(&c, "/proposals"), "seller-1", json!({"kind": "partial_refund", "refund_amount": idr(30_000)}))
+        .await
+        .ok();
+    let escalated = app.post(&path(&c, "/escalate"), "buyer-1", json!({"reason": "30k is not enough"})).await;
     assert_eq!(escalated.ok()["status"], "under_review");
     assert_eq!(escalated.body["pending_proposal"], Value::Null);
     assert_eq!(escalated.body["deadline"]["on_expiry"], "none");
@@ -194,68 +133,46 @@ async fn escalation_then_a_split_decision_sanctions_the_seller(backend: Backend)
     assert_eq!(entry["complaint"]["id"], c["id"]);
     assert_eq!(entry["last_offers"]["buyer"]["kind"], "full_refund");
     assert_eq!(entry["last_offers"]["seller"]["refund_amount"], idr(30_000));
-    app.get("/v1/arbitration/queue", "buyer-1")
-        .await
-        .problem(403, "forbidden");
+    app.get("/v1/arbitration/queue", "buyer-1").await.problem(403, "forbidden");
 
     let assigned = app.post(&path(&c, "/assign"), "staff-1", json!({})).await;
     assert_eq!(assigned.ok()["assignee_id"], "staff-1");
     let decided = app
-        .post(&path(&c, "/decision"), "staff-1", json!({"outcome": "split", "refund_amount": idr(90_000), "seller_at_fault": true,
-            "reason_code": "damaged_in_packing", "evidence_ids": [], "rationale": "The photos show poor packing."}))
+        .post(
+            &path(&c, "/decision"),
+            "staff-1",
+            json!({"outcome": "split", "refund_amount": idr(90_000), "seller_at_fault": true,
+            "reason_code": "damaged_in_packing", "evidence_ids": [], "rationale": "The photos show poor packing."}),
+        )
         .await;
     assert_eq!(decided.ok()["status"], "resolved");
     assert_eq!(decided.body["resolution"]["by"], "decision");
     assert_eq!(decided.body["resolution"]["refund_to_buyer"], idr(90_000));
     assert_eq!(decided.body["resolution"]["release_to_seller"], idr(60_000));
-    app.post(&path(&c, "/decision"), "staff-1", json!({"outcome": "release", "seller_at_fault": false, "reason_code": "x", "rationale": "y"}))
-        .await
-        .problem(409, "complaint_resolved");
+    app.post(
+        &path(&c, "/decision"),
+        "staff-1",
+        json!({"outcome": "release", "seller_at_fault": false, "reason_code": "x", "rationale": "y"}),
+    )
+    .await
+    .problem(409, "complaint_resolved");
 
     let standing = app.get("/v1/sellers/seller-1/standing", "seller-1").await;
     assert_eq!(standing.ok()["violations"], 1);
     assert_eq!(standing.body["permanently_closed"], false);
-    let until =
-        chrono::DateTime::parse_from_rfc3339(standing.body["suspended_until"].as_str().unwrap())
-            .unwrap();
+    let until = chrono::DateTime::parse_from_rfc3339(standing.body["suspended_until"].as_str().unwrap()).unwrap();
     let days = (until.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours();
-    assert!(
-        (71..=72).contains(&days),
-        "suspended for 3 days, not {days} hours"
-    );
-    app.get("/v1/sellers/seller-1/standing", "buyer-1")
-        .await
-        .problem(403, "forbidden");
-    assert_eq!(
-        app.get("/v1/sellers/seller-1/standing", "market")
-            .await
-            .ok()["violations"],
-        1
-    );
+    assert!((71..=72).contains(&days), "suspended for 3 days, not {days} hours");
+    app.get("/v1/sellers/seller-1/standing", "buyer-1").await.problem(403, "forbidden");
+    assert_eq!(app.get("/v1/sellers/seller-1/standing", "market").await.ok()["violations"], 1);
 
-    let types = app
-        .all_events()
-        .await
-        .into_iter()
-        .map(|e| e["type"].as_str().unwrap().to_string())
-        .collect::<Vec<_>>();
+    let types = app.all_events().await.into_iter().map(|e| e["type"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(
         &types[types.len() - 4..],
-        [
-            "complaint.escalated",
-            "complaint.decided",
-            "complaint.resolved",
-            "seller.sanctioned"
-        ]
+        ["complaint.escalated", "complaint.decided", "complaint.resolved", "seller.sanctioned"]
     );
     let timeline = app.get(&path(&c, "/timeline"), "buyer-1").await;
-    let decided = timeline.ok()["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["type"] == "decided")
-        .unwrap()
-        .clone();
+    let decided = timeline.ok()["data"].as_array().unwrap().iter().find(|e| e["type"] == "decided").unwrap().clone();
     assert_eq!(
         decided["data"]["decision"]["rationale"], "The photos show poor packing.",
         "both parties read the rationale"
@@ -266,12 +183,8 @@ async fn the_buyer_withdraws(backend: Backend) {
     let app = spawn_app(backend).await;
     app.order("ord-1", 150_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
-    app.post(&path(&c, "/withdraw"), "seller-1", json!({}))
-        .await
-        .problem(403, "forbidden");
-    let done = app
-        .call(Method::POST, &path(&c, "/withdraw"), "buyer-1", None, &[])
-        .await;
+    app.post(&path(&c, "/withdraw"), "seller-1", json!({})).await.problem(403, "forbidden");
+    let done = app.call(Method::POST, &path(&c, "/withdraw"), "buyer-1", None, &[]).await;
     assert_eq!(done.ok()["status"], "resolved");
     assert_eq!(done.body["resolution"]["by"], "withdrawal");
     assert_eq!(done.body["resolution"]["refund_to_buyer"], idr(0));
@@ -281,37 +194,20 @@ async fn the_buyer_withdraws(backend: Backend) {
 async fn return_and_refund_runs_to_the_refund(backend: Backend) {
     let app = spawn_app(backend).await;
     app.order("ord-1", 150_000).await;
-    let c = app
-        .open("ord-1", json!({"kind": "return_and_refund"}))
-        .await;
+    let c = app.open("ord-1", json!({"kind": "return_and_refund"})).await;
     let agreed = accept(&app, &c, "seller-1").await;
     assert_eq!(agreed.ok()["status"], "awaiting_fulfilment");
     assert_eq!(agreed.body["fulfilment"]["kind"], "return");
     assert_eq!(agreed.body["fulfilment"]["step"], "awaiting_shipment");
     assert_eq!(
         app.get(&path(&c, ""), "buyer-1").await.body["allowed_actions"],
-        json!([
-            "post_message",
-            "mark_return_shipped",
-            "escalate",
-            "withdraw"
-        ])
+        json!(["post_message", "mark_return_shipped", "escalate", "withdraw"])
     );
 
-    app.post(
-        &path(&c, "/fulfilment"),
-        "seller-1",
-        json!({"step": "return_received"}),
-    )
-    .await
-    .problem(409, "invalid_state");
-    let no_tracking = app
-        .post(
-            &path(&c, "/fulfilment"),
-            "buyer-1",
-            json!({"step": "return_shipped"}),
-        )
-        .await;
+    app.post(&path(&c, "/fulfilment"), "seller-1", json!({"step": "return_received"}))
+        .await
+        .problem(409, "invalid_state");
+    let no_tracking = app.post(&path(&c, "/fulfilment"), "buyer-1", json!({"step": "return_shipped"})).await;
     no_tracking.problem(422, "validation_failed");
     assert_eq!(no_tracking.fields(), ["tracking_number"]);
     let shipped = app
@@ -323,13 +219,7 @@ async fn return_and_refund_runs_to_the_refund(backend: Backend) {
         .await;
     assert_eq!(shipped.ok()["fulfilment"]["step"], "in_transit");
     assert_eq!(shipped.body["deadline"]["on_expiry"], "count_as_received");
-    let done = app
-        .post(
-            &path(&c, "/fulfilment"),
-            "seller-1",
-            json!({"step": "return_received"}),
-        )
-        .await;
+    let done = app.post(&path(&c, "/fulfilment"), "seller-1", json!({"step": "return_received"})).await;
     assert_eq!(done.ok()["status"], "resolved");
     assert_eq!(done.body["resolution"]["refund_to_buyer"], idr(150_000));
 }
@@ -337,21 +227,12 @@ async fn return_and_refund_runs_to_the_refund(backend: Backend) {
 async fn replacement_runs_to_the_release(backend: Backend) {
     let app = spawn_app(backend).await;
     app.order("ord-1", 150_000).await;
-    let c = app
-        .open(
-            "ord-1",
-            json!({"kind": "replacement", "note": "send the missing cable"}),
-        )
-        .await;
+    let c = app.open("ord-1", json!({"kind": "replacement", "note": "send the missing cable"})).await;
     let agreed = accept(&app, &c, "seller-1").await;
     assert_eq!(agreed.ok()["fulfilment"]["kind"], "replacement");
-    app.post(
-        &path(&c, "/fulfilment"),
-        "buyer-1",
-        json!({"step": "replacement_shipped", "tracking_number": "X"}),
-    )
-    .await
-    .problem(403, "forbidden");
+    app.post(&path(&c, "/fulfilment"), "buyer-1", json!({"step": "replacement_shipped", "tracking_number": "X"}))
+        .await
+        .problem(403, "forbidden");
     app.post(
         &path(&c, "/fulfilment"),
         "seller-1",
@@ -359,13 +240,7 @@ async fn replacement_runs_to_the_release(backend: Backend) {
     )
     .await
     .ok();
-    let done = app
-        .post(
-            &path(&c, "/fulfilment"),
-            "buyer-1",
-            json!({"step": "replacement_received"}),
-        )
-        .await;
+    let done = app.post(&path(&c, "/fulfilment"), "buyer-1", json!({"step": "replacement_received"})).await;
     assert_eq!(done.ok()["status"], "resolved");
     assert_eq!(done.body["resolution"]["refund_to_buyer"], idr(0));
     assert_eq!(done.body["resolution"]["release_to_seller"], idr(150_000));
@@ -375,41 +250,21 @@ async fn staff_mediation_needs_both_parties(backend: Backend) {
     let app = spawn_app(backend).await;
     app.order("ord-1", 150_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
-    app.post(
-        &path(&c, "/proposals"),
-        "staff-1",
-        json!({"kind": "partial_refund", "refund_amount": idr(50_000)}),
-    )
-    .await
-    .problem(409, "invalid_state");
-    assert_eq!(
-        app.post(
-            &path(&c, "/escalate"),
-            "seller-1",
-            json!({"reason": "the buyer broke it"})
-        )
+    app.post(&path(&c, "/proposals"), "staff-1", json!({"kind": "partial_refund", "refund_amount": idr(50_000)}))
         .await
-        .ok()["status"],
+        .problem(409, "invalid_state");
+    assert_eq!(
+        app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": "the buyer broke it"})).await.ok()["status"],
         "under_review"
     );
     let mediated = app
-        .post(
-            &path(&c, "/proposals"),
-            "staff-1",
-            json!({"kind": "partial_refund", "refund_amount": idr(50_000)}),
-        )
+        .post(&path(&c, "/proposals"), "staff-1", json!({"kind": "partial_refund", "refund_amount": idr(50_000)}))
         .await;
-    assert_eq!(
-        mediated.ok()["pending_proposal"]["required"],
-        json!(["buyer", "seller"])
-    );
+    assert_eq!(mediated.ok()["pending_proposal"]["required"], json!(["buyer", "seller"]));
     assert_eq!(mediated.body["pending_proposal"]["accepted_by"], json!([]));
     let half = accept(&app, mediated.ok(), "buyer-1").await;
     assert_eq!(half.ok()["status"], "under_review");
-    assert_eq!(
-        half.body["pending_proposal"]["accepted_by"],
-        json!(["buyer"])
-    );
+    assert_eq!(half.body["pending_proposal"]["accepted_by"], json!(["buyer"]));
     let done = accept(&app, mediated.ok(), "seller-1").await;
     assert_eq!(done.ok()["status"], "resolved");
     assert_eq!(done.body["resolution"]["by"], "agreement");
@@ -425,14 +280,8 @@ async fn strangers_see_nothing_and_roles_are_enforced(backend: Backend) {
         (path(&c, "/messages"), json!({"body": "hi"})),
         (path(&c, "/proposals"), json!({"kind": "full_refund"})),
         (path(&c, &format!("/proposals/{pid}/accept")), json!({})),
-        (
-            path(&c, &format!("/proposals/{pid}/reject")),
-            json!({"note": "no"}),
-        ),
-        (
-            path(&c, "/fulfilment"),
-            json!({"step": "return_shipped", "tracking_number": "X"}),
-        ),
+        (path(&c, &format!("/proposals/{pid}/reject")), json!({"note": "no"})),
+        (path(&c, "/fulfilment"), json!({"step": "return_shipped", "tracking_number": "X"})),
         (path(&c, "/escalate"), json!({"reason": "x"})),
         (path(&c, "/withdraw"), json!({})),
         (path(&c, "/assign"), json!({})),
@@ -442,21 +291,13 @@ async fn strangers_see_nothing_and_roles_are_enforced(backend: Backend) {
         ),
     ];
     for (p, body) in posts {
-        app.post(&p, "mallory", body)
-            .await
-            .problem(404, "complaint_not_found");
+        app.post(&p, "mallory", body).await.problem(404, "complaint_not_found");
     }
     for p in [path(&c, ""), path(&c, "/timeline")] {
-        app.get(&p, "mallory")
-            .await
-            .problem(404, "complaint_not_found");
-        app.get(&p, "market")
-            .await
-            .problem(404, "complaint_not_found");
+        app.get(&p, "mallory").await.problem(404, "complaint_not_found");
+        app.get(&p, "market").await.problem(404, "complaint_not_found");
     }
-    app.get("/v1/orders/ord-1", "mallory")
-        .await
-        .problem(404, "order_not_found");
+    app.get("/v1/orders/ord-1", "mallory").await.problem(404, "order_not_found");
     app.post("/v1/complaints", "mallory", json!({"order_id": "ord-1", "reason": "other", "description": "x", "requested_solution": {"kind": "full_refund"}}))
         .await
         .problem(404, "order_not_found");
@@ -469,16 +310,9 @@ async fn strangers_see_nothing_and_roles_are_enforced(backend: Backend) {
     )
     .await
     .problem(403, "forbidden");
-    assert_eq!(
-        app.get("/v1/complaints", "mallory").await.ok()["data"],
-        json!([])
-    );
-    app.get("/v1/complaints", "market")
-        .await
-        .problem(403, "forbidden");
-    app.get("/v1/events", "buyer-1")
-        .await
-        .problem(403, "forbidden");
+    assert_eq!(app.get("/v1/complaints", "mallory").await.ok()["data"], json!([]));
+    app.get("/v1/complaints", "market").await.problem(403, "forbidden");
+    app.get("/v1/events", "buyer-1").await.problem(403, "forbidden");
 
     // Tokens: none, expired, signed with another secret, malformed.
     let url = format!("{}{}", app.base, path(&c, ""));
@@ -500,15 +334,7 @@ async fn strangers_see_nothing_and_roles_are_enforced(backend: Backend) {
     )
     .unwrap();
     for token in [expired.as_str(), forged.as_str(), "not-a-jwt"] {
-        let a = common::answer(
-            app.client
-                .get(&url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let a = common::answer(app.client.get(&url).bearer_auth(token).send().await.unwrap()).await;
         a.problem(401, "unauthorized");
     }
 }
@@ -518,48 +344,23 @@ async fn bad_input_gets_a_problem_naming_the_field(backend: Backend) {
     app.order("ord-1", 150_000).await;
     let open = |extra: Value| {
         let mut body = json!({"order_id": "ord-1", "reason": "damaged", "description": "cracked", "requested_solution": {"kind": "full_refund"}});
-        body.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         body
     };
     let cases: Vec<(Value, &str)> = vec![
         (open(json!({"disputed_amount": idr(-5)})), "disputed_amount"),
+        (open(json!({"disputed_amount": idr(1_000_000_000_000_000_000)})), "disputed_amount"),
+        (open(json!({"disputed_amount": {"amount": 1e30, "currency": "IDR"}})), "disputed_amount.amount"),
+        (open(json!({"disputed_amount": idr(150_001)})), "disputed_amount"),
+        (open(json!({"disputed_amount": {"amount": 5, "currency": "XYZ"}})), "disputed_amount.currency"),
+        (open(json!({"disputed_amount": {"amount": 5, "currency": "USD"}})), "disputed_amount"),
         (
-            open(json!({"disputed_amount": idr(1_000_000_000_000_000_000)})),
-            "disputed_amount",
-        ),
-        (
-            open(json!({"disputed_amount": {"amount": 1e30, "currency": "IDR"}})),
-            "disputed_amount.amount",
-        ),
-        (
-            open(json!({"disputed_amount": idr(150_001)})),
-            "disputed_amount",
-        ),
-        (
-            open(json!({"disputed_amount": {"amount": 5, "currency": "XYZ"}})),
-            "disputed_amount.currency",
-        ),
-        (
-            open(json!({"disputed_amount": {"amount": 5, "currency": "USD"}})),
-            "disputed_amount",
-        ),
-        (
-            open(
-                json!({"requested_solution": {"kind": "partial_refund", "refund_amount": idr(150_001)}}),
-            ),
+            open(json!({"requested_solution": {"kind": "partial_refund", "refund_amount": idr(150_001)}})),
             "requested_solution.refund_amount",
         ),
-        (
-            open(json!({"requested_solution": {"kind": "teleport"}})),
-            "requested_solution.kind",
-        ),
+        (open(json!({"requested_solution": {"kind": "teleport"}})), "requested_solution.kind"),
         (open(json!({"colour": "red"})), "colour"),
-        (
-            open(json!({"description": "x".repeat(5001)})),
-            "description",
-        ),
+        (open(json!({"description": "x".repeat(5001)})), "description"),
         (open(json!({"description": ""})), "description"),
         (open(json!({"reason": 7})), "reason"),
     ];
@@ -575,12 +376,8 @@ async fn bad_input_gets_a_problem_naming_the_field(backend: Backend) {
             .header("content-type", "application/json")
             .body(body)
     };
-    common::answer(raw("{\"order_id\": ").send().await.unwrap())
-        .await
-        .problem(400, "invalid_json");
-    common::answer(raw("not json").send().await.unwrap())
-        .await
-        .problem(400, "invalid_json");
+    common::answer(raw("{\"order_id\": ").send().await.unwrap()).await.problem(400, "invalid_json");
+    common::answer(raw("not json").send().await.unwrap()).await.problem(400, "invalid_json");
     let huge = app
         .client
         .post(format!("{}/v1/complaints", app.base))
@@ -591,81 +388,38 @@ async fn bad_input_gets_a_problem_naming_the_field(backend: Backend) {
         .await
         .unwrap();
     common::answer(huge).await.problem(413, "body_too_large");
-    app.get("/v1/complaints?limit=1000", "buyer-1")
-        .await
-        .problem(400, "invalid_parameter");
-    app.get("/v1/complaints?cursor=%%%", "buyer-1")
-        .await
-        .problem(400, "invalid_parameter");
+    app.get("/v1/complaints?limit=1000", "buyer-1").await.problem(400, "invalid_parameter");
+    app.get("/v1/complaints?cursor=%%%", "buyer-1").await.problem(400, "invalid_parameter");
 
     let order = |amount: Value, buyer: &str| json!({"buyer_id": buyer, "seller_id": "seller-1", "amount": amount, "status": "paid"});
     let put = |body: Value| app.call(Method::PUT, "/v1/orders/ord-9", "market", Some(body), &[]);
+    assert_eq!(put(order(idr(-1), "b")).await.problem(422, "validation_failed")["errors"][0]["field"], "amount.amount");
+    assert_eq!(put(order(idr(0), "b")).await.problem(422, "validation_failed")["errors"][0]["field"], "amount.amount");
     assert_eq!(
-        put(order(idr(-1), "b"))
-            .await
-            .problem(422, "validation_failed")["errors"][0]["field"],
-        "amount.amount"
-    );
-    assert_eq!(
-        put(order(idr(0), "b"))
-            .await
-            .problem(422, "validation_failed")["errors"][0]["field"],
-        "amount.amount"
-    );
-    assert_eq!(
-        put(order(idr(5), "seller-1"))
-            .await
-            .problem(422, "validation_failed")["errors"][0]["field"],
+        put(order(idr(5), "seller-1")).await.problem(422, "validation_failed")["errors"][0]["field"],
         "seller_id"
     );
     let bad_mail = json!({"buyer_id": "b", "seller_id": "s", "amount": idr(5), "status": "paid", "contacts": {"buyer": {"email": "nope"}}});
-    assert_eq!(
-        put(bad_mail).await.problem(422, "validation_failed")["errors"][0]["field"],
-        "contacts.buyer.email"
-    );
-    app.call(
-        Method::PUT,
-        "/v1/orders/bad%20id",
-        "market",
-        Some(order(idr(5), "b")),
-        &[],
-    )
-    .await
-    .problem(400, "invalid_parameter");
+    assert_eq!(put(bad_mail).await.problem(422, "validation_failed")["errors"][0]["field"], "contacts.buyer.email");
+    app.call(Method::PUT, "/v1/orders/bad%20id", "market", Some(order(idr(5), "b")), &[])
+        .await
+        .problem(400, "invalid_parameter");
 
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
-    app.post("/v1/complaints", "buyer-1", open(json!({})))
-        .await
-        .problem(409, "complaint_exists");
+    app.post("/v1/complaints", "buyer-1", open(json!({}))).await.problem(409, "complaint_exists");
     let counter = app
-        .post(
-            &path(&c, "/proposals"),
-            "seller-1",
-            json!({"kind": "partial_refund", "refund_amount": idr(150_001)}),
-        )
+        .post(&path(&c, "/proposals"), "seller-1", json!({"kind": "partial_refund", "refund_amount": idr(150_001)}))
         .await;
     counter.problem(422, "validation_failed");
     assert_eq!(counter.fields(), ["refund_amount"]);
     let cite = app
-        .post(
-            &path(&c, "/messages"),
-            "buyer-1",
-            json!({"body": "see photo", "evidence_ids": ["evd_missing"]}),
-        )
+        .post(&path(&c, "/messages"), "buyer-1", json!({"body": "see photo", "evidence_ids": ["evd_missing"]}))
         .await;
     cite.problem(422, "validation_failed");
     assert_eq!(cite.fields(), ["evidence_ids"]);
     // The order's money and parties are frozen while the complaint runs.
     let changed = json!({"buyer_id": "buyer-1", "seller_id": "seller-1", "amount": idr(1), "status": "delivered"});
-    app.call(
-        Method::PUT,
-        "/v1/orders/ord-1",
-        "market",
-        Some(changed),
-        &[],
-    )
-    .await
-    .problem(409, "order_in_dispute");
+    app.call(Method::PUT, "/v1/orders/ord-1", "market", Some(changed), &[]).await.problem(409, "order_in_dispute");
 }
 
 async fn idempotency_keys_replay_and_refuse_reuse(backend: Backend) {
@@ -673,44 +427,20 @@ async fn idempotency_keys_replay_and_refuse_reuse(backend: Backend) {
     app.order("ord-1", 150_000).await;
     let body = json!({"order_id": "ord-1", "reason": "damaged", "description": "cracked", "requested_solution": {"kind": "full_refund"}});
     let key = [("Idempotency-Key", "open-ord-1")];
-    let first = app
-        .call(
-            Method::POST,
-            "/v1/complaints",
-            "buyer-1",
-            Some(body.clone()),
-            &key,
-        )
-        .await;
+    let first = app.call(Method::POST, "/v1/complaints", "buyer-1", Some(body.clone()), &key).await;
     assert_eq!(first.status, 201, "{}", first.body);
-    let again = app
-        .call(
-            Method::POST,
-            "/v1/complaints",
-            "buyer-1",
-            Some(body.clone()),
-            &key,
-        )
-        .await;
+    let again = app.call(Method::POST, "/v1/complaints", "buyer-1", Some(body.clone()), &key).await;
     assert_eq!(again.status, 201);
     assert_eq!(again.body["id"], first.body["id"]);
     assert_eq!(again.headers["idempotent-replayed"], "true");
     assert_eq!(again.headers["location"], first.headers["location"]);
     let mut other = body.clone();
     other["description"] = json!("something else");
-    app.call(Method::POST, "/v1/complaints", "buyer-1", Some(other), &key)
-        .await
-        .problem(422, "idempotency_key_reused");
+    app.call(Method::POST, "/v1/complaints", "buyer-1", Some(other), &key).await.problem(422, "idempotency_key_reused");
     // Keys belong to their caller: the same key from someone else is theirs.
-    app.call(Method::POST, "/v1/complaints", "buyer-2", Some(body), &key)
-        .await
-        .problem(404, "order_not_found");
+    app.call(Method::POST, "/v1/complaints", "buyer-2", Some(body), &key).await.problem(404, "order_not_found");
     let list = app.get("/v1/complaints", "buyer-1").await;
-    assert_eq!(
-        list.ok()["data"].as_array().unwrap().len(),
-        1,
-        "one complaint, however often it was sent"
-    );
+    assert_eq!(list.ok()["data"].as_array().unwrap().len(), 1, "one complaint, however often it was sent");
 }
 
 async fn a_stale_version_is_refused(backend: Backend) {
@@ -720,56 +450,29 @@ async fn a_stale_version_is_refused(backend: Backend) {
     let seen = app.get(&path(&c, ""), "seller-1").await;
     assert_eq!(seen.headers["etag"], "\"1\"");
     let msg = json!({"body": "we will check"});
-    let ok = app
-        .call(
-            Method::POST,
-            &path(&c, "/messages"),
-            "seller-1",
-            Some(msg.clone()),
-            &[("If-Match", "\"1\"")],
-        )
-        .await;
+    let ok =
+        app.call(Method::POST, &path(&c, "/messages"), "seller-1", Some(msg.clone()), &[("If-Match", "\"1\"")]).await;
     assert_eq!(ok.ok()["version"], 2);
-    let stale = app
-        .call(
-            Method::POST,
-            &path(&c, "/messages"),
-            "seller-1",
-            Some(msg.clone()),
-            &[("If-Match", "\"1\"")],
-        )
-        .await;
+    let stale =
+        app.call(Method::POST, &path(&c, "/messages"), "seller-1", Some(msg.clone()), &[("If-Match", "\"1\"")]).await;
     stale.problem(412, "version_mismatch");
-    app.call(
-        Method::POST,
-        &path(&c, "/messages"),
-        "seller-1",
-        Some(msg),
-        &[("If-Match", "soon")],
-    )
-    .await
-    .problem(400, "invalid_parameter");
+    app.call(Method::POST, &path(&c, "/messages"), "seller-1", Some(msg), &[("If-Match", "soon")])
+        .await
+        .problem(400, "invalid_parameter");
 }
 
 async fn lists_page_with_a_cursor(backend: Backend) {
     let app = spawn_app(backend).await;
     for i in 1..=3 {
         app.order(&format!("ord-{i}"), 10_000).await;
-        app.open(&format!("ord-{i}"), json!({"kind": "full_refund"}))
-            .await;
+        app.open(&format!("ord-{i}"), json!({"kind": "full_refund"})).await;
     }
-    app.order_between("ord-x", "buyer-2", "seller-1", 10_000)
-        .await;
+    app.order_between("ord-x", "buyer-2", "seller-1", 10_000).await;
     let first = app.get("/v1/complaints?limit=2", "buyer-1").await;
     let first = first.ok();
     assert_eq!(first["data"].as_array().unwrap().len(), 2);
     let cursor = first["next_cursor"].as_str().unwrap();
-    let second = app
-        .get(
-            &format!("/v1/complaints?limit=2&cursor={cursor}"),
-            "buyer-1",
-        )
-        .await;
+    let second = app.get(&format!("/v1/complaints?limit=2&cursor={cursor}"), "buyer-1").await;
     assert_eq!(second.ok()["data"].as_array().unwrap().len(), 1);
     assert_eq!(second.body["next_cursor"], Value::Null);
     let mut ids: Vec<&str> = first["data"]
@@ -783,49 +486,25 @@ async fn lists_page_with_a_cursor(backend: Backend) {
     ids.sort_unstable_by(|a, b| b.cmp(a));
     ids.dedup();
     assert_eq!(ids, newest_first, "three distinct complaints, newest first");
+    assert_eq!(app.get("/v1/complaints?role=seller", "buyer-1").await.ok()["data"], json!([]));
     assert_eq!(
-        app.get("/v1/complaints?role=seller", "buyer-1").await.ok()["data"],
-        json!([])
-    );
-    assert_eq!(
-        app.get("/v1/complaints?status=awaiting_seller", "seller-1")
-            .await
-            .ok()["data"]
-            .as_array()
-            .unwrap()
-            .len(),
+        app.get("/v1/complaints?status=awaiting_seller", "seller-1").await.ok()["data"].as_array().unwrap().len(),
         3
     );
-    assert_eq!(
-        app.get("/v1/complaints", "staff-1").await.ok()["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    assert_eq!(app.get("/v1/complaints", "staff-1").await.ok()["data"].as_array().unwrap().len(), 3);
     let events = app.get("/v1/events?limit=2", "market").await;
     let after = events.ok()["next_cursor"].as_str().unwrap().to_string();
-    let rest = app
-        .get(&format!("/v1/events?limit=100&after={after}"), "market")
-        .await;
-    assert_eq!(
-        rest.ok()["data"].as_array().unwrap().len(),
-        6 - 2,
-        "3 complaints, 2 events each, each once"
-    );
+    let rest = app.get(&format!("/v1/events?limit=100&after={after}"), "market").await;
+    assert_eq!(rest.ok()["data"].as_array().unwrap().len(), 6 - 2, "3 complaints, 2 events each, each once");
 }
 
 async fn staff_notes_stay_with_staff(backend: Backend) {
     let app = spawn_app(backend).await;
     app.order("ord-1", 150_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
-    app.post(
-        &path(&c, "/messages"),
-        "buyer-1",
-        json!({"body": "psst", "visibility": "staff"}),
-    )
-    .await
-    .problem(422, "validation_failed");
+    app.post(&path(&c, "/messages"), "buyer-1", json!({"body": "psst", "visibility": "staff"}))
+        .await
+        .problem(422, "validation_failed");
     app.post(
         &path(&c, "/messages"),
         "staff-1",
@@ -833,13 +512,7 @@ async fn staff_notes_stay_with_staff(backend: Backend) {
     )
     .await
     .ok();
-    app.post(
-        &path(&c, "/messages"),
-        "seller-1",
-        json!({"body": "we shipped it well packed"}),
-    )
-    .await
-    .ok();
+    app.post(&path(&c, "/messages"), "seller-1", json!({"body": "we shipped it well packed"})).await.ok();
     let bodies = |a: common::Answer| {
         a.body["data"]
             .as_array()
@@ -849,10 +522,7 @@ async fn staff_notes_stay_with_staff(backend: Backend) {
             .map(|e| e["data"]["body"].as_str().unwrap().to_string())
             .collect::<Vec<_>>()
     };
-    assert_eq!(
-        bodies(app.get(&path(&c, "/timeline"), "buyer-1").await),
-        ["we shipped it well packed"]
-    );
+    assert_eq!(bodies(app.get(&path(&c, "/timeline"), "buyer-1").await), ["we shipped it well packed"]);
     assert_eq!(
         bodies(app.get(&path(&c, "/timeline"), "staff-2").await),
         ["buyer has 3 claims this month", "we shipped it well packed"]
@@ -861,38 +531,14 @@ async fn staff_notes_stay_with_staff(backend: Backend) {
 
 async fn operations_endpoints_answer(backend: Backend) {
     let app = spawn_app(backend).await;
-    let health = common::answer(
-        app.client
-            .get(format!("{}/healthz", app.base))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let health = common::answer(app.client.get(format!("{}/healthz", app.base)).send().await.unwrap()).await;
     assert_eq!(health.ok()["status"], "ok");
     assert!(health.headers.contains_key("x-request-id"));
-    let ready = common::answer(
-        app.client
-            .get(format!("{}/readyz", app.base))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let ready = common::answer(app.client.get(format!("{}/readyz", app.base)).send().await.unwrap()).await;
     assert_eq!(ready.ok()["status"], "ready");
-    let spec = app
-        .client
-        .get(format!("{}/openapi.yaml", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let spec = app.client.get(format!("{}/openapi.yaml", app.base)).send().await.unwrap().text().await.unwrap();
     assert_eq!(spec, resolution_center::http::openapi::yaml());
-    app.get("/v1/nowhere", "buyer-1")
-        .await
-        .problem(404, "not_found");
+    app.get("/v1/nowhere", "buyer-1").await.problem(404, "not_found");
 }
 
 on_both_backends!(
@@ -920,23 +566,12 @@ async fn concurrent_commands_settle_once_on_postgres() {
     app.order("ord-1", 150_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
     let countered = app
-        .post(
-            &path(&c, "/proposals"),
-            "seller-1",
-            json!({"kind": "partial_refund", "refund_amount": idr(70_000)}),
-        )
+        .post(&path(&c, "/proposals"), "seller-1", json!({"kind": "partial_refund", "refund_amount": idr(70_000)}))
         .await;
-    let pid = countered.ok()["pending_proposal"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pid = countered.ok()["pending_proposal"]["id"].as_str().unwrap().to_string();
     let mut tasks = Vec::new();
     for i in 0..32 {
-        let (app, id, pid) = (
-            app.clone(),
-            c["id"].as_str().unwrap().to_string(),
-            pid.clone(),
-        );
+        let (app, id, pid) = (app.clone(), c["id"].as_str().unwrap().to_string(), pid.clone());
         tasks.push(tokio::spawn(async move {
             let (who, tail, body) = match i % 4 {
                 0 => ("buyer-1", format!("/proposals/{pid}/accept"), json!({})),
@@ -955,11 +590,7 @@ async fn concurrent_commands_settle_once_on_postgres() {
     }
     assert!(statuses.contains(&200));
     let final_state = app.get(&path(&c, ""), "staff-1").await;
-    assert_eq!(
-        final_state.ok()["status"],
-        "resolved",
-        "a decision always lands"
-    );
+    assert_eq!(final_state.ok()["status"], "resolved", "a decision always lands");
     let id = c["id"].as_str().unwrap();
     let resolved: Vec<Value> = app
         .all_events()
@@ -974,18 +605,7 @@ async fn concurrent_commands_settle_once_on_postgres() {
             + settlement["release_to_seller"]["amount"].as_i64().unwrap(),
         150_000
     );
-    assert_eq!(
-        settlement["refund_to_buyer"],
-        final_state.body["resolution"]["refund_to_buyer"]
-    );
-    let violations = app
-        .get("/v1/sellers/seller-1/standing", "staff-1")
-        .await
-        .ok()["violations"]
-        .as_i64()
-        .unwrap();
-    assert!(
-        violations <= 1,
-        "one decision at most, so one violation at most"
-    );
+    assert_eq!(settlement["refund_to_buyer"], final_state.body["resolution"]["refund_to_buyer"]);
+    let violations = app.get("/v1/sellers/seller-1/standing", "staff-1").await.ok()["violations"].as_i64().unwrap();
+    assert!(violations <= 1, "one decision at most, so one violation at most");
 }

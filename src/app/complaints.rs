@@ -54,13 +54,8 @@ pub struct Page<T> {
 
 fn actor_of(c: &Complaint, caller: &Caller) -> Result<Actor, AppError> {
     // Strangers (and the service role) learn nothing, not even that it exists.
-    let role = c
-        .role_of(&caller.id, caller.staff)
-        .ok_or(AppError::NotFound("complaint"))?;
-    Ok(Actor {
-        id: caller.id.clone(),
-        role,
-    })
+    let role = c.role_of(&caller.id, caller.staff).ok_or(AppError::NotFound("complaint"))?;
+    Ok(Actor { id: caller.id.clone(), role })
 }
 
 fn load_for(conn: &mut DbConn, id: &str, caller: &Caller) -> Result<Seen, AppError> {
@@ -153,13 +148,7 @@ fn persist(
                     ),
                 );
             }
-            Event::ConsensusReached {
-                proposal_id,
-                kind,
-                refund_amount,
-                fulfilment,
-                ..
-            } => {
+            Event::ConsensusReached { proposal_id, kind, refund_amount, fulfilment, .. } => {
                 publish(
                     "complaint.agreed",
                     with(
@@ -172,10 +161,7 @@ fn persist(
                 );
             }
             Event::Escalated { by, reason, .. } => {
-                publish(
-                    "complaint.escalated",
-                    with(base(after), json!({ "by": by, "reason": reason })),
-                );
+                publish("complaint.escalated", with(base(after), json!({ "by": by, "reason": reason })));
             }
             Event::Decided { decision: d } => {
                 publish(
@@ -191,11 +177,7 @@ fn persist(
                 );
                 decision = Some(d.clone());
             }
-            Event::Resolved {
-                by,
-                refund_to_buyer,
-                release_to_seller,
-            } => {
+            Event::Resolved { by, refund_to_buyer, release_to_seller } => {
                 // The payment system moves the money once per settlement: this
                 // event's id is its idempotency key.
                 resolved_event_id = Some(publish(
@@ -224,8 +206,7 @@ fn persist(
     if let Some(d) = &decision {
         store::insert_decision(conn, &after.id, &actor.id, d, occurred_at)?;
         if d.seller_at_fault {
-            let ordinal =
-                i32::try_from(violations::count(conn, &after.seller_id)? + 1).unwrap_or(i32::MAX);
+            let ordinal = i32::try_from(violations::count(conn, &after.seller_id)? + 1).unwrap_or(i32::MAX);
             let sanction = domain::sanction_for(ordinal, at);
             violations::insert(
                 conn,
@@ -254,11 +235,7 @@ fn persist(
             });
         }
     }
-    let first = if before.is_some() {
-        timeline::next_seq(conn, &after.id)?
-    } else {
-        1
-    };
+    let first = if before.is_some() { timeline::next_seq(conn, &after.id)? } else { 1 };
     let entries: Vec<TimelineRow> = events
         .iter()
         .zip(first..)
@@ -281,20 +258,14 @@ fn persist(
 /// The evidence a command cites.
 fn cited_evidence(cmd: &Command) -> &[String] {
     match cmd {
-        Command::PostMessage { evidence_ids, .. } | Command::Decide { evidence_ids, .. } => {
-            evidence_ids
-        }
+        Command::PostMessage { evidence_ids, .. } | Command::Decide { evidence_ids, .. } => evidence_ids,
         _ => &[],
     }
 }
 
 impl App {
     #[tracing::instrument(skip_all, fields(order_id = %input.order_id))]
-    pub async fn open_complaint(
-        &self,
-        caller: &Caller,
-        input: NewComplaint,
-    ) -> Result<Seen, AppError> {
+    pub async fn open_complaint(&self, caller: &Caller, input: NewComplaint) -> Result<Seen, AppError> {
         let caller = caller.clone();
         let policy = self.policy.clone();
         self.write(move |conn| {
@@ -309,10 +280,7 @@ impl App {
                     message: "the order already has an active complaint".into(),
                 });
             }
-            let actor = Actor {
-                id: caller.id.clone(),
-                role: Role::Buyer,
-            };
+            let actor = Actor { id: caller.id.clone(), role: Role::Buyer };
             let at = now();
             let cmd = OpenComplaint {
                 complaint_id: new_id("cmp"),
@@ -324,8 +292,7 @@ impl App {
                 requested_refund: input.requested_refund,
                 note: input.note,
             };
-            let (mut complaint, events) =
-                domain::open(&order.snapshot(), &actor, cmd, at, &policy)?;
+            let (mut complaint, events) = domain::open(&order.snapshot(), &actor, cmd, at, &policy)?;
             persist(conn, None, &mut complaint, &actor, &events, at)?;
             tracing::info!(complaint_id = %complaint.id, "complaint opened");
             Ok(Seen { complaint, actor })
@@ -352,15 +319,9 @@ impl App {
         let policy = self.policy.clone();
         self.write(move |conn| {
             dialect::lock_complaint(conn, &id)?;
-            let Seen {
-                complaint: before,
-                actor,
-            } = load_for(conn, &id, &caller)?;
+            let Seen { complaint: before, actor } = load_for(conn, &id, &caller)?;
             if let Some(given) = if_match.filter(|v| *v != before.version) {
-                return Err(AppError::StaleVersion {
-                    current: before.version,
-                    given,
-                });
+                return Err(AppError::StaleVersion { current: before.version, given });
             }
             check_evidence(conn, &id, cited_evidence(&cmd))?;
             let at = now();
@@ -370,19 +331,12 @@ impl App {
                 after.apply(e, at);
             }
             persist(conn, Some(&before), &mut after, &actor, &events, at)?;
-            Ok(Seen {
-                complaint: after,
-                actor,
-            })
+            Ok(Seen { complaint: after, actor })
         })
         .await
     }
 
-    pub async fn list_complaints(
-        &self,
-        caller: &Caller,
-        mut filter: ListFilter,
-    ) -> Result<Page<Seen>, AppError> {
+    pub async fn list_complaints(&self, caller: &Caller, mut filter: ListFilter) -> Result<Page<Seen>, AppError> {
         if !caller.staff {
             if caller.service {
                 return Err(AppError::Forbidden(
@@ -395,14 +349,11 @@ impl App {
         let limit = filter.limit;
         self.read(move |conn| {
             let complaints = store::list(conn, &filter)?;
-            let next_cursor = (complaints.len() as i64 == limit)
-                .then(|| complaints.last().map(|c| c.id.clone()))
-                .flatten();
+            let next_cursor =
+                (complaints.len() as i64 == limit).then(|| complaints.last().map(|c| c.id.clone())).flatten();
             let items = complaints
                 .into_iter()
-                .map(|complaint| {
-                    actor_of(&complaint, &caller).map(|actor| Seen { complaint, actor })
-                })
+                .map(|complaint| actor_of(&complaint, &caller).map(|actor| Seen { complaint, actor }))
                 .collect::<Result<_, _>>()?;
             Ok(Page { items, next_cursor })
         })
@@ -420,9 +371,7 @@ impl App {
         self.read(move |conn| {
             let seen = load_for(conn, &id, &caller)?;
             let rows = timeline::list(conn, &id, seen.actor.role == Role::Staff, after_seq, limit)?;
-            let next_cursor = (rows.len() as i64 == limit)
-                .then(|| rows.last().map(|r| r.seq.to_string()))
-                .flatten();
+            let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.seq.to_string())).flatten();
             let items = rows
                 .into_iter()
                 .map(|r| {
@@ -432,8 +381,7 @@ impl App {
                         actor_id: r.actor_id,
                         actor_role: r.actor_role,
                         at: from_db(r.at),
-                        data: serde_json::from_str(&r.data)
-                            .map_err(|e| AppError::Internal(e.into()))?,
+                        data: serde_json::from_str(&r.data).map_err(|e| AppError::Internal(e.into()))?,
                     })
                 })
                 .collect::<Result<_, AppError>>()?;
@@ -451,36 +399,21 @@ impl App {
         limit: i64,
     ) -> Result<Page<Seen>, AppError> {
         if !caller.staff {
-            return Err(AppError::Forbidden(
-                "only staff see the arbitration queue".into(),
-            ));
+            return Err(AppError::Forbidden("only staff see the arbitration queue".into()));
         }
         let caller = caller.clone();
         self.read(move |conn| {
-            let complaints = store::queue(
-                conn,
-                after.map(|(at, id)| (to_db(at), id)),
-                assignee.as_deref(),
-                limit,
-            )?;
+            let complaints = store::queue(conn, after.map(|(at, id)| (to_db(at), id)), assignee.as_deref(), limit)?;
             let next_cursor = (complaints.len() as i64 == limit)
                 .then(|| {
-                    complaints.last().and_then(|c| {
-                        c.deadline
-                            .as_ref()
-                            .map(|d| format!("{}|{}", d.at.to_rfc3339(), c.id))
-                    })
+                    complaints
+                        .last()
+                        .and_then(|c| c.deadline.as_ref().map(|d| format!("{}|{}", d.at.to_rfc3339(), c.id)))
                 })
                 .flatten();
             let items = complaints
                 .into_iter()
-                .map(|complaint| Seen {
-                    complaint,
-                    actor: Actor {
-                        id: caller.id.clone(),
-                        role: Role::Staff,
-                    },
-                })
+                .map(|complaint| Seen { complaint, actor: Actor { id: caller.id.clone(), role: Role::Staff } })
                 .collect();
             Ok(Page { items, next_cursor })
         })

@@ -17,16 +17,9 @@ pub struct FeedEvent {
 impl App {
     /// Events after the cursor, in commit order. The cursor of the last event
     /// is returned whenever there is one, so a consumer resumes from it.
-    pub async fn events(
-        &self,
-        caller: &Caller,
-        after_seq: i64,
-        limit: i64,
-    ) -> Result<Page<FeedEvent>, AppError> {
+    pub async fn events(&self, caller: &Caller, after_seq: i64, limit: i64) -> Result<Page<FeedEvent>, AppError> {
         if !caller.service {
-            return Err(AppError::Forbidden(
-                "the event feed is for the marketplace's service role".into(),
-            ));
+            return Err(AppError::Forbidden("the event feed is for the marketplace's service role".into()));
         }
         self.read(move |conn| {
             let rows = outbox::after(conn, after_seq, limit)?;
@@ -35,8 +28,7 @@ impl App {
                 .into_iter()
                 .map(|r| {
                     Ok(FeedEvent {
-                        data: serde_json::from_str(&r.data)
-                            .map_err(|e| AppError::Internal(e.into()))?,
+                        data: serde_json::from_str(&r.data).map_err(|e| AppError::Internal(e.into()))?,
                         id: r.id,
                         kind: r.kind,
                         occurred_at: from_db(r.occurred_at),

@@ -37,22 +37,16 @@ impl App {
                 if to_db(at - KEY_TTL) > old.created_at {
                     keys::release(conn, &caller, &key)?;
                 } else {
-                    return Ok(
-                        match (old.fingerprint == fingerprint, old.status, old.response) {
-                            (false, _, _) => Claim::Mismatch,
-                            (true, Some(status), Some(response)) => Claim::Replay {
-                                status: status as u16,
-                                response,
-                            },
-                            (true, _, _) => Claim::InFlight,
-                        },
-                    );
+                    return Ok(match (old.fingerprint == fingerprint, old.status, old.response) {
+                        (false, _, _) => Claim::Mismatch,
+                        (true, Some(status), Some(response)) => Claim::Replay { status: status as u16, response },
+                        (true, _, _) => Claim::InFlight,
+                    });
                 }
             }
             match dialect::claim_idempotency_key(conn, &caller, &key, &fingerprint, to_db(at)) {
                 Ok(true) => Ok(Claim::Fresh),
-                Ok(false)
-                | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                Ok(false) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                     Ok(Claim::InFlight)
                 }
                 Err(e) => Err(e.into()),
@@ -68,24 +62,10 @@ impl App {
         status: u16,
         response: String,
     ) -> Result<(), AppError> {
-        self.write(move |conn| {
-            Ok(keys::complete(
-                conn,
-                &caller,
-                &key,
-                i32::from(status),
-                &response,
-            )?)
-        })
-        .await
+        self.write(move |conn| Ok(keys::complete(conn, &caller, &key, i32::from(status), &response)?)).await
     }
 
-    pub async fn release_idempotency_key(
-        &self,
-        caller: String,
-        key: String,
-    ) -> Result<(), AppError> {
-        self.write(move |conn| Ok(keys::release(conn, &caller, &key)?))
-            .await
+    pub async fn release_idempotency_key(&self, caller: String, key: String) -> Result<(), AppError> {
+        self.write(move |conn| Ok(keys::release(conn, &caller, &key)?)).await
     }
 }

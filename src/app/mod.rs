@@ -54,10 +54,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        AppError::Invalid(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
+        AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
     }
 }
 
@@ -67,9 +64,7 @@ impl From<DieselError> for AppError {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 let constraint = info.constraint_name().unwrap_or_default().to_string();
                 let message = info.message().to_string();
-                if constraint == "complaints_one_active_per_order"
-                    || message.contains("complaints.order_id")
-                {
+                if constraint == "complaints_one_active_per_order" || message.contains("complaints.order_id") {
                     AppError::Conflict {
                         code: "complaint_exists",
                         message: "the order already has an active complaint".into(),
@@ -85,9 +80,7 @@ impl From<DieselError> for AppError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => AppError::Unavailable(e.into()),
-            DieselError::DatabaseError(_, info)
-                if info.message().contains("database is locked") =>
-            {
+            DieselError::DatabaseError(_, info) if info.message().contains("database is locked") => {
                 AppError::Unavailable(e.into())
             }
             _ => AppError::Internal(anyhow::Error::new(e).context("database query")),
@@ -140,7 +133,6 @@ impl App {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        self.read(move |conn| dialect::write_transaction(conn, f))
-            .await
+        self.read(move |conn| dialect::write_transaction(conn, f)).await
     }
 }

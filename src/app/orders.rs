@@ -44,10 +44,7 @@ pub struct Order {
 impl Order {
     fn of(row: OrderRow, active_complaint_id: Option<String>) -> Result<Self, AppError> {
         Ok(Order {
-            currency: row
-                .currency
-                .parse()
-                .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
+            currency: row.currency.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
             contacts: row
                 .contacts
                 .as_deref()
@@ -105,9 +102,7 @@ impl App {
         input: RegisterOrder,
     ) -> Result<(Order, bool), AppError> {
         if !caller.service {
-            return Err(AppError::Forbidden(
-                "only the marketplace's service role registers orders".into(),
-            ));
+            return Err(AppError::Forbidden("only the marketplace's service role registers orders".into()));
         }
         let at = now();
         self.write(move |conn| {
@@ -137,7 +132,8 @@ impl App {
                     if old.active_complaint_id.is_some() && money_or_parties_change {
                         return Err(AppError::Conflict {
                             code: "order_in_dispute",
-                            message: "the order has an active complaint: its parties, amount and currency are frozen".into(),
+                            message: "the order has an active complaint: its parties, amount and currency are frozen"
+                                .into(),
                         });
                     }
                     rows::update(conn, &row)?;

@@ -15,11 +15,7 @@ pub struct Standing {
 }
 
 impl App {
-    pub async fn seller_standing(
-        &self,
-        caller: &Caller,
-        seller_id: String,
-    ) -> Result<Standing, AppError> {
+    pub async fn seller_standing(&self, caller: &Caller, seller_id: String) -> Result<Standing, AppError> {
         if !(caller.staff || caller.service || caller.id == seller_id) {
             return Err(AppError::Forbidden(
                 "a seller's standing is shown to the seller, staff and the marketplace".into(),
@@ -28,11 +24,8 @@ impl App {
         let at = now();
         self.read(move |conn| {
             let rows = standing::of_seller(conn, &seller_id)?;
-            let suspended_until = rows
-                .iter()
-                .filter_map(|r| r.suspended_until.map(from_db))
-                .max()
-                .filter(|until| *until > at);
+            let suspended_until =
+                rows.iter().filter_map(|r| r.suspended_until.map(from_db)).max().filter(|until| *until > at);
             Ok(Standing {
                 violations: rows.len() as i64,
                 permanently_closed: rows.iter().any(|r| r.permanent),

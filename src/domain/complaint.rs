@@ -162,10 +162,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Self {
-        Actor {
-            id: "system".into(),
-            role: Role::System,
-        }
+        Actor { id: "system".into(), role: Role::System }
     }
 }
 
@@ -253,9 +250,7 @@ pub struct Complaint {
 
 impl Complaint {
     pub fn pending_proposal(&self) -> Option<&Proposal> {
-        self.proposals
-            .iter()
-            .find(|p| p.status == ProposalStatus::Pending)
+        self.proposals.iter().find(|p| p.status == ProposalStatus::Pending)
     }
 
     /// The caller's role in this complaint, or `None` for a stranger.
@@ -282,11 +277,7 @@ impl Complaint {
         self.updated_at = at;
         match event {
             Event::Opened { .. } | Event::MessagePosted { .. } | Event::DeadlinePassed { .. } => {}
-            Event::ProposalMade {
-                proposal,
-                status,
-                deadline,
-            } => {
+            Event::ProposalMade { proposal, status, deadline } => {
                 if proposal.author_role == Role::Seller {
                     self.seller_answered = true;
                 }
@@ -297,9 +288,7 @@ impl Complaint {
             Event::ProposalSuperseded { proposal_id } => {
                 self.set_proposal_status(proposal_id, ProposalStatus::Superseded)
             }
-            Event::ProposalAccepted {
-                proposal_id, by, ..
-            } => {
+            Event::ProposalAccepted { proposal_id, by, .. } => {
                 if *by == Role::Seller {
                     self.seller_answered = true;
                 }
@@ -309,13 +298,7 @@ impl Complaint {
                     }
                 }
             }
-            Event::ProposalRejected {
-                proposal_id,
-                by,
-                status,
-                deadline,
-                ..
-            } => {
+            Event::ProposalRejected { proposal_id, by, status, deadline, .. } => {
                 if *by == Role::Seller {
                     self.seller_answered = true;
                 }
@@ -323,12 +306,7 @@ impl Complaint {
                 self.status = *status;
                 self.deadline = deadline.clone();
             }
-            Event::ConsensusReached {
-                proposal_id,
-                fulfilment,
-                deadline,
-                ..
-            } => {
+            Event::ConsensusReached { proposal_id, fulfilment, deadline, .. } => {
                 self.set_proposal_status(proposal_id, ProposalStatus::Accepted);
                 if let Some(f) = fulfilment {
                     self.fulfilment = Some(f.clone());
@@ -336,11 +314,7 @@ impl Complaint {
                     self.deadline = deadline.clone();
                 }
             }
-            Event::FulfilmentStepped {
-                fulfilment,
-                deadline,
-                ..
-            } => {
+            Event::FulfilmentStepped { fulfilment, deadline, .. } => {
                 self.fulfilment = Some(fulfilment.clone());
                 self.deadline = deadline.clone();
             }
@@ -351,11 +325,7 @@ impl Complaint {
             }
             Event::Assigned { assignee_id } => self.assignee_id = Some(assignee_id.clone()),
             Event::Decided { .. } => {}
-            Event::Resolved {
-                by,
-                refund_to_buyer,
-                release_to_seller,
-            } => {
+            Event::Resolved { by, refund_to_buyer, release_to_seller } => {
                 self.status = Status::Resolved;
                 self.deadline = None;
                 self.resolution = Some(Resolution {

@@ -130,30 +130,20 @@ pub fn open(
     policy: &Policy,
 ) -> Result<(Complaint, Vec<Event>), DomainError> {
     if actor.id != order.buyer_id {
-        return Err(DomainError::Forbidden(
-            "only the order's buyer can open a complaint".into(),
-        ));
+        return Err(DomainError::Forbidden("only the order's buyer can open a complaint".into()));
     }
     if !matches!(order.status.as_str(), "paid" | "shipped" | "delivered") {
-        return Err(DomainError::EscrowNotHeld(format!(
-            "the order is {}; its money is no longer held",
-            order.status
-        )));
+        return Err(DomainError::EscrowNotHeld(format!("the order is {}; its money is no longer held", order.status)));
     }
     if order.auto_release_at.is_some_and(|at| now >= at) {
-        return Err(DomainError::EscrowNotHeld(
-            "the order's money was auto-released to the seller".into(),
-        ));
+        return Err(DomainError::EscrowNotHeld("the order's money was auto-released to the seller".into()));
     }
     let disputed = match &cmd.disputed_amount {
         Some(m) => m.amount_in(order.currency, "disputed_amount")?,
         None => order.amount,
     };
     if disputed == 0 {
-        return Err(DomainError::invalid(
-            "disputed_amount",
-            "must be greater than zero",
-        ));
+        return Err(DomainError::invalid("disputed_amount", "must be greater than zero"));
     }
     if disputed > order.amount {
         return Err(DomainError::invalid(
@@ -189,12 +179,8 @@ pub fn open(
         opened_at: now,
         updated_at: now,
     };
-    let refund = refund_for(
-        &complaint,
-        cmd.requested_kind,
-        cmd.requested_refund.as_ref(),
-        "requested_solution.refund_amount",
-    )?;
+    let refund =
+        refund_for(&complaint, cmd.requested_kind, cmd.requested_refund.as_ref(), "requested_solution.refund_amount")?;
     let opened = Event::Opened {
         order_id: order.id.clone(),
         reason: cmd.reason,
@@ -222,12 +208,7 @@ pub fn open(
 
 /// Whether `actor` may take `action` on `c` now. The command's own fields are
 /// checked afterwards by `decide`.
-pub fn guard(
-    c: &Complaint,
-    actor: &Actor,
-    action: Action,
-    now: DateTime<Utc>,
-) -> Result<(), DomainError> {
+pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -> Result<(), DomainError> {
     use Role::*;
     if c.status == Status::Resolved {
         return Err(DomainError::Resolved);
@@ -242,13 +223,9 @@ pub fn guard(
         },
         Action::Counter => match (role, c.status) {
             (Buyer | Seller, Status::AwaitingSeller | Status::AwaitingBuyer) => Ok(()),
-            (Buyer | Seller, s) => {
-                not_now(format!("proposals are closed while the complaint is {s}"))
-            }
+            (Buyer | Seller, s) => not_now(format!("proposals are closed while the complaint is {s}")),
             (Staff, Status::UnderReview) => Ok(()),
-            (Staff, s) => not_now(format!(
-                "staff mediate once the complaint is under review, not while it is {s}"
-            )),
+            (Staff, s) => not_now(format!("staff mediate once the complaint is under review, not while it is {s}")),
             (System, _) => forbid("the timer does not propose"),
         },
         Action::AcceptProposal | Action::RejectProposal => {
@@ -257,43 +234,27 @@ pub fn guard(
             }
             match c.pending_proposal() {
                 None => not_now("there is no pending proposal".into()),
-                Some(p) if !p.required.contains(&role) => not_now(format!(
-                    "the pending proposal does not need the {role}'s answer"
-                )),
+                Some(p) if !p.required.contains(&role) => {
+                    not_now(format!("the pending proposal does not need the {role}'s answer"))
+                }
                 Some(p) if p.accepted_by.contains(&role) => {
                     not_now(format!("the {role} already accepted the pending proposal"))
                 }
                 Some(_) => Ok(()),
             }
         }
-        Action::MarkReturnShipped => fulfilment_guard(
-            c,
-            role,
-            Buyer,
-            FulfilmentKind::Return,
-            FulfilmentStep::AwaitingShipment,
-        ),
-        Action::ConfirmReturnReceived => fulfilment_guard(
-            c,
-            role,
-            Seller,
-            FulfilmentKind::Return,
-            FulfilmentStep::InTransit,
-        ),
-        Action::MarkReplacementShipped => fulfilment_guard(
-            c,
-            role,
-            Seller,
-            FulfilmentKind::Replacement,
-            FulfilmentStep::AwaitingShipment,
-        ),
-        Action::ConfirmReplacementReceived => fulfilment_guard(
-            c,
-            role,
-            Buyer,
-            FulfilmentKind::Replacement,
-            FulfilmentStep::InTransit,
-        ),
+        Action::MarkReturnShipped => {
+            fulfilment_guard(c, role, Buyer, FulfilmentKind::Return, FulfilmentStep::AwaitingShipment)
+        }
+        Action::ConfirmReturnReceived => {
+            fulfilment_guard(c, role, Seller, FulfilmentKind::Return, FulfilmentStep::InTransit)
+        }
+        Action::MarkReplacementShipped => {
+            fulfilment_guard(c, role, Seller, FulfilmentKind::Replacement, FulfilmentStep::AwaitingShipment)
+        }
+        Action::ConfirmReplacementReceived => {
+            fulfilment_guard(c, role, Buyer, FulfilmentKind::Replacement, FulfilmentStep::InTransit)
+        }
         Action::Escalate => {
             if c.status == Status::UnderReview {
                 return not_now("the complaint is already under review".into());
@@ -301,15 +262,15 @@ pub fn guard(
             match role {
                 Seller | Staff | System => Ok(()),
                 Buyer => {
-                    let seller_silent_past_deadline = c.status == Status::AwaitingSeller
-                        && c.deadline.as_ref().is_some_and(|d| now >= d.at);
-                    if c.seller_answered
-                        || c.status != Status::AwaitingSeller
-                        || seller_silent_past_deadline
-                    {
+                    let seller_silent_past_deadline =
+                        c.status == Status::AwaitingSeller && c.deadline.as_ref().is_some_and(|d| now >= d.at);
+                    if c.seller_answered || c.status != Status::AwaitingSeller || seller_silent_past_deadline {
                         Ok(())
                     } else {
-                        not_now("the buyer can escalate once the seller has answered or the seller's deadline has passed".into())
+                        not_now(
+                            "the buyer can escalate once the seller has answered or the seller's deadline has passed"
+                                .into(),
+                        )
                     }
                 }
             }
@@ -320,9 +281,7 @@ pub fn guard(
         },
         Action::Assign => match (role, c.status) {
             (Staff, Status::UnderReview) => Ok(()),
-            (Staff, s) => not_now(format!(
-                "only complaints under review are assigned, this one is {s}"
-            )),
+            (Staff, s) => not_now(format!("only complaints under review are assigned, this one is {s}")),
             _ => forbid("only staff assign complaints"),
         },
         Action::Decide => match role {
@@ -340,27 +299,17 @@ fn fulfilment_guard(
     step: FulfilmentStep,
 ) -> Result<(), DomainError> {
     if role != who {
-        return Err(DomainError::Forbidden(format!(
-            "this fulfilment step belongs to the {who}"
-        )));
+        return Err(DomainError::Forbidden(format!("this fulfilment step belongs to the {who}")));
     }
     match &c.fulfilment {
-        Some(f) if c.status == Status::AwaitingFulfilment && f.kind == kind && f.step == step => {
-            Ok(())
-        }
-        _ => Err(DomainError::InvalidState(format!(
-            "the complaint is not waiting for this {kind} step"
-        ))),
+        Some(f) if c.status == Status::AwaitingFulfilment && f.kind == kind && f.step == step => Ok(()),
+        _ => Err(DomainError::InvalidState(format!("the complaint is not waiting for this {kind} step"))),
     }
 }
 
 /// Every action the guards allow `actor` right now.
 pub fn allowed_actions(c: &Complaint, actor: &Actor, now: DateTime<Utc>) -> Vec<Action> {
-    Action::ALL
-        .iter()
-        .copied()
-        .filter(|a| guard(c, actor, *a, now).is_ok())
-        .collect()
+    Action::ALL.iter().copied().filter(|a| guard(c, actor, *a, now).is_ok()).collect()
 }
 
 /// Decides a command: the events to record, in order, or why it is refused.
@@ -385,51 +334,20 @@ pub fn decide(
     }
     let role = actor.role;
     match cmd {
-        Command::PostMessage {
-            message_id,
-            body,
-            evidence_ids,
-            visibility,
-        } => {
+        Command::PostMessage { message_id, body, evidence_ids, visibility } => {
             if visibility == Visibility::Staff && role != Role::Staff {
-                return Err(DomainError::invalid(
-                    "visibility",
-                    "only staff post staff-only notes",
-                ));
+                return Err(DomainError::invalid("visibility", "only staff post staff-only notes"));
             }
-            Ok(vec![Event::MessagePosted {
-                message_id,
-                body,
-                evidence_ids,
-                visibility,
-            }])
+            Ok(vec![Event::MessagePosted { message_id, body, evidence_ids, visibility }])
         }
-        Command::Propose {
-            proposal_id,
-            kind,
-            refund_amount,
-            note,
-        } => {
+        Command::Propose { proposal_id, kind, refund_amount, note } => {
             let refund = refund_for(c, kind, refund_amount.as_ref(), "refund_amount")?;
             if kind == ProposalKind::Release && role != Role::Buyer {
                 // A seller or staff "release" would be a decision, not a proposal.
-                return Err(DomainError::invalid(
-                    "kind",
-                    "only the buyer can propose a release",
-                ));
+                return Err(DomainError::invalid("kind", "only the buyer can propose a release"));
             }
             let mut events = supersede_pending(c);
-            events.push(proposal_made(
-                c,
-                actor,
-                role,
-                proposal_id,
-                kind,
-                refund,
-                note,
-                now,
-                policy,
-            ));
+            events.push(proposal_made(c, actor, role, proposal_id, kind, refund, note, now, policy));
             Ok(events)
         }
         Command::Accept { proposal_id } => {
@@ -444,43 +362,22 @@ pub fn decide(
                 (Status::UnderReview, _) => (Status::UnderReview, c.deadline.clone()),
                 (_, Role::Seller) => (
                     Status::AwaitingBuyer,
-                    Some(Deadline {
-                        at: now + policy.buyer_response,
-                        on_expiry: Expiry::Escalate,
-                    }),
+                    Some(Deadline { at: now + policy.buyer_response, on_expiry: Expiry::Escalate }),
                 ),
                 _ => (
                     Status::AwaitingSeller,
-                    Some(Deadline {
-                        at: now + policy.seller_response,
-                        on_expiry: Expiry::Escalate,
-                    }),
+                    Some(Deadline { at: now + policy.seller_response, on_expiry: Expiry::Escalate }),
                 ),
             };
-            Ok(vec![Event::ProposalRejected {
-                proposal_id: p.id.clone(),
-                by: role,
-                note,
-                status,
-                deadline,
-            }])
+            Ok(vec![Event::ProposalRejected { proposal_id: p.id.clone(), by: role, note, status, deadline }])
         }
-        Command::Fulfil {
-            action,
-            tracking_number,
-            carrier,
-        } => {
+        Command::Fulfil { action, tracking_number, carrier } => {
             let mut f = c.fulfilment.clone().expect("guarded: fulfilment running");
             match action {
                 FulfilmentAction::ReturnShipped | FulfilmentAction::ReplacementShipped => {
-                    let tracking = tracking_number
-                        .filter(|t| !t.trim().is_empty())
-                        .ok_or_else(|| {
-                            DomainError::invalid(
-                                "tracking_number",
-                                "a shipment needs its tracking number",
-                            )
-                        })?;
+                    let tracking = tracking_number.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+                        DomainError::invalid("tracking_number", "a shipment needs its tracking number")
+                    })?;
                     f.step = FulfilmentStep::InTransit;
                     f.tracking_number = Some(tracking);
                     f.carrier = carrier;
@@ -490,16 +387,8 @@ pub fn decide(
                     } else {
                         policy.replacement_receipt
                     };
-                    let deadline = Some(Deadline {
-                        at: now + window,
-                        on_expiry: Expiry::CountAsReceived,
-                    });
-                    Ok(vec![Event::FulfilmentStepped {
-                        action,
-                        fulfilment: f,
-                        deadline,
-                        by_timer: false,
-                    }])
+                    let deadline = Some(Deadline { at: now + window, on_expiry: Expiry::CountAsReceived });
+                    Ok(vec![Event::FulfilmentStepped { action, fulfilment: f, deadline, by_timer: false }])
                 }
                 FulfilmentAction::ReturnReceived | FulfilmentAction::ReplacementReceived => {
                     Ok(received(c, f, action, false, ResolvedBy::Agreement))
@@ -533,10 +422,7 @@ pub fn decide(
                 rationale,
             };
             let mut events = supersede_pending(c);
-            events.extend([
-                Event::Decided { decision },
-                resolve(c, ResolvedBy::Decision, refund),
-            ]);
+            events.extend([Event::Decided { decision }, resolve(c, ResolvedBy::Decision, refund)]);
             Ok(events)
         }
         Command::ExpireDeadline => expire(c, now, policy),
@@ -551,12 +437,7 @@ fn named_pending<'a>(c: &'a Complaint, proposal_id: &str) -> Result<&'a Proposal
 }
 
 fn supersede_pending(c: &Complaint) -> Vec<Event> {
-    c.pending_proposal()
-        .map(|p| Event::ProposalSuperseded {
-            proposal_id: p.id.clone(),
-        })
-        .into_iter()
-        .collect()
+    c.pending_proposal().map(|p| Event::ProposalSuperseded { proposal_id: p.id.clone() }).into_iter().collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -576,27 +457,16 @@ fn proposal_made(
             vec![Role::Seller],
             vec![Role::Buyer],
             Status::AwaitingSeller,
-            Some(Deadline {
-                at: now + policy.seller_response,
-                on_expiry: Expiry::Escalate,
-            }),
+            Some(Deadline { at: now + policy.seller_response, on_expiry: Expiry::Escalate }),
         ),
         Role::Seller => (
             vec![Role::Buyer],
             vec![Role::Seller],
             Status::AwaitingBuyer,
-            Some(Deadline {
-                at: now + policy.buyer_response,
-                on_expiry: Expiry::AcceptSellerProposal,
-            }),
+            Some(Deadline { at: now + policy.buyer_response, on_expiry: Expiry::AcceptSellerProposal }),
         ),
         // Mediation keeps the arbitration deadline running.
-        _ => (
-            vec![Role::Buyer, Role::Seller],
-            vec![],
-            Status::UnderReview,
-            c.deadline.clone(),
-        ),
+        _ => (vec![Role::Buyer, Role::Seller], vec![], Status::UnderReview, c.deadline.clone()),
     };
     let proposal = Proposal {
         id,
@@ -610,11 +480,7 @@ fn proposal_made(
         accepted_by,
         created_at: now,
     };
-    Event::ProposalMade {
-        proposal,
-        status,
-        deadline,
-    }
+    Event::ProposalMade { proposal, status, deadline }
 }
 
 /// The refund a proposal of `kind` implies, checked against the disputed amount.
@@ -629,94 +495,58 @@ fn refund_for(
         ProposalKind::FullRefund => match given {
             None => Ok(c.disputed_amount),
             Some(a) if a == c.disputed_amount => Ok(a),
-            Some(_) => Err(DomainError::invalid(
-                field,
-                format!("a full refund is the disputed amount {}", c.disputed_amount),
-            )),
+            Some(_) => {
+                Err(DomainError::invalid(field, format!("a full refund is the disputed amount {}", c.disputed_amount)))
+            }
         },
         ProposalKind::PartialRefund | ProposalKind::ReturnAndRefund => match given {
             None if kind == ProposalKind::ReturnAndRefund => Ok(c.disputed_amount),
-            None => Err(DomainError::invalid(
-                field,
-                "a partial refund needs its amount",
-            )),
+            None => Err(DomainError::invalid(field, "a partial refund needs its amount")),
             Some(0) => Err(DomainError::invalid(field, "must be greater than zero")),
-            Some(a) if a > c.disputed_amount => Err(DomainError::invalid(
-                field,
-                format!("must not exceed the disputed amount {}", c.disputed_amount),
-            )),
+            Some(a) if a > c.disputed_amount => {
+                Err(DomainError::invalid(field, format!("must not exceed the disputed amount {}", c.disputed_amount)))
+            }
             Some(a) => Ok(a),
         },
         ProposalKind::Replacement | ProposalKind::Release => match given {
             None | Some(0) => Ok(0),
-            Some(_) => Err(DomainError::invalid(
-                field,
-                format!("a {kind} refunds nothing"),
-            )),
+            Some(_) => Err(DomainError::invalid(field, format!("a {kind} refunds nothing"))),
         },
     }
 }
 
-fn decision_refund(
-    c: &Complaint,
-    outcome: Outcome,
-    given: Option<&Money>,
-) -> Result<i64, DomainError> {
+fn decision_refund(c: &Complaint, outcome: Outcome, given: Option<&Money>) -> Result<i64, DomainError> {
     let field = "refund_amount";
     let given = given.map(|m| m.amount_in(c.currency, field)).transpose()?;
     let too_much = |a: i64| a > c.disputed_amount;
     match (outcome, given) {
         (Outcome::Refund, None) => Ok(c.disputed_amount),
-        (Outcome::Refund, Some(0)) => Err(DomainError::invalid(
-            field,
-            "a refund must be greater than zero; decide a release instead",
-        )),
-        (Outcome::Release, None | Some(0)) => Ok(0),
-        (Outcome::Release, Some(_)) => {
-            Err(DomainError::invalid(field, "a release refunds nothing"))
+        (Outcome::Refund, Some(0)) => {
+            Err(DomainError::invalid(field, "a refund must be greater than zero; decide a release instead"))
         }
-        (Outcome::Split, None) => Err(DomainError::invalid(
-            field,
-            "a split needs the amount refunded to the buyer",
-        )),
-        (Outcome::Split, Some(a)) if a == 0 || a >= c.held_amount => Err(DomainError::invalid(
-            field,
-            "a split gives each party part of the money: 0 < refund < held amount",
-        )),
-        (_, Some(a)) if too_much(a) => Err(DomainError::invalid(
-            field,
-            format!("must not exceed the disputed amount {}", c.disputed_amount),
-        )),
+        (Outcome::Release, None | Some(0)) => Ok(0),
+        (Outcome::Release, Some(_)) => Err(DomainError::invalid(field, "a release refunds nothing")),
+        (Outcome::Split, None) => Err(DomainError::invalid(field, "a split needs the amount refunded to the buyer")),
+        (Outcome::Split, Some(a)) if a == 0 || a >= c.held_amount => {
+            Err(DomainError::invalid(field, "a split gives each party part of the money: 0 < refund < held amount"))
+        }
+        (_, Some(a)) if too_much(a) => {
+            Err(DomainError::invalid(field, format!("must not exceed the disputed amount {}", c.disputed_amount)))
+        }
         (_, Some(a)) => Ok(a),
     }
 }
 
-fn accept(
-    c: &Complaint,
-    p: &Proposal,
-    by: Role,
-    by_timer: bool,
-    now: DateTime<Utc>,
-    policy: &Policy,
-) -> Vec<Event> {
-    let mut events = vec![Event::ProposalAccepted {
-        proposal_id: p.id.clone(),
-        by,
-        by_timer,
-    }];
+fn accept(c: &Complaint, p: &Proposal, by: Role, by_timer: bool, now: DateTime<Utc>, policy: &Policy) -> Vec<Event> {
+    let mut events = vec![Event::ProposalAccepted { proposal_id: p.id.clone(), by, by_timer }];
     let mut after = p.clone();
     after.accepted_by.push(by);
     if !after.has_consensus() {
         return events;
     }
     let (fulfilment, deadline) = match p.kind {
-        ProposalKind::ReturnAndRefund => {
-            (Some(FulfilmentKind::Return), Some(policy.return_shipment))
-        }
-        ProposalKind::Replacement => (
-            Some(FulfilmentKind::Replacement),
-            Some(policy.replacement_shipment),
-        ),
+        ProposalKind::ReturnAndRefund => (Some(FulfilmentKind::Return), Some(policy.return_shipment)),
+        ProposalKind::Replacement => (Some(FulfilmentKind::Replacement), Some(policy.replacement_shipment)),
         _ => (None, None),
     };
     let fulfilment = fulfilment.map(|kind| Fulfilment {
@@ -734,60 +564,30 @@ fn accept(
         kind: p.kind,
         refund_amount: p.refund_amount,
         fulfilment,
-        deadline: deadline.map(|w| Deadline {
-            at: now + w,
-            on_expiry: Expiry::Escalate,
-        }),
+        deadline: deadline.map(|w| Deadline { at: now + w, on_expiry: Expiry::Escalate }),
     });
     if resolves_now {
-        let by = if by_timer {
-            ResolvedBy::Timer
-        } else {
-            ResolvedBy::Agreement
-        };
+        let by = if by_timer { ResolvedBy::Timer } else { ResolvedBy::Agreement };
         events.push(resolve(c, by, p.refund_amount));
     }
     events
 }
 
-fn received(
-    c: &Complaint,
-    f: Fulfilment,
-    action: FulfilmentAction,
-    by_timer: bool,
-    by: ResolvedBy,
-) -> Vec<Event> {
+fn received(c: &Complaint, f: Fulfilment, action: FulfilmentAction, by_timer: bool, by: ResolvedBy) -> Vec<Event> {
     let refund = match f.kind {
         FulfilmentKind::Return => f.refund_amount,
         FulfilmentKind::Replacement => 0,
     };
-    vec![
-        Event::FulfilmentStepped {
-            action,
-            fulfilment: f,
-            deadline: None,
-            by_timer,
-        },
-        resolve(c, by, refund),
-    ]
+    vec![Event::FulfilmentStepped { action, fulfilment: f, deadline: None, by_timer }, resolve(c, by, refund)]
 }
 
-fn escalate(
-    c: &Complaint,
-    by: Role,
-    reason: String,
-    now: DateTime<Utc>,
-    policy: &Policy,
-) -> Vec<Event> {
+fn escalate(c: &Complaint, by: Role, reason: String, now: DateTime<Utc>, policy: &Policy) -> Vec<Event> {
     // An escalated complaint is mediated by staff: the parties' pending offer lapses.
     let mut events = supersede_pending(c);
     events.push(Event::Escalated {
         by,
         reason,
-        deadline: Deadline {
-            at: now + policy.arbitration_target,
-            on_expiry: Expiry::None,
-        },
+        deadline: Deadline { at: now + policy.arbitration_target, on_expiry: Expiry::None },
     });
     events
 }
@@ -797,19 +597,12 @@ fn expire(c: &Complaint, now: DateTime<Utc>, policy: &Policy) -> Result<Vec<Even
         return Err(DomainError::InvalidState("no deadline is running".into()));
     };
     if now < d.at {
-        return Err(DomainError::InvalidState(format!(
-            "the deadline passes at {}",
-            d.at.to_rfc3339()
-        )));
+        return Err(DomainError::InvalidState(format!("the deadline passes at {}", d.at.to_rfc3339())));
     }
-    let mut events = vec![Event::DeadlinePassed {
-        on_expiry: d.on_expiry,
-    }];
+    let mut events = vec![Event::DeadlinePassed { on_expiry: d.on_expiry }];
     match d.on_expiry {
         Expiry::None => {
-            return Err(DomainError::InvalidState(
-                "the arbitration target has no automatic outcome".into(),
-            ))
+            return Err(DomainError::InvalidState("the arbitration target has no automatic outcome".into()))
         }
         Expiry::Escalate => {
             let reason = match c.status {
@@ -820,16 +613,11 @@ fn expire(c: &Complaint, now: DateTime<Utc>, policy: &Policy) -> Result<Vec<Even
             events.extend(escalate(c, Role::System, reason.into(), now, policy));
         }
         Expiry::AcceptSellerProposal => {
-            let p = c
-                .pending_proposal()
-                .ok_or_else(|| DomainError::InvalidState("no proposal is pending".into()))?;
+            let p = c.pending_proposal().ok_or_else(|| DomainError::InvalidState("no proposal is pending".into()))?;
             events.extend(accept(c, p, Role::Buyer, true, now, policy));
         }
         Expiry::CountAsReceived => {
-            let f = c
-                .fulfilment
-                .clone()
-                .ok_or_else(|| DomainError::InvalidState("no fulfilment is running".into()))?;
+            let f = c.fulfilment.clone().ok_or_else(|| DomainError::InvalidState("no fulfilment is running".into()))?;
             let action = match f.kind {
                 FulfilmentKind::Return => FulfilmentAction::ReturnReceived,
                 FulfilmentKind::Replacement => FulfilmentAction::ReplacementReceived,
@@ -843,9 +631,5 @@ fn expire(c: &Complaint, now: DateTime<Utc>, policy: &Policy) -> Result<Vec<Even
 /// Closes the complaint with its one settlement: `refund` to the buyer, the rest
 /// of the held money to the seller.
 fn resolve(c: &Complaint, by: ResolvedBy, refund: i64) -> Event {
-    Event::Resolved {
-        by,
-        refund_to_buyer: refund,
-        release_to_seller: c.held_amount - refund,
-    }
+    Event::Resolved { by, refund_to_buyer: refund, release_to_seller: c.held_amount - refund }
 }

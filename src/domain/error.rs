@@ -4,10 +4,7 @@
 pub enum DomainError {
     /// A field of the command breaks a rule (amount too large, wrong kind...).
     #[error("{field}: {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
+    Invalid { field: &'static str, message: String },
     /// The caller's role can never do this on this complaint.
     #[error("{0}")]
     Forbidden(String),
@@ -27,9 +24,6 @@ pub enum DomainError {
 
 impl DomainError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        DomainError::Invalid {
-            field,
-            message: message.into(),
-        }
+        DomainError::Invalid { field, message: message.into() }
     }
 }

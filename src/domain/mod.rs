@@ -13,9 +13,7 @@ pub mod sanction;
 mod properties;
 
 pub use complaint::*;
-pub use decide::{
-    allowed_actions, decide, guard, open, Action, Command, OpenComplaint, OrderSnapshot,
-};
+pub use decide::{allowed_actions, decide, guard, open, Action, Command, OpenComplaint, OrderSnapshot};
 pub use error::DomainError;
 pub use money::{Currency, Money, MAX_AMOUNT};
 pub use policy::Policy;

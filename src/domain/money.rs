@@ -69,10 +69,7 @@ impl From<CurrencyCode> for String {
 
 impl Money {
     pub fn new(amount: i64, currency: Currency) -> Self {
-        Money {
-            amount,
-            currency: CurrencyCode(currency),
-        }
+        Money { amount, currency: CurrencyCode(currency) }
     }
 
     pub fn currency(&self) -> Currency {
@@ -80,29 +77,19 @@ impl Money {
     }
 
     /// The amount in `currency`, checked to be a sane non-negative amount.
-    pub fn amount_in(
-        &self,
-        currency: Currency,
-        field: &'static str,
-    ) -> Result<i64, super::DomainError> {
+    pub fn amount_in(&self, currency: Currency, field: &'static str) -> Result<i64, super::DomainError> {
         use super::DomainError;
         if self.currency() != currency {
             return Err(DomainError::invalid(
                 field,
-                format!(
-                    "currency must be {currency}, the order's currency, not {}",
-                    self.currency()
-                ),
+                format!("currency must be {currency}, the order's currency, not {}", self.currency()),
             ));
         }
         if self.amount < 0 {
             return Err(DomainError::invalid(field, "amount must not be negative"));
         }
         if self.amount > MAX_AMOUNT {
-            return Err(DomainError::invalid(
-                field,
-                format!("amount must be at most {MAX_AMOUNT}"),
-            ));
+            return Err(DomainError::invalid(field, format!("amount must be at most {MAX_AMOUNT}")));
         }
         Ok(self.amount)
     }

@@ -28,28 +28,16 @@ fn role() -> impl Strategy<Value = Role> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (
-            role(),
-            prop::sample::select(ProposalKind::ALL.to_vec()),
-            any::<u8>()
-        )
+        (role(), prop::sample::select(ProposalKind::ALL.to_vec()), any::<u8>())
             .prop_map(|(r, k, f)| Op::Propose(r, k, f)),
         (role(), 0..8usize).prop_map(|(r, i)| Op::Accept(r, i)),
         (role(), 0..8usize).prop_map(|(r, i)| Op::Reject(r, i)),
-        (
-            role(),
-            prop::sample::select(FulfilmentAction::ALL.to_vec()),
-            any::<bool>()
-        )
+        (role(), prop::sample::select(FulfilmentAction::ALL.to_vec()), any::<bool>())
             .prop_map(|(r, a, t)| Op::Fulfil(r, a, t)),
         role().prop_map(Op::Escalate),
         role().prop_map(Op::Withdraw),
         Just(Op::Assign),
-        (
-            prop::sample::select(Outcome::ALL.to_vec()),
-            any::<u8>(),
-            any::<bool>()
-        )
+        (prop::sample::select(Outcome::ALL.to_vec()), any::<u8>(), any::<bool>())
             .prop_map(|(o, f, b)| Op::Decide(o, f, b)),
         (1..200u16).prop_map(Op::Expire),
         role().prop_map(Op::Message),
@@ -63,10 +51,7 @@ fn actor(role: Role) -> Actor {
         Role::Staff => "staff",
         Role::System => "system",
     };
-    Actor {
-        id: id.into(),
-        role,
-    }
+    Actor { id: id.into(), role }
 }
 
 fn start(held: i64, disputed: i64, t0: DateTime<Utc>) -> (Complaint, Vec<Event>) {

@@ -31,7 +31,7 @@ pub struct QueueQuery {
     params(QueueQuery),
     responses(
         (status = 200, description = "A page of the queue", body = QueuePage),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -48,15 +48,11 @@ pub async fn queue(
             let bad = || ApiError::bad_parameter("cursor", "not a cursor of this list");
             let raw = decode_cursor(&c)?;
             let (at, id) = raw.split_once('|').ok_or_else(bad)?;
-            let at = DateTime::parse_from_rfc3339(at)
-                .map_err(|_| bad())?
-                .with_timezone(&Utc);
+            let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
             Ok((at, id.to_string()))
         })
         .transpose()?;
-    let page = app
-        .arbitration_queue(&caller, after, q.assignee_id, limit_of(q.limit)?)
-        .await?;
+    let page = app.arbitration_queue(&caller, after, q.assignee_id, limit_of(q.limit)?).await?;
     let at = now();
     Ok(HttpResponse::Ok().json(QueuePage {
         data: page.items.iter().map(|s| QueueEntry::of(s, at)).collect(),
@@ -67,12 +63,11 @@ pub async fn queue(
 /// Assign a complaint under review to an agent (staff).
 #[utoipa::path(
     tag = "arbitration",
-    params(("id" = String, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "The complaint version the caller saw"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
     request_body = AssignBody,
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -85,25 +80,17 @@ pub async fn assign(
     Body(b): Body<AssignBody>,
 ) -> Result<HttpResponse, ApiError> {
     let assignee_id = b.assignee_id.unwrap_or_else(|| caller.id.clone());
-    run_command(
-        &app,
-        &caller,
-        &req,
-        path.into_inner(),
-        Command::Assign { assignee_id },
-    )
-    .await
+    run_command(&app, &caller, &req, path.into_inner(), Command::Assign { assignee_id }).await
 }
 
 /// The binding decision: refund, release or split. Final (staff).
 #[utoipa::path(
     tag = "arbitration",
-    params(("id" = String, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "The complaint version the caller saw"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
     request_body = DecisionBody,
     responses(
         (status = 200, description = "The resolved complaint", body = super::wire::ComplaintView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]

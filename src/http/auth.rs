@@ -35,9 +35,7 @@ impl Verifier {
                 Ok(k) => (k, Algorithm::RS256),
                 Err(_) => (
                     DecodingKey::from_ed_pem(pem).map_err(|e| {
-                        anyhow::anyhow!(
-                            "RC_JWT_PUBLIC_KEY is neither an RSA nor an Ed25519 public key: {e}"
-                        )
+                        anyhow::anyhow!("RC_JWT_PUBLIC_KEY is neither an RSA nor an Ed25519 public key: {e}")
                     })?,
                     Algorithm::EdDSA,
                 ),
@@ -63,11 +61,7 @@ impl Verifier {
         if data.claims.sub.is_empty() {
             return Err(ApiError::Unauthorized("the token's `sub` is empty".into()));
         }
-        Ok(Caller {
-            staff: has("staff"),
-            service: has("service"),
-            id: data.claims.sub,
-        })
+        Ok(Caller { staff: has("staff"), service: has("service"), id: data.claims.sub })
     }
 
     /// The caller of a request, from its `Authorization: Bearer` header.
@@ -79,36 +73,17 @@ impl Verifier {
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .ok_or_else(|| {
-                ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
-            })?;
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
         self.verify(token.trim())
     }
 }
 
 /// Mints an HS256 token for local use and tests.
-pub fn mint(
-    secret: &[u8],
-    sub: &str,
-    roles: &[String],
-    ttl: chrono::Duration,
-) -> anyhow::Result<String> {
+pub fn mint(secret: &[u8], sub: &str, roles: &[String], ttl: chrono::Duration) -> anyhow::Result<String> {
     let now = chrono::Utc::now().timestamp();
-    let claims = Claims {
-        sub: sub.to_string(),
-        roles: roles.to_vec(),
-        exp: now + ttl.num_seconds(),
-        iat: Some(now),
-    };
-    Ok(encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(secret),
-    )?)
+    let claims = Claims { sub: sub.to_string(), roles: roles.to_vec(), exp: now + ttl.num_seconds(), iat: Some(now) };
+    Ok(encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret))?)
 }
 
 impl FromRequest for Caller {
@@ -118,9 +93,7 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(match req.app_data::<web::Data<Verifier>>() {
             Some(v) => v.caller_of(req),
-            None => Err(ApiError::App(crate::app::AppError::Internal(
-                anyhow::anyhow!("no token verifier configured"),
-            ))),
+            None => Err(ApiError::App(crate::app::AppError::Internal(anyhow::anyhow!("no token verifier configured")))),
         })
     }
 }
@@ -135,17 +108,10 @@ mod tests {
     fn key_pair(algorithm: &str) -> (Vec<u8>, Vec<u8>) {
         let dir = tempfile::tempdir().unwrap();
         let private = dir.path().join("key.pem");
-        let made = Command::new("openssl")
-            .args(["genpkey", "-algorithm", algorithm, "-out"])
-            .arg(&private)
-            .output()
-            .unwrap();
+        let made =
+            Command::new("openssl").args(["genpkey", "-algorithm", algorithm, "-out"]).arg(&private).output().unwrap();
         assert!(made.status.success(), "openssl genpkey {algorithm}");
-        let public = Command::new("openssl")
-            .args(["pkey", "-pubout", "-in"])
-            .arg(&private)
-            .output()
-            .unwrap();
+        let public = Command::new("openssl").args(["pkey", "-pubout", "-in"]).arg(&private).output().unwrap();
         assert!(public.status.success());
         (std::fs::read(&private).unwrap(), public.stdout)
     }
@@ -170,20 +136,8 @@ mod tests {
         let ed_key = EncodingKey::from_ed_pem(&ed_private).unwrap();
 
         let caller = rsa.verify(&token(Algorithm::RS256, &rsa_key, 600)).unwrap();
-        assert_eq!(
-            caller,
-            Caller {
-                id: "seller-9".into(),
-                staff: true,
-                service: false
-            }
-        );
-        assert_eq!(
-            ed.verify(&token(Algorithm::EdDSA, &ed_key, 600))
-                .unwrap()
-                .id,
-            "seller-9"
-        );
+        assert_eq!(caller, Caller { id: "seller-9".into(), staff: true, service: false });
+        assert_eq!(ed.verify(&token(Algorithm::EdDSA, &ed_key, 600)).unwrap().id, "seller-9");
 
         // A token signed by the other key, an expired one, or an HS256 token
         // made with the public key as its secret (algorithm confusion) fail.
@@ -191,29 +145,17 @@ mod tests {
         assert!(ed.verify(&token(Algorithm::EdDSA, &ed_key, -600)).is_err());
         let (_, public) = key_pair("ED25519");
         let confused = token(Algorithm::HS256, &EncodingKey::from_secret(&public), 600);
-        assert!(Verifier::new(&JwtKey::PublicKeyPem(public))
-            .unwrap()
-            .verify(&confused)
-            .is_err());
+        assert!(Verifier::new(&JwtKey::PublicKeyPem(public)).unwrap().verify(&confused).is_err());
     }
 
     #[test]
     fn minted_tokens_carry_sub_and_roles() {
         let secret = JwtKey::Secret(b"0123456789abcdef0123456789abcdef".to_vec());
-        let t = mint(
-            b"0123456789abcdef0123456789abcdef",
-            "ops-1",
-            &["service".into()],
-            chrono::Duration::minutes(5),
-        )
-        .unwrap();
+        let t = mint(b"0123456789abcdef0123456789abcdef", "ops-1", &["service".into()], chrono::Duration::minutes(5))
+            .unwrap();
         assert_eq!(
             Verifier::new(&secret).unwrap().verify(&t).unwrap(),
-            Caller {
-                id: "ops-1".into(),
-                staff: false,
-                service: true
-            }
+            Caller { id: "ops-1".into(), staff: false, service: true }
         );
     }
 }

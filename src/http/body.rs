@@ -29,26 +29,18 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<actix_web::mime::Mime>().ok())
-            .is_none_or(|m| {
-                m.subtype() == actix_web::mime::JSON || m.suffix() == Some(actix_web::mime::JSON)
-            });
+            .is_none_or(|m| m.subtype() == actix_web::mime::JSON || m.suffix() == Some(actix_web::mime::JSON));
         // Checks Content-Length against the limit before reading a byte.
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !json {
                 return Err(ApiError::UnsupportedMediaType);
             }
-            let bytes = bytes
-                .await
-                .map_err(|e| match e.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => ApiError::BodyTooLarge(JSON_LIMIT),
-                    _ => ApiError::InvalidJson(e.to_string()),
-                })?;
-            let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-                b"{}"
-            } else {
-                &bytes
-            };
+            let bytes = bytes.await.map_err(|e| match e.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => ApiError::BodyTooLarge(JSON_LIMIT),
+                _ => ApiError::InvalidJson(e.to_string()),
+            })?;
+            let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
             Ok(Body(parse(text)?))
         })
     }
@@ -65,11 +57,8 @@ pub fn parse<T: DeserializeOwned + Validate>(text: &[u8]) -> Result<T, ApiError>
             return ApiError::InvalidJson(inner.to_string());
         }
         // serde_json reports some type errors (a number for an enum) as syntax.
-        let message = if inner.is_data() {
-            strip_position(&inner.to_string())
-        } else {
-            "has the wrong type".to_string()
-        };
+        let message =
+            if inner.is_data() { strip_position(&inner.to_string()) } else { "has the wrong type".to_string() };
         // The path already ends with an unknown field's name; a type error at
         // the top level has no path.
         let field = match (path.as_str(), unknown_field(&message)) {
@@ -101,16 +90,11 @@ fn unknown_field(message: &str) -> Option<&str> {
 
 fn flatten(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
     for (name, kind) in errors.errors() {
-        let path = if prefix.is_empty() {
-            name.to_string()
-        } else {
-            format!("{prefix}.{name}")
-        };
+        let path = if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") };
         match kind {
-            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| FieldError {
-                field: path.clone(),
-                message: describe(e),
-            })),
+            ValidationErrorsKind::Field(list) => {
+                out.extend(list.iter().map(|e| FieldError { field: path.clone(), message: describe(e) }))
+            }
             ValidationErrorsKind::Struct(inner) => flatten(&path, inner, out),
             ValidationErrorsKind::List(items) => {
                 for (i, inner) in items {

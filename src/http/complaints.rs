@@ -6,9 +6,7 @@ use utoipa::IntoParams;
 
 use super::body::Body;
 use super::problem::ApiError;
-use super::wire::{
-    ComplaintPage, ComplaintView, OpenComplaintBody, TimelineEntryView, TimelinePage,
-};
+use super::wire::{ComplaintPage, ComplaintView, OpenComplaintBody, TimelineEntryView, TimelinePage};
 use super::{complaint_response, limit_of};
 use crate::app::complaints::NewComplaint;
 use crate::app::{now, App, Caller};
@@ -18,11 +16,11 @@ use crate::store::complaints::ListFilter;
 /// Open a complaint on an escrowed order (the order's buyer).
 #[utoipa::path(
     tag = "complaints",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    params(super::openapi::IdempotencyHeader),
     request_body = OpenComplaintBody,
     responses(
         (status = 201, description = "Opened; the seller's response window runs", body = ComplaintView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -45,11 +43,8 @@ pub async fn open_complaint(
     let mut res = complaint_response(HttpResponse::Created(), &seen);
     res.headers_mut().insert(
         actix_web::http::header::LOCATION,
-        actix_web::http::header::HeaderValue::from_str(&format!(
-            "/v1/complaints/{}",
-            seen.complaint.id
-        ))
-        .expect("ids are ASCII"),
+        actix_web::http::header::HeaderValue::from_str(&format!("/v1/complaints/{}", seen.complaint.id))
+            .expect("ids are ASCII"),
     );
     Ok(res)
 }
@@ -60,7 +55,7 @@ pub async fn open_complaint(
     params(("id" = String, Path, description = "Complaint id")),
     responses(
         (status = 200, description = "The complaint; `ETag` carries its version", body = ComplaintView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -94,7 +89,7 @@ pub struct ListQuery {
     params(ListQuery),
     responses(
         (status = 200, description = "A page of complaints", body = ComplaintPage),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -105,13 +100,8 @@ pub async fn list_complaints(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    if q.role
-        .is_some_and(|r| !matches!(r, Role::Buyer | Role::Seller))
-    {
-        return Err(ApiError::bad_parameter(
-            "role",
-            "role filters by `buyer` or `seller`",
-        ));
+    if q.role.is_some_and(|r| !matches!(r, Role::Buyer | Role::Seller)) {
+        return Err(ApiError::bad_parameter("role", "role filters by `buyer` or `seller`"));
     }
     let filter = ListFilter {
         party: None,
@@ -123,11 +113,7 @@ pub async fn list_complaints(
     let page = app.list_complaints(&caller, filter).await?;
     let at = now();
     Ok(HttpResponse::Ok().json(ComplaintPage {
-        data: page
-            .items
-            .iter()
-            .map(|s| ComplaintView::of(s, at))
-            .collect(),
+        data: page.items.iter().map(|s| ComplaintView::of(s, at)).collect(),
         next_cursor: page.next_cursor.map(|c| super::encode_cursor(&c)),
     }))
 }
@@ -148,7 +134,7 @@ pub struct TimelineQuery {
     params(("id" = String, Path, description = "Complaint id"), TimelineQuery),
     responses(
         (status = 200, description = "A page of timeline entries", body = TimelinePage),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -166,15 +152,9 @@ pub async fn timeline(
             .map_err(|_| ApiError::bad_parameter("cursor", "not a cursor of this list"))?,
         None => 0,
     };
-    let page = app
-        .timeline(&caller, path.into_inner(), after, limit_of(q.limit)?)
-        .await?;
+    let page = app.timeline(&caller, path.into_inner(), after, limit_of(q.limit)?).await?;
     Ok(HttpResponse::Ok().json(TimelinePage {
-        data: page
-            .items
-            .into_iter()
-            .map(TimelineEntryView::from)
-            .collect(),
+        data: page.items.into_iter().map(TimelineEntryView::from).collect(),
         next_cursor: page.next_cursor.map(|c| super::encode_cursor(&c)),
     }))
 }

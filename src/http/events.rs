@@ -26,7 +26,7 @@ pub struct FeedQuery {
     params(FeedQuery),
     responses(
         (status = 200, description = "A page of events", body = EventPage),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -38,14 +38,10 @@ pub async fn events(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let after = match q.after.as_deref() {
-        Some(c) => c
-            .parse::<i64>()
-            .map_err(|_| ApiError::bad_parameter("after", "not a cursor of the event feed"))?,
+        Some(c) => c.parse::<i64>().map_err(|_| ApiError::bad_parameter("after", "not a cursor of the event feed"))?,
         None => 0,
     };
     let page = app.events(&caller, after, limit_of(q.limit)?).await?;
-    Ok(HttpResponse::Ok().json(EventPage {
-        data: page.items.into_iter().map(EventView::from).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(HttpResponse::Ok()
+        .json(EventPage { data: page.items.into_iter().map(EventView::from).collect(), next_cursor: page.next_cursor }))
 }

@@ -36,17 +36,9 @@ pub async fn middleware(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if req.method() != Method::POST || !req.headers().contains_key(HEADER) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
-    let key = match req
-        .headers()
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|k| (1..=255).contains(&k.len()))
-    {
+    let key = match req.headers().get(HEADER).and_then(|v| v.to_str().ok()).filter(|k| (1..=255).contains(&k.len())) {
         Some(k) => k.to_string(),
         None => {
             return Ok(req.error_response(ApiError::bad_parameter(
@@ -55,21 +47,14 @@ pub async fn middleware(
             )))
         }
     };
-    let (Some(app), Some(verifier)) = (
-        req.app_data::<web::Data<App>>().cloned(),
-        req.app_data::<web::Data<Verifier>>().cloned(),
-    ) else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+    let (Some(app), Some(verifier)) =
+        (req.app_data::<web::Data<App>>().cloned(), req.app_data::<web::Data<Verifier>>().cloned())
+    else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     // Without a valid token the handler answers 401; nothing to remember.
     let Ok(caller) = verifier.caller_of(req.request()) else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let body = match read_body(&mut req).await {
         Ok(b) => b,
@@ -84,19 +69,15 @@ pub async fn middleware(
     let fingerprint = hex::encode(hasher.finalize());
     req.set_payload(Payload::from(body));
 
-    match app
-        .claim_idempotency_key(caller.id.clone(), key.clone(), fingerprint)
-        .await
-    {
+    match app.claim_idempotency_key(caller.id.clone(), key.clone(), fingerprint).await {
         Err(e) => Ok(req.error_response(ApiError::App(e))),
         Ok(Claim::Mismatch) => Ok(req.error_response(ApiError::IdempotencyKeyReused)),
         Ok(Claim::InFlight) => Ok(req.error_response(ApiError::IdempotencyKeyInFlight)),
         Ok(Claim::Replay { status, response }) => {
-            let stored: StoredAnswer = serde_json::from_str(&response)
-                .map_err(actix_web::error::ErrorInternalServerError)?;
-            let mut res = HttpResponse::build(
-                StatusCode::from_u16(status).map_err(actix_web::error::ErrorInternalServerError)?,
-            );
+            let stored: StoredAnswer =
+                serde_json::from_str(&response).map_err(actix_web::error::ErrorInternalServerError)?;
+            let mut res =
+                HttpResponse::build(StatusCode::from_u16(status).map_err(actix_web::error::ErrorInternalServerError)?);
             for (name, value) in &stored.headers {
                 res.insert_header((name.as_str(), value.as_str()));
             }
@@ -117,27 +98,20 @@ pub async fn middleware(
             }
             let (req, res) = res.into_parts();
             let (res, body) = res.into_parts();
-            let bytes = to_bytes(body)
-                .await
-                .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
+            let bytes =
+                to_bytes(body).await.map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
             let stored = StoredAnswer {
                 headers: KEPT_HEADERS
                     .iter()
                     .filter_map(|h| {
-                        res.headers()
-                            .get(h)
-                            .and_then(|v| v.to_str().ok())
-                            .map(|v| (h.to_string(), v.to_string()))
+                        res.headers().get(h).and_then(|v| v.to_str().ok()).map(|v| (h.to_string(), v.to_string()))
                     })
                     .collect(),
                 body: String::from_utf8_lossy(&bytes).into_owned(),
             };
             let status = res.status().as_u16();
             let stored = serde_json::to_string(&stored).expect("answers serialize");
-            if let Err(e) = app
-                .complete_idempotency_key(caller.id, key, status, stored)
-                .await
-            {
+            if let Err(e) = app.complete_idempotency_key(caller.id, key, status, stored).await {
                 // The change is committed; only the replay is lost. A repeat then
                 // runs again and is refused by the state machine or the schema.
                 tracing::warn!(error = %e, "could not store the answer of an idempotent request");
@@ -156,11 +130,8 @@ async fn forget(app: &App, caller: String, key: String) {
 /// Reads the body, refusing it past the JSON limit (by its declared length
 /// before reading, then by what arrives).
 async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > JSON_LIMIT) {
         return Err(ApiError::BodyTooLarge(JSON_LIMIT));
     }

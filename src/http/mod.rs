@@ -58,12 +58,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Builds the HTTP server on a bound listener (port 0 in tests).
-pub fn server(
-    app: App,
-    verifier: Verifier,
-    listener: TcpListener,
-    workers: usize,
-) -> std::io::Result<Server> {
+pub fn server(app: App, verifier: Verifier, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
     let app = web::Data::new(app);
     let verifier = web::Data::new(verifier);
     let server = HttpServer::new(move || {
@@ -76,8 +71,7 @@ pub fn server(
                     .error_handler(|e, _| ApiError::bad_parameter("query", e.to_string()).into()),
             )
             .app_data(
-                web::PathConfig::default()
-                    .error_handler(|e, _| ApiError::bad_parameter("path", e.to_string()).into()),
+                web::PathConfig::default().error_handler(|e, _| ApiError::bad_parameter("path", e.to_string()).into()),
             )
             .wrap(from_fn(idempotency::middleware))
             .wrap(from_fn(request_id_header))
@@ -103,8 +97,7 @@ async fn request_id_header(
     let id = req.extensions().get::<RequestId>().map(|r| r.to_string());
     let mut res = next.call(req).await?;
     if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-        res.headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), value);
+        res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
     }
     Ok(res)
 }
@@ -146,10 +139,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
 pub(crate) fn limit_of(limit: Option<i64>) -> Result<i64, ApiError> {
     match limit.unwrap_or(20) {
         n @ 1..=100 => Ok(n),
-        _ => Err(ApiError::bad_parameter(
-            "limit",
-            "must be between 1 and 100",
-        )),
+        _ => Err(ApiError::bad_parameter("limit", "must be between 1 and 100")),
     }
 }
 
@@ -168,16 +158,10 @@ pub(crate) fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
 
 /// An id chosen by the marketplace: 1 to 100 of `A-Z a-z 0-9 . _ : -`.
 pub(crate) fn checked_id(field: &str, id: String) -> Result<String, ApiError> {
-    let ok = (1..=100).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
+    let ok = (1..=100).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b));
     if ok {
         Ok(id)
     } else {
-        Err(ApiError::bad_parameter(
-            field,
-            "must be 1 to 100 of A-Z a-z 0-9 . _ : -",
-        ))
+        Err(ApiError::bad_parameter(field, "must be 1 to 100 of A-Z a-z 0-9 . _ : -"))
     }
 }

@@ -6,9 +6,7 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use super::body::Body;
 use super::problem::ApiError;
 use super::run_command;
-use super::wire::{
-    EscalateBody, FulfilmentBody, MessageBody, ProposalBody, RejectBody, WithdrawBody,
-};
+use super::wire::{EscalateBody, FulfilmentBody, MessageBody, ProposalBody, RejectBody, WithdrawBody};
 use crate::app::ids::new_id;
 use crate::app::{App, Caller};
 use crate::domain::Command;
@@ -16,12 +14,11 @@ use crate::domain::Command;
 /// Post a message to the thread, optionally citing evidence (parties, staff).
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "The complaint version the caller saw"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
     request_body = MessageBody,
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -45,12 +42,11 @@ pub async fn post_message(
 /// Put forward a (counter-)proposal; it supersedes the pending one (parties; staff mediate under review).
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "The complaint version the caller saw"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
     request_body = ProposalBody,
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -62,24 +58,18 @@ pub async fn propose(
     path: web::Path<String>,
     Body(b): Body<ProposalBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let cmd = Command::Propose {
-        proposal_id: new_id("prp"),
-        kind: b.kind,
-        refund_amount: b.refund_amount,
-        note: b.note,
-    };
+    let cmd =
+        Command::Propose { proposal_id: new_id("prp"), kind: b.kind, refund_amount: b.refund_amount, note: b.note };
     run_command(&app, &caller, &req, path.into_inner(), cmd).await
 }
 
 /// Accept the named pending proposal; the last required acceptance reaches consensus.
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), ("pid" = String, Path, description = "Proposal id"),
-           ("If-Match" = Option<String>, Header, description = "The complaint version the caller saw"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    params(("id" = String, Path, description = "Complaint id"), ("pid" = String, Path, description = "Proposal id"), super::openapi::CommandHeaders),
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -97,13 +87,11 @@ pub async fn accept(
 /// Reject the named pending proposal with a note.
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), ("pid" = String, Path, description = "Proposal id"),
-           ("If-Match" = Option<String>, Header, description = "The complaint version the caller saw"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    params(("id" = String, Path, description = "Complaint id"), ("pid" = String, Path, description = "Proposal id"), super::openapi::CommandHeaders),
     request_body = RejectBody,
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -116,28 +104,17 @@ pub async fn reject(
     Body(b): Body<RejectBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, proposal_id) = path.into_inner();
-    run_command(
-        &app,
-        &caller,
-        &req,
-        id,
-        Command::Reject {
-            proposal_id,
-            note: b.note,
-        },
-    )
-    .await
+    run_command(&app, &caller, &req, id, Command::Reject { proposal_id, note: b.note }).await
 }
 
 /// Report a fulfilment step: `return_shipped`, `return_received`, `replacement_shipped`, `replacement_received`.
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "The complaint version the caller saw"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
     request_body = FulfilmentBody,
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -149,23 +126,18 @@ pub async fn fulfil(
     path: web::Path<String>,
     Body(b): Body<FulfilmentBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let cmd = Command::Fulfil {
-        action: b.step,
-        tracking_number: b.tracking_number,
-        carrier: b.carrier,
-    };
+    let cmd = Command::Fulfil { action: b.step, tracking_number: b.tracking_number, carrier: b.carrier };
     run_command(&app, &caller, &req, path.into_inner(), cmd).await
 }
 
 /// Escalate to customer care (seller any time; buyer once the seller answered or its deadline passed).
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "The complaint version the caller saw"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
     request_body = EscalateBody,
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -177,25 +149,17 @@ pub async fn escalate(
     path: web::Path<String>,
     Body(b): Body<EscalateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    run_command(
-        &app,
-        &caller,
-        &req,
-        path.into_inner(),
-        Command::Escalate { reason: b.reason },
-    )
-    .await
+    run_command(&app, &caller, &req, path.into_inner(), Command::Escalate { reason: b.reason }).await
 }
 
 /// Drop the complaint: the held money is released to the seller (buyer).
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "The complaint version the caller saw"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
     request_body(content = WithdrawBody, description = "Optional; an empty body is accepted"),
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]

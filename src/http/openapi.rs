@@ -3,8 +3,11 @@
 
 use std::sync::LazyLock;
 
+use std::collections::BTreeMap;
+
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
 use super::{arbitration, complaints, events, negotiation, ops, orders, sellers, wire};
 use crate::app::FieldError;
@@ -54,11 +57,44 @@ impl Modify for BearerAuth {
     }
 }
 
-static YAML: LazyLock<String> = LazyLock::new(|| {
-    ApiDoc::openapi()
-        .to_yaml()
-        .expect("the OpenAPI document serializes")
-});
+/// Headers of every command on a complaint.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct CommandHeaders {
+    /// The complaint's `ETag` as the caller last saw it; a stale one is refused with 412.
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
+    /// Makes a retry safe: the same key and body replay the first answer for 24 hours.
+    #[param(rename = "Idempotency-Key")]
+    idempotency_key: Option<String>,
+}
+
+/// The header of a POST that does not change an existing complaint.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IdempotencyHeader {
+    /// Makes a retry safe: the same key and body replay the first answer for 24 hours.
+    #[param(rename = "Idempotency-Key")]
+    idempotency_key: Option<String>,
+}
+
+/// Every refusal: RFC 9457 problem+json with a stable `code`.
+pub struct Refused;
+
+impl IntoResponses for Refused {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(wire::Problem::name()))).build();
+        let response = ResponseBuilder::new()
+            .description("Refused; the `code` says why (see the `Problem` schema)")
+            .content("application/problem+json", content)
+            .build();
+        BTreeMap::from([("4XX".to_string(), RefOr::T(response))])
+    }
+}
+
+static YAML: LazyLock<String> = LazyLock::new(|| ApiDoc::openapi().to_yaml().expect("the OpenAPI document serializes"));
 
 /// The document as YAML, built once.
 pub fn yaml() -> &'static str {
@@ -71,12 +107,8 @@ mod tests {
     /// `cargo run -q -- openapi > openapi.yaml`.
     #[test]
     fn the_committed_openapi_yaml_matches_the_code() {
-        let committed =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"))
-                .expect("openapi.yaml is committed");
-        assert!(
-            committed == super::yaml(),
-            "openapi.yaml is stale: run `cargo run -q -- openapi > openapi.yaml`"
-        );
+        let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml"))
+            .expect("openapi.yaml is committed");
+        assert!(committed == super::yaml(), "openapi.yaml is stale: run `cargo run -q -- openapi > openapi.yaml`");
     }
 }

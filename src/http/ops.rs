@@ -9,9 +9,7 @@ use crate::app::App;
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health {
-        status: "ok".into(),
-    })
+    HttpResponse::Ok().json(Health { status: "ok".into() })
 }
 
 /// The database answers.
@@ -29,16 +27,12 @@ pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, super::problem:
             .map_err(|e| crate::app::AppError::Unavailable(e.into()))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Health {
-        status: "ready".into(),
-    }))
+    Ok(HttpResponse::Ok().json(Health { status: "ready".into() }))
 }
 
 /// This document.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "OpenAPI 3.1 YAML", content_type = "application/yaml", body = String)))]
 #[get("/openapi.yaml")]
 pub async fn openapi_yaml() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/yaml")
-        .body(super::openapi::yaml())
+    HttpResponse::Ok().content_type("application/yaml").body(super::openapi::yaml())
 }

@@ -16,7 +16,7 @@ use crate::app::{App, Caller};
     responses(
         (status = 201, description = "Registered", body = OrderView),
         (status = 200, description = "Updated", body = OrderView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
@@ -31,16 +31,10 @@ pub async fn put_order(
     let currency = body.amount.currency();
     let amount = body.amount.amount_in(currency, "amount.amount")?;
     if amount == 0 {
-        return Err(ApiError::App(crate::app::AppError::invalid(
-            "amount.amount",
-            "must be greater than zero",
-        )));
+        return Err(ApiError::App(crate::app::AppError::invalid("amount.amount", "must be greater than zero")));
     }
     if body.buyer_id == body.seller_id {
-        return Err(ApiError::App(crate::app::AppError::invalid(
-            "seller_id",
-            "buyer and seller must differ",
-        )));
+        return Err(ApiError::App(crate::app::AppError::invalid("seller_id", "buyer and seller must differ")));
     }
     let input = RegisterOrder {
         buyer_id: body.buyer_id,
@@ -50,16 +44,10 @@ pub async fn put_order(
         status: body.status.to_string(),
         delivered_at: body.delivered_at,
         auto_release_at: body.auto_release_at,
-        contacts: body
-            .contacts
-            .map(|c| serde_json::to_value(c).expect("contacts serialize")),
+        contacts: body.contacts.map(|c| serde_json::to_value(c).expect("contacts serialize")),
     };
     let (order, created) = app.register_order(&caller, order_id, input).await?;
-    let mut res = if created {
-        HttpResponse::Created()
-    } else {
-        HttpResponse::Ok()
-    };
+    let mut res = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
     Ok(res.json(OrderView::from(order)))
 }
 
@@ -69,16 +57,12 @@ pub async fn put_order(
     params(("order_id" = String, Path, description = "The marketplace's order id")),
     responses(
         (status = 200, description = "The order", body = OrderView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
 #[get("/v1/orders/{order_id}")]
-pub async fn get_order(
-    app: web::Data<App>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_order(app: web::Data<App>, caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let order = app.order(&caller, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(OrderView::from(order)))
 }

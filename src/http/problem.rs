@@ -38,77 +38,41 @@ impl From<DomainError> for ApiError {
 
 impl ApiError {
     pub fn bad_parameter(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::BadParameter {
-            field: field.into(),
-            message: message.into(),
-        }
+        ApiError::BadParameter { field: field.into(), message: message.into() }
     }
 
     fn parts(&self) -> (StatusCode, &'static str, Vec<FieldError>) {
         use AppError as A;
         use DomainError as D;
-        let field = |f: &str, m: &str| {
-            vec![FieldError {
-                field: f.to_string(),
-                message: m.to_string(),
-            }]
-        };
+        let field = |f: &str, m: &str| vec![FieldError { field: f.to_string(), message: m.to_string() }];
         match self {
             ApiError::App(e) => match e {
                 A::NotFound("order") => (StatusCode::NOT_FOUND, "order_not_found", vec![]),
                 A::NotFound("complaint") => (StatusCode::NOT_FOUND, "complaint_not_found", vec![]),
                 A::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", vec![]),
-                A::Domain(D::Invalid { field: f, message }) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
-                    field(f, message),
-                ),
-                A::Domain(D::Forbidden(_)) | A::Forbidden(_) => {
-                    (StatusCode::FORBIDDEN, "forbidden", vec![])
+                A::Domain(D::Invalid { field: f, message }) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", field(f, message))
                 }
+                A::Domain(D::Forbidden(_)) | A::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", vec![]),
                 A::Domain(D::InvalidState(_)) => (StatusCode::CONFLICT, "invalid_state", vec![]),
                 A::Domain(D::Resolved) => (StatusCode::CONFLICT, "complaint_resolved", vec![]),
-                A::Domain(D::ProposalNotPending(_)) => {
-                    (StatusCode::CONFLICT, "proposal_not_pending", vec![])
-                }
+                A::Domain(D::ProposalNotPending(_)) => (StatusCode::CONFLICT, "proposal_not_pending", vec![]),
                 A::Domain(D::EscrowNotHeld(_)) => (StatusCode::CONFLICT, "escrow_not_held", vec![]),
                 A::Conflict { code, .. } => (StatusCode::CONFLICT, code, vec![]),
-                A::StaleVersion { .. } => {
-                    (StatusCode::PRECONDITION_FAILED, "version_mismatch", vec![])
-                }
-                A::Invalid(errors) => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
-                    errors.clone(),
-                ),
-                A::Unavailable(_) => (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "database_unavailable",
-                    vec![],
-                ),
+                A::StaleVersion { .. } => (StatusCode::PRECONDITION_FAILED, "version_mismatch", vec![]),
+                A::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", errors.clone()),
+                A::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", vec![]),
                 A::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", vec![]),
             },
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", vec![]),
             ApiError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json", vec![]),
             ApiError::BodyTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", vec![]),
-            ApiError::UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                vec![],
-            ),
-            ApiError::BadParameter { field: f, message } => (
-                StatusCode::BAD_REQUEST,
-                "invalid_parameter",
-                field(f, message),
-            ),
-            ApiError::IdempotencyKeyReused => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                vec![],
-            ),
-            ApiError::IdempotencyKeyInFlight => {
-                (StatusCode::CONFLICT, "idempotency_key_in_flight", vec![])
+            ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", vec![]),
+            ApiError::BadParameter { field: f, message } => {
+                (StatusCode::BAD_REQUEST, "invalid_parameter", field(f, message))
             }
+            ApiError::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", vec![]),
+            ApiError::IdempotencyKeyInFlight => (StatusCode::CONFLICT, "idempotency_key_in_flight", vec![]),
         }
     }
 }
@@ -131,21 +95,15 @@ impl ResponseError for ApiError {
         let detail = if status.is_server_error() {
             // Our fault: the cause goes to the log, the caller gets the request id.
             tracing::error!(error = ?anyhow_chain(self), "request failed");
-            "the service failed; quote the x-request-id header of this answer when reporting it"
-                .to_string()
+            "the service failed; quote the x-request-id header of this answer when reporting it".to_string()
         } else {
             self.to_string()
         };
-        let problem = ProblemDetails::from_status_code(
-            http::StatusCode::from_u16(status.as_u16()).expect("a valid status"),
-        )
-        .with_type(
-            format!("/problems/{code}")
-                .parse::<http::Uri>()
-                .expect("a valid path"),
-        )
-        .with_detail(detail)
-        .with_extensions(Extensions { code, errors });
+        let problem =
+            ProblemDetails::from_status_code(http::StatusCode::from_u16(status.as_u16()).expect("a valid status"))
+                .with_type(format!("/problems/{code}").parse::<http::Uri>().expect("a valid path"))
+                .with_detail(detail)
+                .with_extensions(Extensions { code, errors });
         let mut res = HttpResponse::build(status);
         res.content_type("application/problem+json");
         if status == StatusCode::UNAUTHORIZED {

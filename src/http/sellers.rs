@@ -12,16 +12,12 @@ use crate::app::{App, Caller};
     params(("seller_id" = String, Path, description = "Seller id")),
     responses(
         (status = 200, description = "The standing", body = StandingView),
-        (status = "4XX", description = "Refused", body = super::wire::Problem, content_type = "application/problem+json"),
+        super::openapi::Refused,
     ),
     security(("bearer" = []))
 )]
 #[get("/v1/sellers/{seller_id}/standing")]
-pub async fn standing(
-    app: web::Data<App>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn standing(app: web::Data<App>, caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let standing = app.seller_standing(&caller, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(StandingView::from(standing)))
 }

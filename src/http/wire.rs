@@ -12,9 +12,8 @@ use crate::app::standing::Standing;
 use crate::app::FieldError;
 use crate::domain::complaint::wire_enum;
 use crate::domain::{
-    allowed_actions, Action, Complaint, Currency, Expiry, FulfilmentAction, FulfilmentKind,
-    FulfilmentStep, Money, Outcome, Proposal, ProposalKind, ProposalStatus, Reason, ResolvedBy,
-    Role, Status, Visibility,
+    allowed_actions, Action, Complaint, Currency, Expiry, FulfilmentAction, FulfilmentKind, FulfilmentStep, Money,
+    Outcome, Proposal, ProposalKind, ProposalStatus, Reason, ResolvedBy, Role, Status, Visibility,
 };
 
 wire_enum!(
@@ -309,13 +308,8 @@ impl ComplaintView {
             held_amount: money(c.held_amount),
             disputed_amount: money(c.disputed_amount),
             status: c.status,
-            deadline: c.deadline.as_ref().map(|d| DeadlineView {
-                at: d.at,
-                on_expiry: d.on_expiry,
-            }),
-            pending_proposal: c
-                .pending_proposal()
-                .map(|p| ProposalView::of(p, c.currency)),
+            deadline: c.deadline.as_ref().map(|d| DeadlineView { at: d.at, on_expiry: d.on_expiry }),
+            pending_proposal: c.pending_proposal().map(|p| ProposalView::of(p, c.currency)),
             fulfilment: c.fulfilment.as_ref().map(|f| FulfilmentView {
                 kind: f.kind,
                 step: f.step,
@@ -356,16 +350,10 @@ pub struct QueueEntry {
 impl QueueEntry {
     pub fn of(seen: &Seen, now: DateTime<Utc>) -> Self {
         let c = &seen.complaint;
-        let offer = |role| {
-            c.last_offer_of(role)
-                .map(|p| ProposalView::of(p, c.currency))
-        };
+        let offer = |role| c.last_offer_of(role).map(|p| ProposalView::of(p, c.currency));
         QueueEntry {
             complaint: ComplaintView::of(seen, now),
-            last_offers: LastOffers {
-                buyer: offer(Role::Buyer),
-                seller: offer(Role::Seller),
-            },
+            last_offers: LastOffers { buyer: offer(Role::Buyer), seller: offer(Role::Seller) },
         }
     }
 }
@@ -410,12 +398,7 @@ pub struct EventView {
 
 impl From<FeedEvent> for EventView {
     fn from(e: FeedEvent) -> Self {
-        EventView {
-            id: e.id,
-            kind: e.kind,
-            occurred_at: e.occurred_at,
-            data: e.data,
-        }
+        EventView { id: e.id, kind: e.kind, occurred_at: e.occurred_at, data: e.data }
     }
 }
 

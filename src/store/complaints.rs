@@ -64,25 +64,17 @@ pub struct SettlementRow {
 }
 
 fn roles_to_text(roles: &[Role]) -> String {
-    roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
 }
 
 fn roles_from_text(s: &str) -> Vec<Role> {
-    s.split(',')
-        .filter(|r| !r.is_empty())
-        .filter_map(|r| r.parse().ok())
-        .collect()
+    s.split(',').filter(|r| !r.is_empty()).filter_map(|r| r.parse().ok()).collect()
 }
 
 /// Rows hold only values the domain wrote, so a value that does not parse is
 /// a corrupted row: surface it as a deserialization error, not a panic.
 fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> QueryResult<T> {
-    s.parse()
-        .map_err(|e: String| diesel::result::Error::DeserializationError(e.into()))
+    s.parse().map_err(|e: String| diesel::result::Error::DeserializationError(e.into()))
 }
 
 impl ProposalRow {
@@ -135,10 +127,7 @@ impl ComplaintRow {
             deadline_at: c.deadline.as_ref().map(|d| to_db(d.at)),
             deadline_on_expiry: c.deadline.as_ref().map(|d| d.on_expiry.to_string()),
             pending_proposal_id: c.pending_proposal().map(|p| p.id.clone()),
-            fulfilment: c
-                .fulfilment
-                .as_ref()
-                .map(|f| serde_json::to_string(f).expect("fulfilment serializes")),
+            fulfilment: c.fulfilment.as_ref().map(|f| serde_json::to_string(f).expect("fulfilment serializes")),
             seller_answered: c.seller_answered,
             assignee_id: c.assignee_id.clone(),
             escalated_at: c.escalated_at.map(to_db),
@@ -148,16 +137,9 @@ impl ComplaintRow {
         }
     }
 
-    pub fn into_domain(
-        self,
-        proposals: Vec<ProposalRow>,
-        settlement: Option<SettlementRow>,
-    ) -> QueryResult<Complaint> {
+    pub fn into_domain(self, proposals: Vec<ProposalRow>, settlement: Option<SettlementRow>) -> QueryResult<Complaint> {
         let deadline = match (self.deadline_at, self.deadline_on_expiry) {
-            (Some(at), Some(on_expiry)) => Some(Deadline {
-                at: from_db(at),
-                on_expiry: parse(&on_expiry)?,
-            }),
+            (Some(at), Some(on_expiry)) => Some(Deadline { at: from_db(at), on_expiry: parse(&on_expiry)? }),
             _ => None,
         };
         let fulfilment = self
@@ -182,10 +164,7 @@ impl ComplaintRow {
                 .parse()
                 .map_err(|e: String| diesel::result::Error::DeserializationError(e.into()))?,
             status: parse(&self.status)?,
-            proposals: proposals
-                .into_iter()
-                .map(ProposalRow::into_domain)
-                .collect::<QueryResult<_>>()?,
+            proposals: proposals.into_iter().map(ProposalRow::into_domain).collect::<QueryResult<_>>()?,
             deadline,
             fulfilment,
             resolution,
@@ -215,11 +194,7 @@ pub fn hydrate(conn: &mut DbConn, rows: Vec<ComplaintRow>) -> QueryResult<Vec<Co
         .order((proposals::complaint_id, proposals::id))
         .select(ProposalRow::as_select())
         .load(conn)?;
-    let resolved: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.status == "resolved")
-        .map(|r| r.id.as_str())
-        .collect();
+    let resolved: Vec<&str> = rows.iter().filter(|r| r.status == "resolved").map(|r| r.id.as_str()).collect();
     let mut settled: Vec<SettlementRow> = if resolved.is_empty() {
         vec![]
     } else {
@@ -230,23 +205,15 @@ pub fn hydrate(conn: &mut DbConn, rows: Vec<ComplaintRow>) -> QueryResult<Vec<Co
     };
     rows.into_iter()
         .map(|row| {
-            let mine: Vec<ProposalRow> =
-                props.extract_if(.., |p| p.complaint_id == row.id).collect();
-            let settlement = settled
-                .iter()
-                .position(|s| s.complaint_id == row.id)
-                .map(|i| settled.swap_remove(i));
+            let mine: Vec<ProposalRow> = props.extract_if(.., |p| p.complaint_id == row.id).collect();
+            let settlement = settled.iter().position(|s| s.complaint_id == row.id).map(|i| settled.swap_remove(i));
             row.into_domain(mine, settlement)
         })
         .collect()
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Complaint>> {
-    let row = complaints::table
-        .find(id)
-        .select(ComplaintRow::as_select())
-        .first(conn)
-        .optional()?;
+    let row = complaints::table.find(id).select(ComplaintRow::as_select()).first(conn).optional()?;
     Ok(match row {
         Some(row) => hydrate(conn, vec![row])?.pop(),
         None => None,
@@ -275,15 +242,11 @@ pub fn save(
     let row = ComplaintRow::of(after);
     match before {
         None => {
-            diesel::insert_into(complaints::table)
-                .values(&row)
-                .execute(conn)?;
+            diesel::insert_into(complaints::table).values(&row).execute(conn)?;
         }
         Some(b) => {
             let n = diesel::update(
-                complaints::table
-                    .filter(complaints::id.eq(&b.id))
-                    .filter(complaints::version.eq(b.version)),
+                complaints::table.filter(complaints::id.eq(&b.id)).filter(complaints::version.eq(b.version)),
             )
             .set(&row)
             .execute(conn)?;
@@ -297,9 +260,7 @@ pub fn save(
     for p in &after.proposals {
         match old.iter().find(|o| o.id == p.id) {
             None => {
-                diesel::insert_into(proposals::table)
-                    .values(ProposalRow::of(&after.id, p, now))
-                    .execute(conn)?;
+                diesel::insert_into(proposals::table).values(ProposalRow::of(&after.id, p, now)).execute(conn)?;
             }
             Some(o) if o != p => {
                 diesel::update(proposals::table.find(&p.id))
@@ -313,10 +274,7 @@ pub fn save(
             Some(_) => {}
         }
     }
-    if let (Some(r), None) = (
-        &after.resolution,
-        before.and_then(|b| b.resolution.as_ref()),
-    ) {
+    if let (Some(r), None) = (&after.resolution, before.and_then(|b| b.resolution.as_ref())) {
         diesel::insert_into(settlements::table)
             .values(SettlementRow {
                 complaint_id: after.id.clone(),
@@ -349,8 +307,7 @@ pub fn insert_decision(
             decisions::refund_amount.eq(d.refund_amount),
             decisions::seller_at_fault.eq(d.seller_at_fault),
             decisions::reason_code.eq(&d.reason_code),
-            decisions::evidence_ids
-                .eq(serde_json::to_string(&d.evidence_ids).expect("ids serialize")),
+            decisions::evidence_ids.eq(serde_json::to_string(&d.evidence_ids).expect("ids serialize")),
             decisions::rationale.eq(&d.rationale),
             decisions::decided_at.eq(at),
         ))
@@ -371,20 +328,13 @@ pub struct ListFilter {
 }
 
 pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<Complaint>> {
-    let mut q = complaints::table
-        .select(ComplaintRow::as_select())
-        .order(complaints::id.desc())
-        .limit(f.limit)
-        .into_boxed();
+    let mut q =
+        complaints::table.select(ComplaintRow::as_select()).order(complaints::id.desc()).limit(f.limit).into_boxed();
     if let Some(user) = &f.party {
         q = match f.role {
             Some(Role::Buyer) => q.filter(complaints::buyer_id.eq(user.clone())),
             Some(Role::Seller) => q.filter(complaints::seller_id.eq(user.clone())),
-            _ => q.filter(
-                complaints::buyer_id
-                    .eq(user.clone())
-                    .or(complaints::seller_id.eq(user.clone())),
-            ),
+            _ => q.filter(complaints::buyer_id.eq(user.clone()).or(complaints::seller_id.eq(user.clone()))),
         };
     }
     if let Some(status) = &f.status {
@@ -414,11 +364,7 @@ pub fn queue(
         q = q.filter(complaints::assignee_id.eq(a.to_string()));
     }
     if let Some((at, id)) = after {
-        q = q.filter(
-            complaints::deadline_at
-                .gt(at)
-                .or(complaints::deadline_at.eq(at).and(complaints::id.gt(id))),
-        );
+        q = q.filter(complaints::deadline_at.gt(at).or(complaints::deadline_at.eq(at).and(complaints::id.gt(id))));
     }
     let rows = q.load(conn)?;
     hydrate(conn, rows)

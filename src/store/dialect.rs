@@ -22,18 +22,14 @@ impl Backend {
         } else if url.starts_with("sqlite://") || url.starts_with("sqlite:") {
             Ok(Backend::Sqlite)
         } else {
-            Err(format!(
-                "unsupported database URL `{url}`: use postgres://… or sqlite://path"
-            ))
+            Err(format!("unsupported database URL `{url}`: use postgres://… or sqlite://path"))
         }
     }
 }
 
 /// The file path of a `sqlite://path` URL.
 pub fn sqlite_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url)
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
 }
 
 /// Connects the backend the URL names. (`DbConn::establish` would try each
@@ -59,9 +55,7 @@ macro_rules! insert_all {
     ($conn:expr, $table:expr, $rows:expr) => {
         match $conn {
             $crate::store::DbConn::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
-            $crate::store::DbConn::Sqlite(c) => {
-                diesel::insert_into($table).values($rows).execute(c)
-            }
+            $crate::store::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
         }
     };
 }
@@ -125,20 +119,10 @@ pub fn claim_idempotency_key(
     now: chrono::NaiveDateTime,
 ) -> QueryResult<bool> {
     use super::schema::idempotency_keys as k;
-    let row = (
-        k::caller.eq(caller),
-        k::key.eq(key),
-        k::fingerprint.eq(fingerprint),
-        k::created_at.eq(now),
-    );
+    let row = (k::caller.eq(caller), k::key.eq(key), k::fingerprint.eq(fingerprint), k::created_at.eq(now));
     let inserted = match conn {
-        DbConn::Pg(c) => diesel::insert_into(k::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(k::table)
-            .values(row)
-            .execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(k::table).values(row).on_conflict_do_nothing().execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(k::table).values(row).execute(c)?,
     };
     Ok(inserted == 1)
 }

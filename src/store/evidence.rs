@@ -7,11 +7,7 @@ use super::schema::evidence;
 use super::DbConn;
 
 /// How many of `ids` are stored evidence of this complaint.
-pub fn count_of_complaint(
-    conn: &mut DbConn,
-    complaint_id: &str,
-    ids: &[String],
-) -> QueryResult<i64> {
+pub fn count_of_complaint(conn: &mut DbConn, complaint_id: &str, ids: &[String]) -> QueryResult<i64> {
     evidence::table
         .filter(evidence::complaint_id.eq(complaint_id))
         .filter(evidence::id.eq_any(ids))

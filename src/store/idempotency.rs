@@ -18,20 +18,10 @@ pub struct IdempotencyRow {
 }
 
 pub fn find(conn: &mut DbConn, caller: &str, key: &str) -> QueryResult<Option<IdempotencyRow>> {
-    k::table
-        .find((caller, key))
-        .select(IdempotencyRow::as_select())
-        .first(conn)
-        .optional()
+    k::table.find((caller, key)).select(IdempotencyRow::as_select()).first(conn).optional()
 }
 
-pub fn complete(
-    conn: &mut DbConn,
-    caller: &str,
-    key: &str,
-    status: i32,
-    response: &str,
-) -> QueryResult<()> {
+pub fn complete(conn: &mut DbConn, caller: &str, key: &str, status: i32, response: &str) -> QueryResult<()> {
     diesel::update(k::table.find((caller, key)))
         .set((k::status.eq(status), k::response.eq(response)))
         .execute(conn)
@@ -41,7 +31,5 @@ pub fn complete(
 /// Forgets a key, so the request can be tried again (after our own failure,
 /// or once the key has expired).
 pub fn release(conn: &mut DbConn, caller: &str, key: &str) -> QueryResult<()> {
-    diesel::delete(k::table.find((caller, key)))
-        .execute(conn)
-        .map(drop)
+    diesel::delete(k::table.find((caller, key))).execute(conn).map(drop)
 }

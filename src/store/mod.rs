@@ -47,13 +47,11 @@ impl diesel::r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking()
-            || <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+        std::thread::panicking() || <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
     }
 }
 
@@ -78,9 +76,7 @@ impl Db {
         let pool = Pool::builder()
             .max_size(max_connections)
             .connection_timeout(Duration::from_secs(10))
-            .build(Manager {
-                url: url.to_string(),
-            })?;
+            .build(Manager { url: url.to_string() })?;
         Ok(Db { pool, backend })
     }
 
@@ -120,10 +116,7 @@ mod tests {
 
     fn folders(backend: &str) -> BTreeSet<String> {
         let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect()
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
     }
 
     /// Both backends go through the same schema versions.

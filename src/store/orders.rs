@@ -24,23 +24,13 @@ pub struct OrderRow {
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrderRow>> {
-    orders::table
-        .find(id)
-        .select(OrderRow::as_select())
-        .first(conn)
-        .optional()
+    orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()
 }
 
 pub fn insert(conn: &mut DbConn, row: &OrderRow) -> QueryResult<()> {
-    diesel::insert_into(orders::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    diesel::insert_into(orders::table).values(row).execute(conn).map(drop)
 }
 
 pub fn update(conn: &mut DbConn, row: &OrderRow) -> QueryResult<()> {
-    diesel::update(orders::table.find(&row.id))
-        .set(row)
-        .execute(conn)
-        .map(drop)
+    diesel::update(orders::table.find(&row.id)).set(row).execute(conn).map(drop)
 }

@@ -21,17 +21,11 @@ pub struct ViolationRow {
 }
 
 pub fn count(conn: &mut DbConn, seller_id: &str) -> QueryResult<i64> {
-    violations::table
-        .filter(violations::seller_id.eq(seller_id))
-        .select(count_star())
-        .first(conn)
+    violations::table.filter(violations::seller_id.eq(seller_id)).select(count_star()).first(conn)
 }
 
 pub fn insert(conn: &mut DbConn, row: &ViolationRow) -> QueryResult<()> {
-    diesel::insert_into(violations::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    diesel::insert_into(violations::table).values(row).execute(conn).map(drop)
 }
 
 /// The seller's violations, the latest first.

@@ -23,10 +23,8 @@ pub struct TimelineRow {
 /// The next free sequence number of a complaint's timeline. Called with the
 /// complaint locked, so two writers never take the same number.
 pub fn next_seq(conn: &mut DbConn, complaint_id: &str) -> QueryResult<i64> {
-    let last: Option<i64> = timeline::table
-        .filter(timeline::complaint_id.eq(complaint_id))
-        .select(max(timeline::seq))
-        .first(conn)?;
+    let last: Option<i64> =
+        timeline::table.filter(timeline::complaint_id.eq(complaint_id)).select(max(timeline::seq)).first(conn)?;
     Ok(last.unwrap_or(0) + 1)
 }
 

@@ -40,11 +40,7 @@ impl Answer {
     /// Asserts a problem+json error with this status and code; returns the body.
     pub fn problem(&self, status: u16, code: &str) -> &Value {
         assert_eq!(self.status.as_u16(), status, "{}", self.body);
-        assert_eq!(
-            self.headers["content-type"], "application/problem+json",
-            "{}",
-            self.body
-        );
+        assert_eq!(self.headers["content-type"], "application/problem+json", "{}", self.body);
         assert_eq!(self.body["code"], code, "{}", self.body);
         assert_eq!(self.body["status"], status);
         &self.body
@@ -60,29 +56,22 @@ impl Answer {
     pub fn fields(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|e| e["field"].as_str().unwrap().to_string())
-                    .collect()
-            })
+            .map(|a| a.iter().map(|e| e["field"].as_str().unwrap().to_string()).collect())
             .unwrap_or_default()
     }
 }
 
 pub fn postgres_base() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// A new, empty PostgreSQL database; returns its URL.
 pub fn new_pg_database() -> String {
     let base = postgres_base();
     let name = format!("rc_test_{}", ulid::Ulid::new().to_string().to_lowercase());
-    let mut admin = PgConnection::establish(&format!("{base}/postgres"))
-        .expect("PostgreSQL is running (scripts/test starts it)");
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .expect("create the test database");
+    let mut admin =
+        PgConnection::establish(&format!("{base}/postgres")).expect("PostgreSQL is running (scripts/test starts it)");
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create the test database");
     format!("{base}/{name}")
 }
 
@@ -98,10 +87,7 @@ pub async fn spawn_app_with(backend: Backend, policy: Policy) -> TestApp {
         Backend::Postgres => (new_pg_database(), None),
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("a temporary directory");
-            (
-                format!("sqlite://{}", dir.path().join("rc.sqlite3").display()),
-                Some(dir),
-            )
+            (format!("sqlite://{}", dir.path().join("rc.sqlite3").display()), Some(dir))
         }
     };
     let db = Db::connect(&db_url, 8).expect("connect the test database");
@@ -110,16 +96,9 @@ pub async fn spawn_app_with(backend: Backend, policy: Policy) -> TestApp {
     let verifier = auth::Verifier::new(&JwtKey::Secret(secret.clone())).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let server =
-        http::server(App::new(db, policy), verifier, listener, 2).expect("the server starts");
+    let server = http::server(App::new(db, policy), verifier, listener, 2).expect("the server starts");
     tokio::spawn(server);
-    TestApp {
-        base: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::new(),
-        db_url,
-        secret,
-        _dir: dir,
-    }
+    TestApp { base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), db_url, secret, _dir: dir }
 }
 
 impl TestApp {
@@ -145,10 +124,7 @@ impl TestApp {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Answer {
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(self.token_for(as_user));
+        let mut req = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(self.token_for(as_user));
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -163,8 +139,7 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, as_user: &str, body: Value) -> Answer {
-        self.call(Method::POST, path, as_user, Some(body), &[])
-            .await
+        self.call(Method::POST, path, as_user, Some(body), &[]).await
     }
 
     /// Registers a delivered order of `amount` IDR between buyer-1 and seller-1.
@@ -180,16 +155,7 @@ impl TestApp {
             "delivered_at": chrono::Utc::now().to_rfc3339(),
             "contacts": {"buyer": {"email": "buyer@example.com", "locale": "id"}, "seller": {"email": "seller@example.com", "name": "Toko", "locale": "en"}},
         });
-        self.call(
-            Method::PUT,
-            &format!("/v1/orders/{id}"),
-            "market",
-            Some(body),
-            &[],
-        )
-        .await
-        .ok()
-        .clone()
+        self.call(Method::PUT, &format!("/v1/orders/{id}"), "market", Some(body), &[]).await.ok().clone()
     }
 
     /// buyer-1 opens a complaint on `order_id` asking for `solution`.
@@ -234,16 +200,8 @@ pub async fn answer(res: reqwest::Response) -> Answer {
     let status = res.status();
     let headers = res.headers().clone();
     let text = res.text().await.unwrap();
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    Answer { status, headers, body }
 }
 
 /// Runs each scenario once on PostgreSQL and once on SQLite.
