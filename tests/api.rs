@@ -59,6 +59,8 @@ async fn agreement_on_the_first_proposal(backend: Backend) {
 
     let after = app.get("/v1/orders/ord-1", "buyer-1").await;
     assert_eq!(after.ok()["active_complaint_id"], Value::Null);
+    assert_eq!(after.body["contacts"], Value::Null, "parties do not see each other's mail address");
+    assert_eq!(order.body["contacts"]["seller"]["email"], "seller@example.com");
     app.post(&path(&c, "/messages"), "buyer-1", json!({"body": "thanks"})).await.problem(409, "complaint_resolved");
     let timeline = app.get(&path(&c, "/timeline"), "buyer-1").await;
     let kinds: Vec<&str> =

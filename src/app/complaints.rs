@@ -323,9 +323,10 @@ impl App {
             if let Some(given) = if_match.filter(|v| *v != before.version) {
                 return Err(AppError::StaleVersion { current: before.version, given });
             }
-            check_evidence(conn, &id, cited_evidence(&cmd))?;
+            let cited = cited_evidence(&cmd).to_vec();
             let at = now();
             let events = domain::decide(&before, &actor, cmd, at, &policy)?;
+            check_evidence(conn, &id, &cited)?;
             let mut after = before.clone();
             for e in &events {
                 after.apply(e, at);

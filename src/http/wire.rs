@@ -189,6 +189,7 @@ pub struct OrderView {
     /// True while a complaint runs: the marketplace must not auto-release.
     pub auto_release_frozen: bool,
     pub active_complaint_id: Option<String>,
+    /// The parties' mail contacts; shown to staff and the service role only.
     #[schema(value_type = Option<Object>)]
     pub contacts: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
