@@ -4,14 +4,14 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::ids::new_id;
 use super::orders::load as load_order;
+use super::publish::{self, Published};
 use super::{now, App, AppError, Caller};
 use crate::domain::{self, Actor, Command, Complaint, Event, Money, OpenComplaint, Role};
 use crate::store::complaints::{self as store, ListFilter};
-use crate::store::outbox::{self, NewOutboxEvent};
+use crate::store::outbox;
 use crate::store::standing::{self as violations, ViolationRow};
 use crate::store::timeline::{self, TimelineRow};
 use crate::store::{dialect, evidence, from_db, to_db, DbConn};
@@ -80,10 +80,6 @@ fn check_evidence(conn: &mut DbConn, complaint_id: &str, ids: &[String]) -> Resu
     Ok(())
 }
 
-fn money(c: &Complaint, amount: i64) -> serde_json::Value {
-    json!({ "amount": amount, "currency": c.currency.code() })
-}
-
 /// Writes what `events` did to `before` (None when opening): the complaint,
 /// its timeline entries, decision, violation and outbox events.
 fn persist(
@@ -98,112 +94,19 @@ fn persist(
         after.version = b.version + 1;
     }
     let occurred_at = to_db(at);
-    let mut out: Vec<NewOutboxEvent> = Vec::new();
-    let mut publish = |kind: &str, data: serde_json::Value| -> String {
-        let id = new_id("evt");
-        out.push(NewOutboxEvent {
-            id: id.clone(),
-            kind: kind.into(),
-            complaint_id: Some(after.id.clone()),
-            data: data.to_string(),
-            occurred_at,
-        });
-        id
-    };
-    let base = |c: &Complaint| json!({ "complaint_id": c.id, "order_id": c.order_id, "buyer_id": c.buyer_id, "seller_id": c.seller_id });
-    let with = |mut v: serde_json::Value, extra: serde_json::Value| {
-        if let (Some(m), Some(e)) = (v.as_object_mut(), extra.as_object()) {
-            m.extend(e.clone());
-        }
-        v
-    };
-    let mut resolved_event_id = None;
-    let mut decision = None;
-    for e in events {
-        match e {
-            Event::Opened { reason, .. } => {
-                publish(
-                    "complaint.opened",
-                    with(
-                        base(after),
-                        json!({
-                            "reason": reason,
-                            "held_amount": money(after, after.held_amount),
-                            "disputed_amount": money(after, after.disputed_amount),
-                            // The marketplace must not auto-release the money while the complaint runs.
-                            "hold_escrow": true,
-                        }),
-                    ),
-                );
-            }
-            Event::ProposalMade { proposal, .. } => {
-                publish(
-                    "complaint.proposal_made",
-                    with(
-                        base(after),
-                        json!({ "proposal": {
-                            "id": proposal.id, "author_role": proposal.author_role, "kind": proposal.kind,
-                            "refund_amount": money(after, proposal.refund_amount), "required": proposal.required,
-                        }}),
-                    ),
-                );
-            }
-            Event::ConsensusReached { proposal_id, kind, refund_amount, fulfilment, .. } => {
-                publish(
-                    "complaint.agreed",
-                    with(
-                        base(after),
-                        json!({
-                            "proposal_id": proposal_id, "kind": kind, "refund_amount": money(after, *refund_amount),
-                            "fulfilment": fulfilment.as_ref().map(|f| f.kind),
-                        }),
-                    ),
-                );
-            }
-            Event::Escalated { by, reason, .. } => {
-                publish("complaint.escalated", with(base(after), json!({ "by": by, "reason": reason })));
-            }
-            Event::Decided { decision: d } => {
-                publish(
-                    "complaint.decided",
-                    with(
-                        base(after),
-                        json!({ "decision": {
-                            "id": d.id, "outcome": d.outcome, "refund_amount": money(after, d.refund_amount),
-                            "seller_at_fault": d.seller_at_fault, "reason_code": d.reason_code,
-                            "evidence_ids": d.evidence_ids, "rationale": d.rationale, "staff_id": actor.id,
-                        }}),
-                    ),
-                );
-                decision = Some(d.clone());
-            }
-            Event::Resolved { by, refund_to_buyer, release_to_seller } => {
-                // The payment system moves the money once per settlement: this
-                // event's id is its idempotency key.
-                resolved_event_id = Some(publish(
-                    "complaint.resolved",
-                    with(
-                        base(after),
-                        json!({ "settlement": {
-                            "resolved_by": by, "held_amount": money(after, after.held_amount),
-                            "refund_to_buyer": money(after, *refund_to_buyer),
-                            "release_to_seller": money(after, *release_to_seller),
-                            "resolved_at": at,
-                        }}),
-                    ),
-                ));
-            }
-            _ => {}
-        }
-    }
-    let sanctioned = decision.as_ref().is_some_and(|d| d.seller_at_fault);
-    if !out.is_empty() || sanctioned {
-        // Taken before counting violations too: two decisions against one
-        // seller then climb the ladder one after the other.
+    let Published { events: mut out, resolved_event_id } = publish::complaint_events(after, actor, events, at);
+    let decision = events.iter().find_map(|e| match e {
+        Event::Decided { decision } => Some(decision),
+        _ => None,
+    });
+    if !out.is_empty() {
+        // A decision always publishes, so this is taken before violations are
+        // counted too: two decisions against one seller climb the ladder one
+        // after the other.
         dialect::order_outbox(conn)?;
     }
     store::save(conn, before, after, resolved_event_id.as_deref())?;
-    if let Some(d) = &decision {
+    if let Some(d) = decision {
         store::insert_decision(conn, &after.id, &actor.id, d, occurred_at)?;
         if d.seller_at_fault {
             let ordinal = i32::try_from(violations::count(conn, &after.seller_id)? + 1).unwrap_or(i32::MAX);
@@ -221,18 +124,7 @@ fn persist(
                     created_at: occurred_at,
                 },
             )?;
-            out.push(NewOutboxEvent {
-                id: new_id("evt"),
-                kind: "seller.sanctioned".into(),
-                complaint_id: Some(after.id.clone()),
-                data: json!({
-                    "seller_id": after.seller_id, "complaint_id": after.id, "decision_id": d.id,
-                    "violation": sanction.ordinal, "suspended_until": sanction.suspended_until,
-                    "permanently_closed": sanction.permanent,
-                })
-                .to_string(),
-                occurred_at,
-            });
+            out.push(publish::seller_sanctioned(after, &d.id, &sanction, at));
         }
     }
     let first = if before.is_some() { timeline::next_seq(conn, &after.id)? } else { 1 };

@@ -6,6 +6,7 @@ pub mod feed;
 pub mod idempotency;
 pub mod ids;
 pub mod orders;
+mod publish;
 pub mod standing;
 
 use chrono::{DateTime, SubsecRound, Utc};

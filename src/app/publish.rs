@@ -1,0 +1,137 @@
+//! What the marketplace hears (DESIGN §6): the outbox events a change to a
+//! complaint publishes, with amounts as Money and the parties named.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::ids::new_id;
+use crate::domain::{Actor, Complaint, Event, Sanction};
+use crate::store::outbox::NewOutboxEvent;
+use crate::store::to_db;
+
+pub(crate) struct Published {
+    pub events: Vec<NewOutboxEvent>,
+    /// The id of `complaint.resolved`: the settlement's idempotency key.
+    pub resolved_event_id: Option<String>,
+}
+
+fn money(c: &Complaint, amount: i64) -> serde_json::Value {
+    json!({ "amount": amount, "currency": c.currency.code() })
+}
+
+/// The events `events` (by `actor`) publish about `after`, the complaint they produced.
+pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event], at: DateTime<Utc>) -> Published {
+    let occurred_at = to_db(at);
+    let mut out: Vec<NewOutboxEvent> = Vec::new();
+    let mut publish = |kind: &str, data: serde_json::Value| -> String {
+        let id = new_id("evt");
+        out.push(NewOutboxEvent {
+            id: id.clone(),
+            kind: kind.into(),
+            complaint_id: Some(after.id.clone()),
+            data: data.to_string(),
+            occurred_at,
+        });
+        id
+    };
+    let base = |c: &Complaint| json!({ "complaint_id": c.id, "order_id": c.order_id, "buyer_id": c.buyer_id, "seller_id": c.seller_id });
+    let with = |mut v: serde_json::Value, extra: serde_json::Value| {
+        if let (Some(m), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+            m.extend(e.clone());
+        }
+        v
+    };
+    let mut resolved_event_id = None;
+    for e in events {
+        match e {
+            Event::Opened { reason, .. } => {
+                publish(
+                    "complaint.opened",
+                    with(
+                        base(after),
+                        json!({
+                            "reason": reason,
+                            "held_amount": money(after, after.held_amount),
+                            "disputed_amount": money(after, after.disputed_amount),
+                            // The marketplace must not auto-release the money while the complaint runs.
+                            "hold_escrow": true,
+                        }),
+                    ),
+                );
+            }
+            Event::ProposalMade { proposal, .. } => {
+                publish(
+                    "complaint.proposal_made",
+                    with(
+                        base(after),
+                        json!({ "proposal": {
+                            "id": proposal.id, "author_role": proposal.author_role, "kind": proposal.kind,
+                            "refund_amount": money(after, proposal.refund_amount), "required": proposal.required,
+                        }}),
+                    ),
+                );
+            }
+            Event::ConsensusReached { proposal_id, kind, refund_amount, fulfilment, .. } => {
+                publish(
+                    "complaint.agreed",
+                    with(
+                        base(after),
+                        json!({
+                            "proposal_id": proposal_id, "kind": kind, "refund_amount": money(after, *refund_amount),
+                            "fulfilment": fulfilment.as_ref().map(|f| f.kind),
+                        }),
+                    ),
+                );
+            }
+            Event::Escalated { by, reason, .. } => {
+                publish("complaint.escalated", with(base(after), json!({ "by": by, "reason": reason })));
+            }
+            Event::Decided { decision: d } => {
+                publish(
+                    "complaint.decided",
+                    with(
+                        base(after),
+                        json!({ "decision": {
+                            "id": d.id, "outcome": d.outcome, "refund_amount": money(after, d.refund_amount),
+                            "seller_at_fault": d.seller_at_fault, "reason_code": d.reason_code,
+                            "evidence_ids": d.evidence_ids, "rationale": d.rationale, "staff_id": actor.id,
+                        }}),
+                    ),
+                );
+            }
+            Event::Resolved { by, refund_to_buyer, release_to_seller } => {
+                // The payment system moves the money once per settlement: this
+                // event's id is its idempotency key.
+                resolved_event_id = Some(publish(
+                    "complaint.resolved",
+                    with(
+                        base(after),
+                        json!({ "settlement": {
+                            "resolved_by": by, "held_amount": money(after, after.held_amount),
+                            "refund_to_buyer": money(after, *refund_to_buyer),
+                            "release_to_seller": money(after, *release_to_seller),
+                            "resolved_at": at,
+                        }}),
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Published { events: out, resolved_event_id }
+}
+
+/// `seller.sanctioned`: a decision with the seller at fault added a violation.
+pub(crate) fn seller_sanctioned(c: &Complaint, decision_id: &str, s: &Sanction, at: DateTime<Utc>) -> NewOutboxEvent {
+    NewOutboxEvent {
+        id: new_id("evt"),
+        kind: "seller.sanctioned".into(),
+        complaint_id: Some(c.id.clone()),
+        data: json!({
+            "seller_id": c.seller_id, "complaint_id": c.id, "decision_id": decision_id,
+            "violation": s.ordinal, "suspended_until": s.suspended_until, "permanently_closed": s.permanent,
+        })
+        .to_string(),
+        occurred_at: to_db(at),
+    }
+}
