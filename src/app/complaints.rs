@@ -99,16 +99,11 @@ fn persist(
         Event::Decided { decision } => Some(decision),
         _ => None,
     });
-    if !out.is_empty() {
-        // A decision always publishes, so this is taken before violations are
-        // counted too: two decisions against one seller climb the ladder one
-        // after the other.
-        dialect::order_outbox(conn)?;
-    }
     store::save(conn, before, after, resolved_event_id.as_deref())?;
     if let Some(d) = decision {
         store::insert_decision(conn, &after.id, &actor.id, d, occurred_at)?;
         if d.seller_at_fault {
+            dialect::lock_seller(conn, &after.seller_id)?;
             let ordinal = i32::try_from(violations::count(conn, &after.seller_id)? + 1).unwrap_or(i32::MAX);
             let sanction = domain::sanction_for(ordinal, at);
             violations::insert(

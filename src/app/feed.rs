@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::complaints::Page;
 use super::{App, AppError, Caller};
-use crate::store::{from_db, outbox};
+use crate::store::from_db;
+use crate::store::outbox::{self, FeedPosition};
 
 #[derive(Debug, Clone)]
 pub struct FeedEvent {
@@ -15,15 +16,16 @@ pub struct FeedEvent {
 }
 
 impl App {
-    /// Events after the cursor, in commit order. The cursor of the last event
-    /// is returned whenever there is one, so a consumer resumes from it.
-    pub async fn events(&self, caller: &Caller, after_seq: i64, limit: i64) -> Result<Page<FeedEvent>, AppError> {
+    /// Events after `after`, each once and never behind a consumer's cursor.
+    /// The position of the last event is returned whenever there is one, so a
+    /// consumer resumes from it.
+    pub async fn events(&self, caller: &Caller, after: FeedPosition, limit: i64) -> Result<Page<FeedEvent>, AppError> {
         if !caller.service {
             return Err(AppError::Forbidden("the event feed is for the marketplace's service role".into()));
         }
         self.read(move |conn| {
-            let rows = outbox::after(conn, after_seq, limit)?;
-            let next_cursor = rows.last().map(|r| r.seq.to_string());
+            let rows = outbox::after(conn, after, limit)?;
+            let next_cursor = rows.last().map(|r| format!("{}.{}", r.txid, r.seq));
             let items = rows
                 .into_iter()
                 .map(|r| {

@@ -1,12 +1,13 @@
 //! Everything that differs between PostgreSQL and SQLite, in one place: how a
-//! connection is made, how a write transaction begins, row locks, and the
-//! ordering of the outbox.
+//! connection is made, how a write transaction begins, row locks, and how
+//! the outbox is read in order.
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Text};
 use diesel::{PgConnection, SqliteConnection};
 
+use super::outbox::{FeedPosition, OutboxRow};
 use super::DbConn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,13 +99,45 @@ pub fn lock_complaint(conn: &mut DbConn, complaint_id: &str) -> QueryResult<()> 
     }
 }
 
-/// Makes outbox sequence numbers follow commit order: on PostgreSQL a
-/// transaction-scoped advisory lock, taken just before the outbox insert and
-/// held until commit, so a reader never sees seq 7 before a late seq 6
-/// commits. SQLite has one writer at a time already.
-pub fn order_outbox(conn: &mut DbConn) -> QueryResult<()> {
+/// Outbox events after `position`. On PostgreSQL sequence numbers are taken
+/// at insert, not at commit, so a reader ordering by `seq` alone could pass a
+/// number whose transaction commits later and skip it for good. The feed
+/// therefore orders by (writing transaction id, seq) and returns only events
+/// of transactions older than the oldest one still running: every later
+/// commit has a larger transaction id, so nothing ever lands behind a
+/// cursor. On SQLite (one writer at a time) `seq` is commit order.
+pub fn outbox_after(conn: &mut DbConn, position: FeedPosition, limit: i64) -> QueryResult<Vec<OutboxRow>> {
     match conn {
-        DbConn::Pg(c) => c.batch_execute("SELECT pg_advisory_xact_lock(7310021)"),
+        DbConn::Pg(c) => diesel::sql_query(
+            "SELECT seq, txid, id, kind, complaint_id, data, occurred_at FROM outbox \
+             WHERE (txid, seq) > ($1, $2) AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
+             ORDER BY txid, seq LIMIT $3",
+        )
+        .bind::<BigInt, _>(position.txid)
+        .bind::<BigInt, _>(position.seq)
+        .bind::<BigInt, _>(limit)
+        .load(c),
+        DbConn::Sqlite(c) => {
+            use super::schema::outbox as o;
+            o::table
+                .filter(o::seq.gt(position.seq))
+                .order(o::seq.asc())
+                .limit(limit)
+                .select(OutboxRow::as_select())
+                .load(c)
+        }
+    }
+}
+
+/// Serializes the violations of one seller, so two decisions against the
+/// same seller climb the sanction ladder one after the other. SQLite's
+/// `BEGIN IMMEDIATE` already serializes every writer.
+pub fn lock_seller(conn: &mut DbConn, seller_id: &str) -> QueryResult<()> {
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query("SELECT pg_advisory_xact_lock(7310021, hashtext($1))")
+            .bind::<Text, _>(seller_id)
+            .execute(c)
+            .map(drop),
         DbConn::Sqlite(_) => Ok(()),
     }
 }

@@ -17,10 +17,12 @@ pub struct NewOutboxEvent {
     pub occurred_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub seq: i64,
+    /// The writing transaction (PostgreSQL); 0 on SQLite.
+    pub txid: i64,
     pub id: String,
     pub kind: String,
     pub complaint_id: Option<String>,
@@ -28,7 +30,7 @@ pub struct OutboxRow {
     pub occurred_at: NaiveDateTime,
 }
 
-/// Inserts events; the caller has taken `dialect::order_outbox` first.
+/// Inserts events in the transaction of the change they report.
 pub fn insert(conn: &mut DbConn, events: &[NewOutboxEvent]) -> QueryResult<()> {
     if events.is_empty() {
         return Ok(());
@@ -36,11 +38,14 @@ pub fn insert(conn: &mut DbConn, events: &[NewOutboxEvent]) -> QueryResult<()> {
     super::dialect::insert_all!(conn, outbox::table, events).map(drop)
 }
 
-pub fn after(conn: &mut DbConn, after_seq: i64, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    outbox::table
-        .filter(outbox::seq.gt(after_seq))
-        .order(outbox::seq.asc())
-        .limit(limit)
-        .select(OutboxRow::as_select())
-        .load(conn)
+/// Where a consumer stands in the feed: the last event it read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FeedPosition {
+    pub txid: i64,
+    pub seq: i64,
+}
+
+/// Events after `position`, in feed order; see `dialect::outbox_after`.
+pub fn after(conn: &mut DbConn, position: FeedPosition, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    super::dialect::outbox_after(conn, position, limit)
 }

@@ -133,6 +133,7 @@ diesel::table! {
 diesel::table! {
     outbox (seq) {
         seq -> BigInt,
+        txid -> BigInt,
         id -> Text,
         kind -> Text,
         complaint_id -> Nullable<Text>,

@@ -132,15 +132,21 @@ CREATE TABLE evidence (
 );
 CREATE INDEX evidence_complaint ON evidence (complaint_id, id);
 
--- Events for the payment system, in commit order (see store::dialect::order_outbox).
+-- Events for the payment system. The feed reads them in (txid, seq) order and
+-- only from transactions older than every running one (see
+-- store::dialect::outbox_after), so a consumer's cursor never passes an event
+-- that commits later. SQLite has one writer at a time: txid stays 0 and seq
+-- alone is the order.
 CREATE TABLE outbox (
     seq          BIGSERIAL PRIMARY KEY,
+    txid         BIGINT NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
     id           TEXT NOT NULL UNIQUE,
     kind         TEXT NOT NULL,
     complaint_id TEXT,
     data         TEXT NOT NULL,
     occurred_at  TIMESTAMP NOT NULL
 );
+CREATE INDEX outbox_feed ON outbox (txid, seq);
 
 CREATE TABLE idempotency_keys (
     caller       TEXT NOT NULL,
