@@ -20,7 +20,8 @@ pub struct FeedQuery {
     pub limit: Option<i64>,
 }
 
-/// Events in commit order, each once (service role). Poll again with `next_cursor`;
+/// Events, each once, a complaint's in the order they happened, and never one behind a
+/// cursor already handed out (service role). Poll again with `next_cursor`;
 /// when no event is newer, `data` is empty and the same cursor stays valid.
 #[utoipa::path(
     tag = "events",

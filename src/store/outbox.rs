@@ -1,5 +1,6 @@
 //! The outbox: events for the marketplace, written in the transaction of the
-//! change they report and read in commit order by the feed.
+//! change they report, and read by the feed in an order no later commit can
+//! slip behind.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
