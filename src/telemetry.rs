@@ -1,13 +1,16 @@
 //! Logging: a tracing subscriber (pretty or JSON), and blocking work that keeps
 //! the caller's span so its log lines carry the request id.
 
+use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::{fmt, EnvFilter};
 
 use crate::config::LogFormat;
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A line when each request's span closes: the access log, with status,
+    // latency and request id.
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).with_span_events(FmtSpan::CLOSE);
     // A second init (tests start several servers) keeps the first subscriber.
     let _ = match format {
         LogFormat::Pretty => builder.try_init(),
