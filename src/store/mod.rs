@@ -14,7 +14,7 @@ pub mod timeline;
 
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
@@ -102,8 +102,10 @@ impl Db {
     }
 }
 
+/// A time as stored: UTC at microseconds, the precision both backends keep,
+/// so a value read back equals the value written.
 pub fn to_db(t: DateTime<Utc>) -> NaiveDateTime {
-    t.naive_utc()
+    t.naive_utc().trunc_subsecs(6)
 }
 
 pub fn from_db(t: NaiveDateTime) -> DateTime<Utc> {
