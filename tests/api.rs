@@ -50,10 +50,10 @@ async fn agreement_on_the_first_proposal(backend: Backend) {
 
     let id = c["id"].as_str().unwrap();
     assert_eq!(
-        app.event_types_of(id).await,
+        app.event_types_of(id, 4).await,
         ["complaint.opened", "complaint.proposal_made", "complaint.agreed", "complaint.resolved"]
     );
-    let resolved = app.all_events().await.into_iter().find(|e| e["type"] == "complaint.resolved").unwrap();
+    let resolved = app.events_when(|_| true).await.into_iter().find(|e| e["type"] == "complaint.resolved").unwrap();
     assert_eq!(resolved["data"]["settlement"]["refund_to_buyer"], idr(150_000));
     assert_eq!(resolved["data"]["settlement"]["held_amount"], idr(150_000));
 
@@ -168,7 +168,7 @@ async fn escalation_then_a_split_decision_sanctions_the_seller(backend: Backend)
     app.get("/v1/sellers/seller-1/standing", "buyer-1").await.problem(403, "forbidden");
     assert_eq!(app.get("/v1/sellers/seller-1/standing", "market").await.ok()["violations"], 1);
 
-    let types = app.all_events().await.into_iter().map(|e| e["type"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let types = app.event_types_of(c["id"].as_str().unwrap(), 7).await;
     assert_eq!(
         &types[types.len() - 4..],
         ["complaint.escalated", "complaint.decided", "complaint.resolved", "seller.sanctioned"]
@@ -494,6 +494,7 @@ async fn lists_page_with_a_cursor(backend: Backend) {
         3
     );
     assert_eq!(app.get("/v1/complaints", "staff-1").await.ok()["data"].as_array().unwrap().len(), 3);
+    app.events_when(|all| all.len() == 6).await;
     let events = app.get("/v1/events?limit=2", "market").await;
     let after = events.ok()["next_cursor"].as_str().unwrap().to_string();
     let rest = app.get(&format!("/v1/events?limit=100&after={after}"), "market").await;
@@ -594,12 +595,9 @@ async fn concurrent_commands_settle_once_on_postgres() {
     let final_state = app.get(&path(&c, ""), "staff-1").await;
     assert_eq!(final_state.ok()["status"], "resolved", "a decision always lands");
     let id = c["id"].as_str().unwrap();
-    let resolved: Vec<Value> = app
-        .all_events()
-        .await
-        .into_iter()
-        .filter(|e| e["type"] == "complaint.resolved" && e["data"]["complaint_id"] == id)
-        .collect();
+    let is_resolution = |e: &Value| e["type"] == "complaint.resolved" && e["data"]["complaint_id"] == id;
+    let resolved: Vec<Value> =
+        app.events_when(|all| all.iter().any(is_resolution)).await.into_iter().filter(is_resolution).collect();
     assert_eq!(resolved.len(), 1);
     let settlement = &resolved[0]["data"]["settlement"];
     assert_eq!(

@@ -21,7 +21,8 @@ pub struct FeedQuery {
 }
 
 /// Events, each once, a complaint's in the order they happened, and never one behind a
-/// cursor already handed out (service role). Poll again with `next_cursor`;
+/// cursor already handed out (service role). An event appears once every transaction that
+/// began before its own has finished, usually within milliseconds of its commit. Poll again with `next_cursor`;
 /// when no event is newer, `data` is empty and the same cursor stays valid.
 #[utoipa::path(
     tag = "events",

@@ -185,14 +185,32 @@ impl TestApp {
         }
     }
 
-    /// The `type`s of the feed's events about one complaint, in order.
-    pub async fn event_types_of(&self, complaint_id: &str) -> Vec<String> {
-        self.all_events()
-            .await
-            .into_iter()
-            .filter(|e| e["data"]["complaint_id"] == complaint_id)
-            .map(|e| e["type"].as_str().unwrap().to_string())
-            .collect()
+    /// The whole feed once `ready` holds of it. An event is in the feed once
+    /// every transaction that began before its own has finished, so a read
+    /// right after a write may wait for other databases' transactions on the
+    /// same PostgreSQL server (milliseconds). Gives up after 10 seconds and
+    /// returns what there is.
+    pub async fn events_when(&self, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let start = std::time::Instant::now();
+        loop {
+            let all = self.all_events().await;
+            if ready(&all) || start.elapsed() > std::time::Duration::from_secs(10) {
+                return all;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The `type`s of the feed's events about one complaint, in order, once
+    /// at least `n` of them are in the feed.
+    pub async fn event_types_of(&self, complaint_id: &str, n: usize) -> Vec<String> {
+        let of = |all: &[Value]| {
+            all.iter()
+                .filter(|e| e["data"]["complaint_id"] == complaint_id)
+                .map(|e| e["type"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        of(&self.events_when(|all| of(all).len() >= n).await)
     }
 }
 
