@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{now, App, AppError, Caller};
-use crate::domain::{Currency, OrderSnapshot};
+use crate::domain::{Currency, Money, OrderSnapshot};
 use crate::store::orders::{self as rows, OrderRow};
 use crate::store::{complaints, dialect, from_db, to_db, DbConn};
 
@@ -16,12 +16,25 @@ pub const AUTO_RELEASE_AFTER_DELIVERY: Duration = Duration::days(2);
 pub struct RegisterOrder {
     pub buyer_id: String,
     pub seller_id: String,
-    pub amount: i64,
-    pub currency: Currency,
+    pub amount: Money,
     pub status: String,
     pub delivered_at: Option<DateTime<Utc>>,
     pub auto_release_at: Option<DateTime<Utc>>,
     pub contacts: Option<serde_json::Value>,
+}
+
+impl RegisterOrder {
+    /// The held amount, checked: positive, in range, between two different people.
+    fn checked_amount(&self) -> Result<i64, AppError> {
+        let amount = self.amount.amount_in(self.amount.currency(), "amount.amount")?;
+        if amount == 0 {
+            return Err(AppError::invalid("amount.amount", "must be greater than zero"));
+        }
+        if self.buyer_id == self.seller_id {
+            return Err(AppError::invalid("seller_id", "buyer and seller must differ"));
+        }
+        Ok(amount)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +117,7 @@ impl App {
         if !caller.service {
             return Err(AppError::Forbidden("only the marketplace's service role registers orders".into()));
         }
+        let amount = input.checked_amount()?;
         let at = now();
         self.write(move |conn| {
             dialect::lock_order(conn, &id)?;
@@ -113,8 +127,8 @@ impl App {
                 id: id.clone(),
                 buyer_id: input.buyer_id,
                 seller_id: input.seller_id,
-                amount: input.amount,
-                currency: input.currency.code().to_string(),
+                amount,
+                currency: input.amount.currency().code().to_string(),
                 status: input.status,
                 delivered_at: input.delivered_at.map(to_db),
                 auto_release_at: auto_release_at.map(to_db),

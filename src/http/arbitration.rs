@@ -32,8 +32,7 @@ pub struct QueueQuery {
     responses(
         (status = 200, description = "A page of the queue", body = QueuePage),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/v1/arbitration/queue")]
 pub async fn queue(
@@ -68,8 +67,7 @@ pub async fn queue(
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/v1/complaints/{id}/assign")]
 pub async fn assign(
@@ -91,8 +89,7 @@ pub async fn assign(
     responses(
         (status = 200, description = "The resolved complaint", body = super::wire::ComplaintView),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/v1/complaints/{id}/decision")]
 pub async fn decide(

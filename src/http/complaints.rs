@@ -21,8 +21,7 @@ use crate::store::complaints::ListFilter;
     responses(
         (status = 201, description = "Opened; the seller's response window runs", body = ComplaintView),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/v1/complaints")]
 pub async fn open_complaint(
@@ -56,8 +55,7 @@ pub async fn open_complaint(
     responses(
         (status = 200, description = "The complaint; `ETag` carries its version", body = ComplaintView),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/v1/complaints/{id}")]
 pub async fn get_complaint(
@@ -90,8 +88,7 @@ pub struct ListQuery {
     responses(
         (status = 200, description = "A page of complaints", body = ComplaintPage),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/v1/complaints")]
 pub async fn list_complaints(
@@ -135,8 +132,7 @@ pub struct TimelineQuery {
     responses(
         (status = 200, description = "A page of timeline entries", body = TimelinePage),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/v1/complaints/{id}/timeline")]
 pub async fn timeline(

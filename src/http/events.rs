@@ -30,8 +30,7 @@ pub struct FeedQuery {
     responses(
         (status = 200, description = "A page of events", body = EventPage),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/v1/events")]
 pub async fn events(

@@ -19,8 +19,7 @@ use crate::domain::Command;
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/v1/complaints/{id}/messages")]
 pub async fn post_message(
@@ -47,8 +46,7 @@ pub async fn post_message(
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/v1/complaints/{id}/proposals")]
 pub async fn propose(
@@ -70,8 +68,7 @@ pub async fn propose(
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/v1/complaints/{id}/proposals/{pid}/accept")]
 pub async fn accept(
@@ -92,8 +89,7 @@ pub async fn accept(
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/v1/complaints/{id}/proposals/{pid}/reject")]
 pub async fn reject(
@@ -115,8 +111,7 @@ pub async fn reject(
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/v1/complaints/{id}/fulfilment")]
 pub async fn fulfil(
@@ -138,8 +133,7 @@ pub async fn fulfil(
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/v1/complaints/{id}/escalate")]
 pub async fn escalate(
@@ -160,8 +154,7 @@ pub async fn escalate(
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/v1/complaints/{id}/withdraw")]
 pub async fn withdraw(

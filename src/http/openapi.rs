@@ -33,6 +33,7 @@ use crate::domain;
     ),
     components(schemas(FieldError, domain::Action, domain::Money, wire::Problem)),
     modifiers(&BearerAuth),
+    security(("bearer" = [])),
     tags(
         (name = "orders", description = "Escrowed orders, registered by the marketplace"),
         (name = "complaints", description = "Opening and reading complaints"),

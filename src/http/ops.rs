@@ -6,7 +6,7 @@ use super::wire::{Health, Problem};
 use crate::app::App;
 
 /// The process is up.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Up", body = Health)))]
+#[utoipa::path(tag = "operations", security(()), responses((status = 200, description = "Up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok".into() })
@@ -15,6 +15,7 @@ pub async fn healthz() -> HttpResponse {
 /// The database answers.
 #[utoipa::path(
     tag = "operations",
+    security(()),
     responses(
         (status = 200, description = "Ready", body = Health),
         (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
@@ -31,7 +32,7 @@ pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, super::problem:
 }
 
 /// This document.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "OpenAPI 3.1 YAML", content_type = "application/yaml", body = String)))]
+#[utoipa::path(tag = "operations", security(()), responses((status = 200, description = "OpenAPI 3.1 YAML", content_type = "application/yaml", body = String)))]
 #[get("/openapi.yaml")]
 pub async fn openapi_yaml() -> HttpResponse {
     HttpResponse::Ok().content_type("application/yaml").body(super::openapi::yaml())

@@ -13,8 +13,7 @@ use crate::app::{App, Caller};
     responses(
         (status = 200, description = "The standing", body = StandingView),
         super::openapi::Refused,
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/v1/sellers/{seller_id}/standing")]
 pub async fn standing(app: web::Data<App>, caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
