@@ -10,6 +10,7 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use resolution_center::app::App;
 use resolution_center::config::JwtKey;
 use resolution_center::domain::Policy;
+use resolution_center::evidence::EvidenceStore;
 use resolution_center::http::{self, auth};
 use resolution_center::store::Db;
 use serde_json::{json, Value};
@@ -48,7 +49,17 @@ async fn main() -> anyhow::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let base = format!("http://{}", listener.local_addr()?);
     let server = http::server(
-        App::new(db, Policy::default()),
+        App::new(
+            db,
+            Policy::default(),
+            EvidenceStore::from_url(
+                &format!("fs:{}", std::env::temp_dir().join(&name).display()),
+                None,
+                "us-east-1",
+                false,
+            )
+            .await?,
+        ),
         auth::Verifier::new(&JwtKey::Secret(secret.clone()))?,
         listener,
         args.workers,

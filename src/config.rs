@@ -37,7 +37,52 @@ pub struct Settings {
     #[arg(long, env = "RC_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,
     #[command(flatten)]
+    pub evidence: EvidenceSettings,
+    #[command(flatten)]
     pub windows: Windows,
+}
+
+/// Where evidence files go and how large they may be.
+#[derive(Debug, Clone, Args)]
+pub struct EvidenceSettings {
+    /// `fs:PATH` or `s3://bucket[/prefix]`; defaults to a directory in the data directory.
+    #[arg(long, env = "RC_EVIDENCE_STORE")]
+    pub evidence_store: Option<String>,
+    /// S3-compatible endpoint URL (default: AWS).
+    #[arg(long, env = "RC_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    #[arg(long, env = "RC_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+    /// Address buckets as `endpoint/bucket` (most S3-compatible servers want this).
+    #[arg(long, env = "RC_S3_FORCE_PATH_STYLE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub s3_force_path_style: bool,
+    /// Size cap of photos, documents and other non-video evidence.
+    #[arg(long, env = "RC_EVIDENCE_MAX_FILE_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub evidence_max_file_bytes: u64,
+    /// Size cap of `video` and `screen_recording` evidence.
+    #[arg(long, env = "RC_EVIDENCE_MAX_VIDEO_BYTES", default_value_t = 200 * 1024 * 1024)]
+    pub evidence_max_video_bytes: u64,
+    /// Files each party may attach to one complaint.
+    #[arg(long, env = "RC_EVIDENCE_FILES_PER_PARTY", default_value_t = 30)]
+    pub evidence_files_per_party: i64,
+}
+
+impl Settings {
+    /// The evidence store URL, `fs:<data dir>/evidence` by default.
+    pub fn evidence_store_url(&self) -> String {
+        self.evidence
+            .evidence_store
+            .clone()
+            .unwrap_or_else(|| format!("fs:{}", self.data_dir.join("evidence").display()))
+    }
+
+    pub fn evidence_limits(&self) -> crate::app::evidence::Limits {
+        crate::app::evidence::Limits {
+            file_bytes: self.evidence.evidence_max_file_bytes,
+            video_bytes: self.evidence.evidence_max_video_bytes,
+            files_per_party: self.evidence.evidence_files_per_party,
+        }
+    }
 }
 
 /// The deadlines of DESIGN §5, as durations such as `48h`, `3d` or `2s`.

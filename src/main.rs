@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use resolution_center::app::App;
 use resolution_center::config::{JwtKey, Listen, Settings};
+use resolution_center::evidence::EvidenceStore;
 use resolution_center::http::{self, auth};
 use resolution_center::store::Db;
 use resolution_center::telemetry;
@@ -98,12 +99,25 @@ async fn serve(settings: Settings, listen: Listen, workers: Option<usize>) -> an
     let applied = db.migrate()?;
     let (key, generated) = settings.jwt_key()?;
     let verifier = auth::Verifier::new(&key)?;
-    let app = App::new(db, settings.windows.policy()?);
+    let e = &settings.evidence;
+    let store = EvidenceStore::from_url(
+        &settings.evidence_store_url(),
+        e.s3_endpoint.as_deref(),
+        &e.s3_region,
+        e.s3_force_path_style,
+    )
+    .await?;
+    if let Err(err) = store.ping().await {
+        tracing::warn!(error = %err, "the evidence store does not answer yet; uploads fail with 503 until it does");
+    }
+    let mut app = App::new(db, settings.windows.policy()?, store.clone());
+    app.evidence_limits = settings.evidence_limits();
     let listener = TcpListener::bind(listen.listen).with_context(|| format!("binding {}", listen.listen))?;
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
 
     println!("Resolution Center listening on http://{}", listener.local_addr()?);
     println!("  database: {} ({} migration(s) applied now)", redact(&url), applied.len());
+    println!("  evidence: {}", store.describe());
     if let Some(path) = generated {
         println!("  generated a JWT secret into {}", path.display());
     }

@@ -1,8 +1,11 @@
 //! The API as a client meets it, on PostgreSQL and on SQLite.
 
 mod common;
+#[path = "api/evidence.rs"]
+mod evidence;
 
 use common::{spawn_app, Backend, TestApp};
+use evidence::{a_lying_or_oversized_file_leaves_nothing, a_photo_is_stored_listed_read_and_cited};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -30,7 +33,11 @@ async fn agreement_on_the_first_proposal(backend: Backend) {
     assert_eq!(c["status"], "awaiting_seller");
     assert_eq!(c["deadline"]["on_expiry"], "escalate");
     assert_eq!(c["pending_proposal"]["refund_amount"], idr(150_000));
-    assert_eq!(actions(&c), ["post_message", "counter", "withdraw"], "the buyer waits for the seller");
+    assert_eq!(
+        actions(&c),
+        ["post_message", "upload_evidence", "counter", "withdraw"],
+        "the buyer waits for the seller"
+    );
 
     let order = app.get("/v1/orders/ord-1", "market").await;
     assert_eq!(order.ok()["active_complaint_id"], c["id"]);
@@ -203,7 +210,7 @@ async fn return_and_refund_runs_to_the_refund(backend: Backend) {
     assert_eq!(agreed.body["fulfilment"]["step"], "awaiting_shipment");
     assert_eq!(
         app.get(&path(&c, ""), "buyer-1").await.body["allowed_actions"],
-        json!(["post_message", "mark_return_shipped", "escalate", "withdraw"])
+        json!(["post_message", "upload_evidence", "mark_return_shipped", "escalate", "withdraw"])
     );
 
     app.post(&path(&c, "/fulfilment"), "seller-1", json!({"step": "return_received"}))
@@ -559,6 +566,8 @@ on_both_backends!(
     lists_page_with_a_cursor,
     staff_notes_stay_with_staff,
     operations_endpoints_answer,
+    a_photo_is_stored_listed_read_and_cited,
+    a_lying_or_oversized_file_leaves_nothing,
 );
 
 /// 32 parallel accept / counter / decide calls on one complaint end in exactly

@@ -58,7 +58,7 @@ fn actor_of(c: &Complaint, caller: &Caller) -> Result<Actor, AppError> {
     Ok(Actor { id: caller.id.clone(), role })
 }
 
-fn load_for(conn: &mut DbConn, id: &str, caller: &Caller) -> Result<Seen, AppError> {
+pub(crate) fn load_for(conn: &mut DbConn, id: &str, caller: &Caller) -> Result<Seen, AppError> {
     let complaint = store::find(conn, id)?.ok_or(AppError::NotFound("complaint"))?;
     let actor = actor_of(&complaint, caller)?;
     Ok(Seen { complaint, actor })
@@ -82,7 +82,7 @@ fn check_evidence(conn: &mut DbConn, complaint_id: &str, ids: &[String]) -> Resu
 
 /// Writes what `events` did to `before` (None when opening): the complaint,
 /// its timeline entries, decision, violation and outbox events.
-fn persist(
+pub(crate) fn persist(
     conn: &mut DbConn,
     before: Option<&Complaint>,
     after: &mut Complaint,

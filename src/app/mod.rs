@@ -2,6 +2,7 @@
 //! timeline entries and outbox events in one transaction.
 
 pub mod complaints;
+pub mod evidence;
 pub mod feed;
 pub mod idempotency;
 pub mod ids;
@@ -13,6 +14,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::domain::{DomainError, Policy};
+use crate::evidence::EvidenceStore;
 use crate::store::{dialect, Db, DbConn};
 use crate::telemetry::spawn_blocking_with_tracing;
 
@@ -49,6 +51,10 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("the database is unavailable")]
     Unavailable(#[source] anyhow::Error),
+    #[error("the evidence store is unavailable")]
+    StoreUnavailable(#[source] anyhow::Error),
+    #[error("the file is larger than the limit of {limit} bytes for its kind")]
+    TooLarge { limit: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -100,6 +106,8 @@ impl From<diesel::r2d2::PoolError> for AppError {
 pub struct App {
     pub db: Db,
     pub policy: Policy,
+    pub evidence: EvidenceStore,
+    pub evidence_limits: evidence::Limits,
 }
 
 /// The current time at the database's precision (microseconds), so a value
@@ -109,8 +117,8 @@ pub fn now() -> DateTime<Utc> {
 }
 
 impl App {
-    pub fn new(db: Db, policy: Policy) -> Self {
-        App { db, policy }
+    pub fn new(db: Db, policy: Policy, evidence: EvidenceStore) -> Self {
+        App { db, policy, evidence, evidence_limits: evidence::Limits::default() }
     }
 
     /// Runs `f` with a pooled connection on the blocking pool.

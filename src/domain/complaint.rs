@@ -147,6 +147,28 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// What an evidence file shows.
+    EvidenceKind {
+        Photo = "photo",
+        Video = "video",
+        Receipt = "receipt",
+        ShippingLabel = "shipping_label",
+        Packaging = "packaging",
+        Screenshot = "screenshot",
+        ScreenRecording = "screen_recording",
+        Document = "document",
+        Other = "other",
+    }
+);
+
+impl EvidenceKind {
+    /// Moving pictures get the large size cap.
+    pub fn is_video(&self) -> bool {
+        matches!(self, EvidenceKind::Video | EvidenceKind::ScreenRecording)
+    }
+}
+
+wire_enum!(
     Visibility {
         Parties = "parties",
         Staff = "staff",
@@ -276,7 +298,10 @@ impl Complaint {
     pub fn apply(&mut self, event: &Event, at: DateTime<Utc>) {
         self.updated_at = at;
         match event {
-            Event::Opened { .. } | Event::MessagePosted { .. } | Event::DeadlinePassed { .. } => {}
+            Event::Opened { .. }
+            | Event::EvidenceAdded { .. }
+            | Event::MessagePosted { .. }
+            | Event::DeadlinePassed { .. } => {}
             Event::ProposalMade { proposal, status, deadline } => {
                 if proposal.author_role == Role::Seller {
                     self.seller_answered = true;
@@ -357,6 +382,14 @@ pub enum Event {
         held_amount: i64,
         disputed_amount: i64,
     },
+    EvidenceAdded {
+        evidence_id: String,
+        kind: EvidenceKind,
+        media_type: String,
+        size_bytes: i64,
+        sha256: String,
+        file_name: Option<String>,
+    },
     MessagePosted {
         message_id: String,
         body: String,
@@ -423,6 +456,7 @@ impl Event {
     pub fn kind(&self) -> &'static str {
         match self {
             Event::Opened { .. } => "opened",
+            Event::EvidenceAdded { .. } => "evidence_added",
             Event::MessagePosted { .. } => "message",
             Event::ProposalMade { .. } => "proposal_made",
             Event::ProposalSuperseded { .. } => "proposal_superseded",

@@ -12,6 +12,7 @@ wire_enum!(
     /// What a caller may do next on a complaint.
     Action {
         PostMessage = "post_message",
+        UploadEvidence = "upload_evidence",
         Counter = "counter",
         AcceptProposal = "accept_proposal",
         RejectProposal = "reject_proposal",
@@ -33,6 +34,15 @@ pub enum Command {
         body: String,
         evidence_ids: Vec<String>,
         visibility: Visibility,
+    },
+    /// A file already stored under its key joins the complaint.
+    AddEvidence {
+        evidence_id: String,
+        kind: EvidenceKind,
+        media_type: String,
+        size_bytes: i64,
+        sha256: String,
+        file_name: Option<String>,
     },
     Propose {
         proposal_id: String,
@@ -77,6 +87,7 @@ impl Command {
     pub(crate) fn action(&self) -> Option<Action> {
         Some(match self {
             Command::PostMessage { .. } => Action::PostMessage,
+            Command::AddEvidence { .. } => Action::UploadEvidence,
             Command::Propose { .. } => Action::Counter,
             Command::Accept { .. } => Action::AcceptProposal,
             Command::Reject { .. } => Action::RejectProposal,
@@ -217,7 +228,7 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
     let forbid = |msg: &str| Err(DomainError::Forbidden(msg.to_string()));
     let not_now = |msg: String| Err(DomainError::InvalidState(msg));
     match action {
-        Action::PostMessage => match role {
+        Action::PostMessage | Action::UploadEvidence => match role {
             Buyer | Seller | Staff => Ok(()),
             System => forbid("the timer does not post"),
         },
@@ -339,6 +350,9 @@ pub fn decide(
                 return Err(DomainError::invalid("visibility", "only staff post staff-only notes"));
             }
             Ok(vec![Event::MessagePosted { message_id, body, evidence_ids, visibility }])
+        }
+        Command::AddEvidence { evidence_id, kind, media_type, size_bytes, sha256, file_name } => {
+            Ok(vec![Event::EvidenceAdded { evidence_id, kind, media_type, size_bytes, sha256, file_name }])
         }
         Command::Propose { proposal_id, kind, refund_amount, note } => {
             let refund = refund_for(c, kind, refund_amount.as_ref(), "refund_amount")?;

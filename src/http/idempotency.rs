@@ -35,7 +35,14 @@ pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    if req.method() != Method::POST || !req.headers().contains_key(HEADER) {
+    // Uploads are streamed, never buffered, so their answers are not replayed
+    // by key; a repeated upload is a second file.
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/"));
+    if req.method() != Method::POST || !req.headers().contains_key(HEADER) || multipart {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
     let key = match req.headers().get(HEADER).and_then(|v| v.to_str().ok()).filter(|k| (1..=255).contains(&k.len())) {

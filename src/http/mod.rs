@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod complaints;
 pub mod events;
+pub mod evidence;
 pub mod idempotency;
 pub mod negotiation;
 pub mod openapi;
@@ -47,6 +48,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(negotiation::fulfil)
         .service(negotiation::escalate)
         .service(negotiation::withdraw)
+        .service(evidence::upload)
+        .service(evidence::list)
+        .service(evidence::content)
         .service(arbitration::queue)
         .service(arbitration::assign)
         .service(arbitration::decide)

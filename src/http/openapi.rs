@@ -9,7 +9,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
-use super::{arbitration, complaints, events, negotiation, ops, orders, sellers, wire};
+use super::{arbitration, complaints, events, evidence, negotiation, ops, orders, sellers, wire};
 use crate::app::FieldError;
 use crate::domain;
 
@@ -27,6 +27,7 @@ use crate::domain;
         complaints::open_complaint, complaints::list_complaints, complaints::get_complaint, complaints::timeline,
         negotiation::post_message, negotiation::propose, negotiation::accept, negotiation::reject,
         negotiation::fulfil, negotiation::escalate, negotiation::withdraw,
+        evidence::upload, evidence::list, evidence::content,
         arbitration::queue, arbitration::assign, arbitration::decide,
         sellers::standing, events::events,
         ops::healthz, ops::readyz, ops::openapi_yaml,
@@ -38,6 +39,7 @@ use crate::domain;
         (name = "orders", description = "Escrowed orders, registered by the marketplace"),
         (name = "complaints", description = "Opening and reading complaints"),
         (name = "negotiation", description = "Messages, proposals, consensus, fulfilment, escalation"),
+        (name = "evidence", description = "Files that prove a claim: streamed uploads, listing, reading"),
         (name = "arbitration", description = "Customer care: queue, assignment, decisions"),
         (name = "sellers", description = "Seller standing"),
         (name = "events", description = "The event feed for the payment system"),

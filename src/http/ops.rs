@@ -12,13 +12,13 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok".into() })
 }
 
-/// The database answers.
+/// The database and the evidence store answer.
 #[utoipa::path(
     tag = "operations",
     security(()),
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database or the evidence store does not answer", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/readyz")]
@@ -28,6 +28,7 @@ pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, super::problem:
             .map_err(|e| crate::app::AppError::Unavailable(e.into()))
     })
     .await?;
+    app.evidence.ping().await.map_err(|e| crate::app::AppError::StoreUnavailable(e.into()))?;
     Ok(HttpResponse::Ok().json(Health { status: "ready".into() }))
 }
 

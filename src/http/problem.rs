@@ -49,6 +49,7 @@ impl ApiError {
             ApiError::App(e) => match e {
                 A::NotFound("order") => (StatusCode::NOT_FOUND, "order_not_found", vec![]),
                 A::NotFound("complaint") => (StatusCode::NOT_FOUND, "complaint_not_found", vec![]),
+                A::NotFound("evidence") => (StatusCode::NOT_FOUND, "evidence_not_found", vec![]),
                 A::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", vec![]),
                 A::Domain(D::Invalid { field: f, message }) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", field(f, message))
@@ -62,6 +63,8 @@ impl ApiError {
                 A::StaleVersion { .. } => (StatusCode::PRECONDITION_FAILED, "version_mismatch", vec![]),
                 A::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", errors.clone()),
                 A::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", vec![]),
+                A::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "evidence_store_unavailable", vec![]),
+                A::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "evidence_too_large", vec![]),
                 A::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", vec![]),
             },
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", vec![]),

@@ -7,9 +7,11 @@ use std::net::TcpListener;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{header::HeaderMap, Method, StatusCode};
+use resolution_center::app::evidence::Limits;
 use resolution_center::app::App;
 use resolution_center::config::JwtKey;
 use resolution_center::domain::Policy;
+use resolution_center::evidence::EvidenceStore;
 use resolution_center::http::{self, auth};
 use resolution_center::store::Db;
 use serde_json::{json, Value};
@@ -24,8 +26,21 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db_url: String,
+    /// The evidence store the server writes to.
+    pub store: EvidenceStore,
+    /// The S3 client and bucket when the store is S3.
+    pub s3: Option<(aws_sdk_s3::Client, String)>,
     secret: Vec<u8>,
-    _dir: Option<tempfile::TempDir>,
+    dir: tempfile::TempDir,
+}
+
+/// How a test server is set up.
+#[derive(Clone, Default)]
+pub struct Options {
+    pub policy: Policy,
+    pub limits: Limits,
+    /// Store evidence in S3 (the moto server scripts/test starts) instead of a directory.
+    pub s3: bool,
 }
 
 /// The server answered this.
@@ -76,19 +91,40 @@ pub fn new_pg_database() -> String {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    spawn_app_with(backend, Policy::default()).await
+    spawn_app_with(backend, Options::default()).await
 }
 
-pub async fn spawn_app_with(backend: Backend, policy: Policy) -> TestApp {
+/// The S3-compatible server of the tests (scripts/test starts moto_server).
+pub fn s3_endpoint() -> String {
+    std::env::var("TEST_S3_ENDPOINT").expect("TEST_S3_ENDPOINT names the S3 server: run the tests with scripts/test")
+}
+
+pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         resolution_center::telemetry::init(resolution_center::config::LogFormat::Pretty);
     }
-    let (db_url, dir) = match backend {
-        Backend::Postgres => (new_pg_database(), None),
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().expect("a temporary directory");
-            (format!("sqlite://{}", dir.path().join("rc.sqlite3").display()), Some(dir))
-        }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db_url = match backend {
+        Backend::Postgres => new_pg_database(),
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("rc.sqlite3").display()),
+    };
+    let (store, s3) = if options.s3 {
+        let bucket = format!("rc-test-{}", ulid::Ulid::new().to_string().to_lowercase());
+        let store =
+            EvidenceStore::from_url(&format!("s3://{bucket}/evidence"), Some(&s3_endpoint()), "us-east-1", true)
+                .await
+                .unwrap();
+        let EvidenceStore::S3 { client, .. } = &store else { unreachable!() };
+        client.create_bucket().bucket(&bucket).send().await.expect("create the test bucket");
+        let client = client.clone();
+        (store, Some((client, bucket)))
+    } else {
+        (
+            EvidenceStore::from_url(&format!("fs:{}", dir.path().join("evidence").display()), None, "us-east-1", false)
+                .await
+                .unwrap(),
+            None,
+        )
     };
     let db = Db::connect(&db_url, 8).expect("connect the test database");
     db.migrate().expect("migrate the test database");
@@ -96,12 +132,32 @@ pub async fn spawn_app_with(backend: Backend, policy: Policy) -> TestApp {
     let verifier = auth::Verifier::new(&JwtKey::Secret(secret.clone())).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let server = http::server(App::new(db, policy), verifier, listener, 2).expect("the server starts");
+    let mut app = App::new(db, options.policy, store.clone());
+    app.evidence_limits = options.limits;
+    let server = http::server(app, verifier, listener, 2).expect("the server starts");
     tokio::spawn(server);
-    TestApp { base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new(), db_url, secret, _dir: dir }
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { base: format!("http://127.0.0.1:{port}"), client, db_url, store, s3, secret, dir }
 }
 
 impl TestApp {
+    /// The files in the local evidence store (empty for S3).
+    pub fn stored_files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out)
+                } else {
+                    out.push(path)
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.dir.path().join("evidence"), &mut out);
+        out
+    }
+
     pub fn token(&self, sub: &str, roles: &[&str]) -> String {
         let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
         auth::mint(&self.secret, sub, &roles, chrono::Duration::hours(1)).unwrap()

@@ -1,0 +1,200 @@
+//! Evidence endpoints: the streamed multipart upload, the list, the content.
+
+use actix_files::NamedFile;
+use actix_multipart::{Field, Multipart};
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use futures_util::{StreamExt, TryStreamExt};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::problem::ApiError;
+use crate::app::evidence::{Evidence, NewEvidence};
+use crate::app::{App, AppError, Caller};
+use crate::domain::EvidenceKind;
+use crate::evidence::Content;
+
+/// A file attached to a complaint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceView {
+    pub id: String,
+    pub complaint_id: String,
+    pub uploader_id: String,
+    /// `buyer`, `seller` or `staff`.
+    pub uploader_role: String,
+    pub kind: EvidenceKind,
+    /// Sniffed from the bytes.
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: Option<String>,
+    /// As the uploader named it; metadata only.
+    pub file_name: Option<String>,
+    /// `stored`.
+    pub status: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl TryFrom<Evidence> for EvidenceView {
+    type Error = ApiError;
+    fn try_from(e: Evidence) -> Result<Self, ApiError> {
+        Ok(EvidenceView {
+            kind: e.kind.parse().map_err(|m: String| ApiError::App(AppError::Internal(anyhow::anyhow!(m))))?,
+            created_at: crate::store::from_db(e.created_at),
+            id: e.id,
+            complaint_id: e.complaint_id,
+            uploader_id: e.uploader_id,
+            uploader_role: e.uploader_role,
+            media_type: e.media_type,
+            size_bytes: e.size_bytes,
+            sha256: e.sha256,
+            file_name: e.file_name,
+            status: e.status,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceList {
+    pub data: Vec<EvidenceView>,
+}
+
+/// The multipart form of an upload: `kind` first, then `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    kind: EvidenceKind,
+    /// Optional note about the file.
+    description: Option<String>,
+    /// The file; its Content-Type must match its bytes.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// The upload's answer: the complaint (its timeline gained an entry) and the evidence.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadAnswer {
+    pub evidence: EvidenceView,
+    pub complaint_version: i64,
+}
+
+async fn text_field(field: &mut Field, name: &str, limit: usize) -> Result<String, ApiError> {
+    let mut out = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| ApiError::App(AppError::invalid(name, e.to_string())))?;
+        if out.len() + chunk.len() > limit {
+            return Err(ApiError::App(AppError::invalid(name, format!("must be at most {limit} bytes"))));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    String::from_utf8(out).map_err(|_| ApiError::App(AppError::invalid(name, "must be UTF-8 text")))
+}
+
+/// Upload a file, streamed: sniffed, capped and hashed as it arrives (parties, staff).
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = String, Path, description = "Complaint id")),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored and attached", body = UploadAnswer),
+        super::openapi::Refused,
+        (status = 503, description = "The evidence store is unreachable; nothing was kept", body = super::wire::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/complaints/{id}/evidence")]
+pub async fn upload(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    mut form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let limit = app.evidence_limits.file_bytes.max(app.evidence_limits.video_bytes) + 64 * 1024;
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::App(AppError::TooLarge { limit }));
+    }
+    let complaint_id = path.into_inner();
+    let mut kind: Option<EvidenceKind> = None;
+    while let Some(mut field) =
+        form.try_next().await.map_err(|e| ApiError::App(AppError::invalid("body", e.to_string())))?
+    {
+        match field.name().unwrap_or_default().to_string().as_str() {
+            "kind" => {
+                let text = text_field(&mut field, "kind", 64).await?;
+                kind = Some(text.trim().parse().map_err(|m: String| ApiError::App(AppError::invalid("kind", m)))?);
+            }
+            "description" => {
+                text_field(&mut field, "description", 2000).await?;
+            }
+            "file" => {
+                let kind = kind.ok_or_else(|| ApiError::App(AppError::invalid("kind", "send `kind` before `file`")))?;
+                let input = NewEvidence {
+                    kind,
+                    declared_type: field.content_type().map(|m| m.essence_str().to_string()),
+                    file_name: field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string),
+                };
+                let (seen, evidence) = app.add_evidence(&caller, complaint_id, input, &mut field).await?;
+                let answer = UploadAnswer { evidence: evidence.try_into()?, complaint_version: seen.complaint.version };
+                return Ok(HttpResponse::Created()
+                    .insert_header((header::ETAG, format!("\"{}\"", seen.complaint.version)))
+                    .json(answer));
+            }
+            other => return Err(ApiError::App(AppError::invalid(other.to_string(), "unknown form field"))),
+        }
+    }
+    Err(ApiError::App(AppError::invalid("file", "is required")))
+}
+
+/// The complaint's evidence, oldest first (parties, staff).
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = String, Path, description = "Complaint id")),
+    responses((status = 200, description = "The evidence", body = EvidenceList), super::openapi::Refused)
+)]
+#[get("/v1/complaints/{id}/evidence")]
+pub async fn list(app: web::Data<App>, caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let rows = app.evidence_of(&caller, path.into_inner()).await?;
+    let data = rows.into_iter().map(EvidenceView::try_from).collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(EvidenceList { data }))
+}
+
+/// The file: a redirect to a short-lived presigned GET (S3), or the bytes (local store).
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = String, Path, description = "Complaint id"), ("eid" = String, Path, description = "Evidence id")),
+    responses(
+        (status = 200, description = "The bytes (local store)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 307, description = "Redirect to a presigned GET valid for 5 minutes (S3)"),
+        super::openapi::Refused,
+    )
+)]
+#[get("/v1/complaints/{id}/evidence/{eid}/content")]
+pub async fn content(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (complaint_id, evidence_id) = path.into_inner();
+    let (row, content) = app.evidence_content(&caller, complaint_id, evidence_id).await?;
+    match content {
+        Content::Redirect(url) => Ok(HttpResponse::TemporaryRedirect().insert_header((header::LOCATION, url)).finish()),
+        Content::File(path) => {
+            let file =
+                NamedFile::open_async(&path).await.map_err(|e| ApiError::App(AppError::StoreUnavailable(e.into())))?;
+            let file_name = crate::evidence::safe_file_name(row.file_name.as_deref().unwrap_or(&row.id));
+            let media_type = row
+                .media_type
+                .parse()
+                .map_err(|_| ApiError::App(AppError::Internal(anyhow::anyhow!("bad media type"))))?;
+            let disposition = ContentDisposition {
+                disposition: DispositionType::Attachment,
+                parameters: vec![DispositionParam::Filename(file_name)],
+            };
+            let mut res = file.set_content_type(media_type).set_content_disposition(disposition).into_response(&req);
+            res.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+            Ok(res)
+        }
+    }
+}
