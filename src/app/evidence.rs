@@ -61,6 +61,8 @@ pub struct NewEvidence {
     /// The part's declared Content-Type, if any.
     pub declared_type: Option<String>,
     pub file_name: Option<String>,
+    /// Shown in the timeline with the file.
+    pub description: Option<String>,
 }
 
 /// The media type the bytes show, in the names of `ALLOWED_MEDIA_TYPES`.
@@ -189,6 +191,7 @@ impl App {
                     size_bytes,
                     sha256: sha256.clone(),
                     file_name: file_name.clone(),
+                    description: input.description,
                 };
                 let events = domain::decide(&seen.complaint, &seen.actor, cmd, at, &policy)?;
                 let row = EvidenceRow {

@@ -389,6 +389,7 @@ pub enum Event {
         size_bytes: i64,
         sha256: String,
         file_name: Option<String>,
+        description: Option<String>,
     },
     MessagePosted {
         message_id: String,

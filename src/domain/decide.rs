@@ -43,6 +43,7 @@ pub enum Command {
         size_bytes: i64,
         sha256: String,
         file_name: Option<String>,
+        description: Option<String>,
     },
     Propose {
         proposal_id: String,
@@ -351,8 +352,8 @@ pub fn decide(
             }
             Ok(vec![Event::MessagePosted { message_id, body, evidence_ids, visibility }])
         }
-        Command::AddEvidence { evidence_id, kind, media_type, size_bytes, sha256, file_name } => {
-            Ok(vec![Event::EvidenceAdded { evidence_id, kind, media_type, size_bytes, sha256, file_name }])
+        Command::AddEvidence { evidence_id, kind, media_type, size_bytes, sha256, file_name, description } => {
+            Ok(vec![Event::EvidenceAdded { evidence_id, kind, media_type, size_bytes, sha256, file_name, description }])
         }
         Command::Propose { proposal_id, kind, refund_amount, note } => {
             let refund = refund_for(c, kind, refund_amount.as_ref(), "refund_amount")?;

@@ -58,12 +58,12 @@ pub struct EvidenceList {
     pub data: Vec<EvidenceView>,
 }
 
-/// The multipart form of an upload: `kind` first, then `file`.
+/// The multipart form of an upload: `kind` and `description` before `file`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
     kind: EvidenceKind,
-    /// Optional note about the file.
+    /// Optional note about the file, shown in the timeline.
     description: Option<String>,
     /// The file; its Content-Type must match its bytes.
     #[schema(value_type = String, format = Binary)]
@@ -116,6 +116,7 @@ pub async fn upload(
     }
     let complaint_id = path.into_inner();
     let mut kind: Option<EvidenceKind> = None;
+    let mut description: Option<String> = None;
     while let Some(mut field) =
         form.try_next().await.map_err(|e| ApiError::App(AppError::invalid("body", e.to_string())))?
     {
@@ -124,15 +125,16 @@ pub async fn upload(
                 let text = text_field(&mut field, "kind", 64).await?;
                 kind = Some(text.trim().parse().map_err(|m: String| ApiError::App(AppError::invalid("kind", m)))?);
             }
-            "description" => {
-                text_field(&mut field, "description", 2000).await?;
-            }
+            "description" => description = Some(text_field(&mut field, "description", 2000).await?),
             "file" => {
-                let kind = kind.ok_or_else(|| ApiError::App(AppError::invalid("kind", "send `kind` before `file`")))?;
+                let kind = kind.ok_or_else(|| {
+                    ApiError::App(AppError::invalid("kind", "send `kind` (and `description`) before `file`"))
+                })?;
                 let input = NewEvidence {
                     kind,
                     declared_type: field.content_type().map(|m| m.essence_str().to_string()),
                     file_name: field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string),
+                    description,
                 };
                 let (seen, evidence) = app.add_evidence(&caller, complaint_id, input, &mut field).await?;
                 let answer = UploadAnswer { evidence: evidence.try_into()?, complaint_version: seen.complaint.version };

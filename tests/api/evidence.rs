@@ -43,6 +43,7 @@ async fn upload(
 ) -> common::Answer {
     let form = Form::new()
         .text("kind", kind.to_string())
+        .text("description", format!("{kind} of the damage"))
         .part("file", Part::bytes(bytes).file_name(name.to_string()).mime_str(declared).unwrap());
     let url = format!("{}/v1/complaints/{}/evidence", app.base, c["id"].as_str().unwrap());
     common::answer(app.client.post(url).bearer_auth(app.token_for(who)).multipart(form).send().await.unwrap()).await
@@ -88,11 +89,10 @@ pub async fn a_photo_is_stored_listed_read_and_cited(backend: Backend) {
     assert_eq!(content.bytes().await.unwrap().as_ref(), bytes.as_slice());
 
     let timeline = app.get(&path(&c, "/timeline"), "seller-1").await;
-    assert!(timeline.ok()["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|t| t["type"] == "evidence_added" && t["data"]["evidence_id"] == e["id"]));
+    let added =
+        timeline.ok()["data"].as_array().unwrap().iter().find(|t| t["type"] == "evidence_added").unwrap().clone();
+    assert_eq!(added["data"]["evidence_id"], e["id"]);
+    assert_eq!(added["data"]["description"], "photo of the damage");
     app.post(&path(&c, "/messages"), "buyer-1", json!({"body": "see the photo", "evidence_ids": [e["id"]]})).await.ok();
 
     app.get(&path(&c, "/evidence"), "mallory").await.problem(404, "complaint_not_found");
