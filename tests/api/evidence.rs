@@ -166,3 +166,17 @@ async fn uploads_land_in_s3_byte_for_byte() {
     let uploads = client.list_multipart_uploads().bucket(&bucket).send().await.unwrap();
     assert!(uploads.uploads().is_empty(), "no multipart upload left open");
 }
+
+/// With the store unreachable an upload is a 503 that leaves nothing behind,
+/// and readiness says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_store_is_a_503_and_nothing_is_recorded() {
+    let app = spawn_app_with(Backend::Postgres, Options { s3_down: true, ..Options::default() }).await;
+    let c = open(&app).await;
+    upload(&app, &c, "buyer-1", "photo", png(), "image/png", "p.png").await.problem(503, "evidence_store_unavailable");
+    assert_eq!(app.get(&path(&c, "/evidence"), "buyer-1").await.ok()["data"], json!([]));
+    let timeline = app.get(&path(&c, "/timeline"), "buyer-1").await;
+    assert!(timeline.ok()["data"].as_array().unwrap().iter().all(|t| t["type"] != "evidence_added"));
+    let ready = common::answer(app.client.get(format!("{}/readyz", app.base)).send().await.unwrap()).await;
+    ready.problem(503, "evidence_store_unavailable");
+}

@@ -41,6 +41,8 @@ pub struct Options {
     pub limits: Limits,
     /// Store evidence in S3 (the moto server scripts/test starts) instead of a directory.
     pub s3: bool,
+    /// Point the S3 store at a port where nothing listens.
+    pub s3_down: bool,
 }
 
 /// The server answered this.
@@ -108,7 +110,13 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         Backend::Postgres => new_pg_database(),
         Backend::Sqlite => format!("sqlite://{}", dir.path().join("rc.sqlite3").display()),
     };
-    let (store, s3) = if options.s3 {
+    let (store, s3) = if options.s3_down {
+        let dead = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        (
+            EvidenceStore::from_url("s3://nowhere", Some(&format!("http://{dead}")), "us-east-1", true).await.unwrap(),
+            None,
+        )
+    } else if options.s3 {
         let bucket = format!("rc-test-{}", ulid::Ulid::new().to_string().to_lowercase());
         let store =
             EvidenceStore::from_url(&format!("s3://{bucket}/evidence"), Some(&s3_endpoint()), "us-east-1", true)
