@@ -40,9 +40,9 @@ pub fn connect(url: &str) -> ConnectionResult<DbConn> {
         Backend::Postgres => PgConnection::establish(url).map(DbConn::Pg),
         Backend::Sqlite => {
             let mut conn = SqliteConnection::establish(sqlite_path(url))?;
-            // WAL lets readers run beside the one writer; the busy timeout makes
-            // writers queue instead of failing; foreign keys are off by default.
-            conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            // The busy timeout makes writers queue instead of failing; foreign
+            // keys are off by default. (WAL is set once, by `prepare_sqlite`.)
+            conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
             Ok(DbConn::Sqlite(conn))
         }
@@ -61,6 +61,15 @@ macro_rules! insert_all {
     };
 }
 pub(crate) use insert_all;
+
+/// Puts a SQLite database in WAL mode, which lets readers run beside the one
+/// writer. The mode is stored in the file; setting it from every pooled
+/// connection at once would make them fight over the lock.
+pub fn prepare_sqlite(url: &str) -> ConnectionResult<()> {
+    let mut conn = SqliteConnection::establish(sqlite_path(url))?;
+    conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+        .map_err(|e| ConnectionError::BadConnection(e.to_string()))
+}
 
 /// Runs `f` in a transaction that may write. On SQLite it begins with
 /// `BEGIN IMMEDIATE`, taking the write lock before the first read, so two

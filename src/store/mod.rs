@@ -72,6 +72,7 @@ impl Db {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }
+            dialect::prepare_sqlite(url)?;
         }
         let pool = Pool::builder()
             .max_size(max_connections)
