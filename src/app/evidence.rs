@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::complaints::{load_for, persist, Seen};
 use super::ids::new_id;
 use super::{now, App, AppError, Caller};
-use crate::domain::{self, Action, Command, EvidenceKind};
+use crate::domain::{self, Action, Command, EvidenceFile, EvidenceKind};
 use crate::evidence::{Content, StoreError, Upload};
 use crate::store::evidence::{self as rows, EvidenceRow};
 use crate::store::{dialect, to_db, DbConn};
@@ -184,7 +184,7 @@ impl App {
                 let seen = load_for(conn, &complaint_id, &caller)?;
                 check_room(conn, &seen, &limits)?;
                 let at = now();
-                let cmd = Command::AddEvidence {
+                let cmd = Command::AddEvidence(EvidenceFile {
                     evidence_id: evidence_id.clone(),
                     kind: input.kind,
                     media_type: media_type.to_string(),
@@ -192,7 +192,7 @@ impl App {
                     sha256: sha256.clone(),
                     file_name: file_name.clone(),
                     description: input.description,
-                };
+                });
                 let events = domain::decide(&seen.complaint, &seen.actor, cmd, at, &policy)?;
                 let row = EvidenceRow {
                     id: evidence_id,

@@ -233,6 +233,19 @@ pub struct Resolution {
     pub resolved_at: DateTime<Utc>,
 }
 
+/// A stored evidence file as the timeline shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceFile {
+    pub evidence_id: String,
+    pub kind: EvidenceKind,
+    /// Sniffed from the bytes.
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub file_name: Option<String>,
+    pub description: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     pub id: String,
@@ -383,13 +396,8 @@ pub enum Event {
         disputed_amount: i64,
     },
     EvidenceAdded {
-        evidence_id: String,
-        kind: EvidenceKind,
-        media_type: String,
-        size_bytes: i64,
-        sha256: String,
-        file_name: Option<String>,
-        description: Option<String>,
+        #[serde(flatten)]
+        file: EvidenceFile,
     },
     MessagePosted {
         message_id: String,

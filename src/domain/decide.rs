@@ -36,15 +36,7 @@ pub enum Command {
         visibility: Visibility,
     },
     /// A file already stored under its key joins the complaint.
-    AddEvidence {
-        evidence_id: String,
-        kind: EvidenceKind,
-        media_type: String,
-        size_bytes: i64,
-        sha256: String,
-        file_name: Option<String>,
-        description: Option<String>,
-    },
+    AddEvidence(EvidenceFile),
     Propose {
         proposal_id: String,
         kind: ProposalKind,
@@ -88,7 +80,7 @@ impl Command {
     pub(crate) fn action(&self) -> Option<Action> {
         Some(match self {
             Command::PostMessage { .. } => Action::PostMessage,
-            Command::AddEvidence { .. } => Action::UploadEvidence,
+            Command::AddEvidence(_) => Action::UploadEvidence,
             Command::Propose { .. } => Action::Counter,
             Command::Accept { .. } => Action::AcceptProposal,
             Command::Reject { .. } => Action::RejectProposal,
@@ -352,9 +344,7 @@ pub fn decide(
             }
             Ok(vec![Event::MessagePosted { message_id, body, evidence_ids, visibility }])
         }
-        Command::AddEvidence { evidence_id, kind, media_type, size_bytes, sha256, file_name, description } => {
-            Ok(vec![Event::EvidenceAdded { evidence_id, kind, media_type, size_bytes, sha256, file_name, description }])
-        }
+        Command::AddEvidence(file) => Ok(vec![Event::EvidenceAdded { file }]),
         Command::Propose { proposal_id, kind, refund_amount, note } => {
             let refund = refund_for(c, kind, refund_amount.as_ref(), "refund_amount")?;
             if kind == ProposalKind::Release && role != Role::Buyer {
