@@ -429,6 +429,22 @@ async fn bad_input_gets_a_problem_naming_the_field(backend: Backend) {
     // The order's money and parties are frozen while the complaint runs.
     let changed = json!({"buyer_id": "buyer-1", "seller_id": "seller-1", "amount": idr(1), "status": "delivered"});
     app.call(Method::PUT, "/v1/orders/ord-1", "market", Some(changed), &[]).await.problem(409, "order_in_dispute");
+
+    // Once the money has left escrow there is nothing to dispute.
+    let order = |extra: Value| {
+        let mut o = json!({"buyer_id": "buyer-1", "seller_id": "seller-1", "amount": idr(5000), "status": "completed"});
+        o.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        o
+    };
+    let done = order(json!({}));
+    let released = order(json!({"status": "delivered", "auto_release_at": "2026-01-01T00:00:00Z"}));
+    for (id, body) in [("ord-done", done), ("ord-released", released)] {
+        app.call(Method::PUT, &format!("/v1/orders/{id}"), "market", Some(body), &[]).await.ok();
+    }
+    for id in ["ord-done", "ord-released"] {
+        let body = json!({"order_id": id, "reason": "damaged", "description": "d", "requested_solution": {"kind": "full_refund"}});
+        app.post("/v1/complaints", "buyer-1", body).await.problem(409, "escrow_not_held");
+    }
 }
 
 async fn idempotency_keys_replay_and_refuse_reuse(backend: Backend) {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{now, App, AppError, Caller};
-use crate::domain::{Currency, Money, OrderSnapshot};
+use crate::domain::{Currency, Money, OrderSnapshot, OrderStatus};
 use crate::store::orders::{self as rows, OrderRow};
 use crate::store::{complaints, dialect, from_db, to_db, DbConn};
 
@@ -17,7 +17,7 @@ pub struct RegisterOrder {
     pub buyer_id: String,
     pub seller_id: String,
     pub amount: Money,
-    pub status: String,
+    pub status: OrderStatus,
     pub delivered_at: Option<DateTime<Utc>>,
     pub auto_release_at: Option<DateTime<Utc>>,
     pub contacts: Option<serde_json::Value>,
@@ -44,7 +44,7 @@ pub struct Order {
     pub seller_id: String,
     pub amount: i64,
     pub currency: Currency,
-    pub status: String,
+    pub status: OrderStatus,
     pub delivered_at: Option<DateTime<Utc>>,
     pub auto_release_at: Option<DateTime<Utc>>,
     pub contacts: Option<serde_json::Value>,
@@ -72,7 +72,7 @@ impl Order {
             buyer_id: row.buyer_id,
             seller_id: row.seller_id,
             amount: row.amount,
-            status: row.status,
+            status: row.status.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
             active_complaint_id,
         })
     }
@@ -84,7 +84,7 @@ impl Order {
             seller_id: self.seller_id.clone(),
             amount: self.amount,
             currency: self.currency,
-            status: self.status.clone(),
+            status: self.status,
             auto_release_at: self.auto_release_at,
         }
     }
@@ -129,7 +129,7 @@ impl App {
                 seller_id: input.seller_id,
                 amount,
                 currency: input.amount.currency().code().to_string(),
-                status: input.status,
+                status: input.status.to_string(),
                 delivered_at: input.delivered_at.map(to_db),
                 auto_release_at: auto_release_at.map(to_db),
                 contacts: input.contacts.map(|c| c.to_string()),

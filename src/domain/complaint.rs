@@ -52,6 +52,24 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// Where the escrowed order stands at the marketplace.
+    OrderStatus {
+        Paid = "paid",
+        Shipped = "shipped",
+        Delivered = "delivered",
+        Completed = "completed",
+        Cancelled = "cancelled",
+    }
+);
+
+impl OrderStatus {
+    /// The marketplace still holds the buyer's money.
+    pub fn holds_money(&self) -> bool {
+        matches!(self, OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered)
+    }
+}
+
+wire_enum!(
     /// Why the buyer complains.
     Reason {
         NotReceived = "not_received",

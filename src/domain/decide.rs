@@ -107,8 +107,7 @@ pub struct OrderSnapshot {
     pub seller_id: String,
     pub amount: i64,
     pub currency: Currency,
-    /// `paid`, `shipped`, `delivered`, `completed` or `cancelled`.
-    pub status: String,
+    pub status: OrderStatus,
     pub auto_release_at: Option<DateTime<Utc>>,
 }
 
@@ -136,7 +135,7 @@ pub fn open(
     if actor.id != order.buyer_id {
         return Err(DomainError::Forbidden("only the order's buyer can open a complaint".into()));
     }
-    if !matches!(order.status.as_str(), "paid" | "shipped" | "delivered") {
+    if !order.status.holds_money() {
         return Err(DomainError::EscrowNotHeld(format!("the order is {}; its money is no longer held", order.status)));
     }
     if order.auto_release_at.is_some_and(|at| now >= at) {

@@ -62,7 +62,7 @@ fn start(held: i64, disputed: i64, t0: DateTime<Utc>) -> (Complaint, Vec<Event>)
         seller_id: "seller".into(),
         amount: held,
         currency: idr,
-        status: "delivered".into(),
+        status: OrderStatus::Delivered,
         auto_release_at: None,
     };
     let cmd = OpenComplaint {

@@ -31,7 +31,7 @@ pub async fn put_order(
         buyer_id: body.buyer_id,
         seller_id: body.seller_id,
         amount: body.amount,
-        status: body.status.to_string(),
+        status: body.status,
         delivered_at: body.delivered_at,
         auto_release_at: body.auto_release_at,
         contacts: body.contacts.map(|c| serde_json::to_value(c).expect("contacts serialize")),

@@ -13,19 +13,8 @@ use crate::app::FieldError;
 use crate::domain::complaint::wire_enum;
 use crate::domain::{
     allowed_actions, Action, Complaint, Currency, Expiry, FulfilmentAction, FulfilmentKind, FulfilmentStep, Money,
-    Outcome, Proposal, ProposalKind, ProposalStatus, Reason, ResolvedBy, Role, Status, Visibility,
+    OrderStatus, Outcome, Proposal, ProposalKind, ProposalStatus, Reason, ResolvedBy, Role, Status, Visibility,
 };
-
-wire_enum!(
-    /// Where the escrowed order stands at the marketplace.
-    OrderStatus {
-        Paid = "paid",
-        Shipped = "shipped",
-        Delivered = "delivered",
-        Completed = "completed",
-        Cancelled = "cancelled",
-    }
-);
 
 wire_enum!(
     /// The language of the mails a party gets.
@@ -183,7 +172,7 @@ pub struct OrderView {
     pub buyer_id: String,
     pub seller_id: String,
     pub amount: Money,
-    pub status: String,
+    pub status: OrderStatus,
     pub delivered_at: Option<DateTime<Utc>>,
     pub auto_release_at: Option<DateTime<Utc>>,
     /// True while a complaint runs: the marketplace must not auto-release.
