@@ -65,6 +65,12 @@ pub struct EvidenceSettings {
     /// Files each party may attach to one complaint.
     #[arg(long, env = "RC_EVIDENCE_FILES_PER_PARTY", default_value_t = 30)]
     pub evidence_files_per_party: i64,
+    /// How long a direct upload's presigned PUT stays valid.
+    #[arg(long, env = "RC_EVIDENCE_UPLOAD_TTL", default_value = "15m", value_parser = humantime::parse_duration)]
+    pub evidence_upload_ttl: std::time::Duration,
+    /// How often expired direct uploads and unfinished writes are removed.
+    #[arg(long, env = "RC_EVIDENCE_SWEEP_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub evidence_sweep_interval: std::time::Duration,
 }
 
 impl Settings {
@@ -81,6 +87,7 @@ impl Settings {
             file_bytes: self.evidence.evidence_max_file_bytes,
             video_bytes: self.evidence.evidence_max_video_bytes,
             files_per_party: self.evidence.evidence_files_per_party,
+            upload_ttl: self.evidence.evidence_upload_ttl,
         }
     }
 }

@@ -125,8 +125,29 @@ async fn serve(settings: Settings, listen: Listen, workers: Option<usize>) -> an
         println!("  mint a token: resolution-center token --sub buyer-1 [--role staff|service] [--ttl 1h]");
     }
     println!("  API description: http://{}/openapi.yaml", listener.local_addr()?);
+    actix_web::rt::spawn(sweep_uploads(app.clone(), e.evidence_sweep_interval));
     http::server(app, verifier, listener, workers)?.await?;
     Ok(())
+}
+
+/// Removes expired direct uploads and writes a crash left unfinished, now and
+/// then; a failed round is logged and retried at the next tick.
+async fn sweep_uploads(app: App, every: std::time::Duration) {
+    let mut tick = actix_web::rt::time::interval(every);
+    loop {
+        tick.tick().await;
+        match app.sweep_uploads(resolution_center::app::now()).await {
+            Ok(swept) if swept != Default::default() => {
+                tracing::info!(
+                    expired_uploads = swept.expired_uploads,
+                    unfinished_writes = swept.unfinished_writes,
+                    "evidence sweep"
+                )
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "evidence sweep failed; retrying at the next tick"),
+        }
+    }
 }
 
 /// A database URL without its password, for printing.

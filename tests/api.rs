@@ -5,7 +5,10 @@ mod common;
 mod evidence;
 
 use common::{spawn_app, Backend, TestApp};
-use evidence::{a_lying_or_oversized_file_leaves_nothing, a_photo_is_stored_listed_read_and_cited};
+use evidence::{
+    a_direct_upload_is_bound_checked_and_attached, a_lying_or_oversized_file_leaves_nothing,
+    a_photo_is_stored_listed_read_and_cited, staff_request_evidence_and_the_party_provides_it,
+};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -298,6 +301,12 @@ async fn strangers_see_nothing_and_roles_are_enforced(backend: Backend) {
             path(&c, "/decision"),
             json!({"outcome": "release", "seller_at_fault": false, "reason_code": "x", "rationale": "y"}),
         ),
+        (
+            path(&c, "/evidence-requests"),
+            json!({"party": "buyer", "kinds": ["photo"], "due_at": "2099-01-01T00:00:00Z"}),
+        ),
+        (path(&c, "/evidence/uploads"), json!({"kind": "photo", "media_type": "image/png", "size_bytes": 10})),
+        (path(&c, "/evidence/evd_x/complete"), json!({})),
     ];
     for (p, body) in posts {
         app.post(&p, "mallory", body).await.problem(404, "complaint_not_found");
@@ -584,6 +593,8 @@ on_both_backends!(
     operations_endpoints_answer,
     a_photo_is_stored_listed_read_and_cited,
     a_lying_or_oversized_file_leaves_nothing,
+    a_direct_upload_is_bound_checked_and_attached,
+    staff_request_evidence_and_the_party_provides_it,
 );
 
 /// 32 parallel accept / counter / decide calls on one complaint end in exactly

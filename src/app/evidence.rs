@@ -1,8 +1,11 @@
 //! Evidence use cases: a streamed upload that sniffs, caps and hashes the
-//! bytes as they pass and records the file only once it is stored; listing;
-//! reading.
+//! bytes as they pass and records the file only once it is stored; a direct
+//! upload to S3 that is verified when the client completes it; listing;
+//! reading; and the sweep that removes what was never finished.
 
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
@@ -14,7 +17,7 @@ use super::{now, App, AppError, Caller};
 use crate::domain::{self, Action, Command, EvidenceFile, EvidenceKind};
 use crate::evidence::{Content, StoreError, Upload};
 use crate::store::evidence::{self as rows, EvidenceRow};
-use crate::store::{dialect, to_db, DbConn};
+use crate::store::{dialect, from_db, to_db, DbConn};
 
 pub use crate::store::evidence::EvidenceRow as Evidence;
 
@@ -28,6 +31,17 @@ const SNIFF_BYTES: usize = 8 * 1024;
 /// How long a presigned GET stays valid.
 pub const READ_URL_TTL: Duration = Duration::from_secs(300);
 
+/// A direct upload may be completed this long after its URL expired (a PUT
+/// that began just before the expiry may still be finishing).
+pub const COMPLETE_GRACE: chrono::Duration = chrono::Duration::minutes(5);
+
+/// The sweep leaves pending uploads alone for this much longer than
+/// `COMPLETE_GRACE`, so clocks of several instances may disagree by as much.
+const SWEEP_MARGIN: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Streamed writes still open this long after they began were cut off.
+const UNFINISHED_AFTER: chrono::Duration = chrono::Duration::hours(6);
+
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// Cap for photos, documents and every kind that is not a video.
@@ -36,11 +50,18 @@ pub struct Limits {
     pub video_bytes: u64,
     /// Files each party (and staff) may attach to one complaint.
     pub files_per_party: i64,
+    /// How long a direct upload's presigned PUT stays valid.
+    pub upload_ttl: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { file_bytes: 10 * 1024 * 1024, video_bytes: 200 * 1024 * 1024, files_per_party: 30 }
+        Limits {
+            file_bytes: 10 * 1024 * 1024,
+            video_bytes: 200 * 1024 * 1024,
+            files_per_party: 30,
+            upload_ttl: Duration::from_secs(15 * 60),
+        }
     }
 }
 
@@ -65,6 +86,35 @@ pub struct NewEvidence {
     pub description: Option<String>,
 }
 
+/// What the client says about a file it will PUT to the store itself.
+#[derive(Debug, Clone)]
+pub struct DirectUpload {
+    pub kind: EvidenceKind,
+    pub media_type: String,
+    pub size_bytes: u64,
+    pub file_name: Option<String>,
+    /// Hex SHA-256 the stored bytes must have.
+    pub sha256: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Where and how the client sends the bytes of a direct upload.
+#[derive(Debug, Clone)]
+pub struct UploadTicket {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What one sweep removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Swept {
+    /// Direct uploads never completed, with their objects.
+    pub expired_uploads: usize,
+    /// Streamed writes left open by a crash or a dropped connection.
+    pub unfinished_writes: usize,
+}
+
 /// The media type the bytes show, in the names of `ALLOWED_MEDIA_TYPES`.
 pub fn sniff(head: &[u8]) -> Option<&'static str> {
     let found = infer::get(head)?.mime_type();
@@ -74,6 +124,46 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
 
 fn unavailable(e: StoreError) -> AppError {
     AppError::StoreUnavailable(e.into())
+}
+
+/// `heif` and `heic` are one allowed type.
+fn canonical(media_type: &str) -> &str {
+    if media_type == "image/heif" {
+        "image/heic"
+    } else {
+        media_type
+    }
+}
+
+fn not_allowed() -> String {
+    format!("must be one of {}", ALLOWED_MEDIA_TYPES.join(", "))
+}
+
+fn object_key(complaint_id: &str, evidence_id: &str) -> String {
+    format!("complaints/{complaint_id}/{evidence_id}")
+}
+
+/// Attaches a stored file to the complaint in the caller's transaction: the
+/// domain's rules, the timeline entry, and the row `write_row` writes.
+fn attach(
+    conn: &mut DbConn,
+    complaint_id: &str,
+    caller: &Caller,
+    policy: &domain::Policy,
+    file: EvidenceFile,
+    write_row: impl FnOnce(&mut DbConn, &Seen, chrono::NaiveDateTime) -> Result<EvidenceRow, AppError>,
+) -> Result<(Seen, EvidenceRow), AppError> {
+    dialect::lock_complaint(conn, complaint_id)?;
+    let seen = load_for(conn, complaint_id, caller)?;
+    let at = now();
+    let events = domain::decide(&seen.complaint, &seen.actor, Command::AddEvidence(file), at, policy)?;
+    let row = write_row(conn, &seen, to_db(at))?;
+    let mut after = seen.complaint.clone();
+    for e in &events {
+        after.apply(e, at);
+    }
+    persist(conn, Some(&seen.complaint), &mut after, &seen.actor, &events, at)?;
+    Ok((Seen { complaint: after, actor: seen.actor }, row))
 }
 
 fn check_room(conn: &mut DbConn, seen: &Seen, limits: &Limits) -> Result<(), AppError> {
@@ -126,13 +216,7 @@ impl App {
         E: std::fmt::Display,
     {
         // Refuse early what would be refused at the end, before any byte moves.
-        let (caller_for_check, id, limits) = (caller.clone(), complaint_id.clone(), self.evidence_limits.clone());
-        self.read(move |conn| {
-            let seen = load_for(conn, &id, &caller_for_check)?;
-            domain::guard(&seen.complaint, &seen.actor, Action::UploadEvidence, now())?;
-            check_room(conn, &seen, &limits)
-        })
-        .await?;
+        self.may_upload(caller, &complaint_id).await?;
 
         let cap = self.evidence_limits.cap(input.kind);
         // Some streams (multipart fields) must not be polled once they ended.
@@ -149,10 +233,9 @@ impl App {
         if head.is_empty() {
             return Err(AppError::invalid("file", "is empty"));
         }
-        let media_type = sniff(&head)
-            .ok_or_else(|| AppError::invalid("file", format!("must be one of {}", ALLOWED_MEDIA_TYPES.join(", "))))?;
+        let media_type = sniff(&head).ok_or_else(|| AppError::invalid("file", not_allowed()))?;
         if let Some(declared) = input.declared_type.as_deref().filter(|d| *d != "application/octet-stream") {
-            let declared = if declared == "image/heif" { "image/heic" } else { declared };
+            let declared = canonical(declared);
             if declared != media_type {
                 return Err(AppError::invalid(
                     "file",
@@ -162,7 +245,7 @@ impl App {
         }
 
         let evidence_id = new_id("evd");
-        let key = format!("complaints/{complaint_id}/{evidence_id}");
+        let key = object_key(&complaint_id, &evidence_id);
         let mut upload = self.evidence.begin(&key, media_type).await.map_err(unavailable)?;
         let (size_bytes, sha256) = match pump(&mut upload, head.freeze(), &mut body, cap).await {
             Ok(done) => done,
@@ -178,43 +261,39 @@ impl App {
         let (caller, policy, limits, object_key) =
             (caller.clone(), self.policy.clone(), self.evidence_limits.clone(), key.clone());
         let file_name = input.file_name.map(|n| n.chars().take(255).collect::<String>());
+        let file = EvidenceFile {
+            evidence_id: evidence_id.clone(),
+            kind: input.kind,
+            media_type: media_type.to_string(),
+            size_bytes,
+            sha256: Some(sha256.clone()),
+            file_name: file_name.clone(),
+            description: input.description.clone(),
+            uploader_role: domain::Role::System,
+        };
         let recorded = self
             .write(move |conn| {
-                dialect::lock_complaint(conn, &complaint_id)?;
-                let seen = load_for(conn, &complaint_id, &caller)?;
-                check_room(conn, &seen, &limits)?;
-                let at = now();
-                let cmd = Command::AddEvidence(EvidenceFile {
-                    evidence_id: evidence_id.clone(),
-                    kind: input.kind,
-                    media_type: media_type.to_string(),
-                    size_bytes,
-                    sha256: sha256.clone(),
-                    file_name: file_name.clone(),
-                    description: input.description,
-                });
-                let events = domain::decide(&seen.complaint, &seen.actor, cmd, at, &policy)?;
-                let row = EvidenceRow {
-                    id: evidence_id,
-                    complaint_id: complaint_id.clone(),
-                    uploader_id: seen.actor.id.clone(),
-                    uploader_role: seen.actor.role.to_string(),
-                    kind: input.kind.to_string(),
-                    media_type: media_type.to_string(),
-                    size_bytes,
-                    sha256: Some(sha256),
-                    file_name,
-                    object_key,
-                    status: "stored".into(),
-                    created_at: to_db(at),
-                };
-                let mut after = seen.complaint.clone();
-                for e in &events {
-                    after.apply(e, at);
-                }
-                persist(conn, Some(&seen.complaint), &mut after, &seen.actor, &events, at)?;
-                rows::insert(conn, &row)?;
-                Ok((Seen { complaint: after, actor: seen.actor }, row))
+                attach(conn, &complaint_id, &caller, &policy, file, |conn, seen, at| {
+                    check_room(conn, seen, &limits)?;
+                    let row = EvidenceRow {
+                        id: evidence_id,
+                        complaint_id: complaint_id.clone(),
+                        uploader_id: seen.actor.id.clone(),
+                        uploader_role: seen.actor.role.to_string(),
+                        kind: input.kind.to_string(),
+                        media_type: media_type.to_string(),
+                        size_bytes,
+                        sha256: Some(sha256),
+                        file_name,
+                        object_key,
+                        status: "stored".into(),
+                        created_at: at,
+                        description: input.description,
+                        upload_expires_at: None,
+                    };
+                    rows::insert(conn, &row)?;
+                    Ok(row)
+                })
             })
             .await;
         if recorded.is_err() {
@@ -223,6 +302,212 @@ impl App {
             }
         }
         recorded
+    }
+
+    /// Reserves a place for a file the client PUTs straight to S3, and signs
+    /// that PUT for exactly the declared size and type. The file counts
+    /// against the party's cap from now; it joins the complaint when
+    /// `complete_direct_upload` has checked the stored object.
+    #[tracing::instrument(skip(self, caller, input), fields(complaint_id = %complaint_id))]
+    pub async fn start_direct_upload(
+        &self,
+        caller: &Caller,
+        complaint_id: String,
+        input: DirectUpload,
+    ) -> Result<(Evidence, UploadTicket), AppError> {
+        let media_type = canonical(&input.media_type).to_string();
+        if !ALLOWED_MEDIA_TYPES.contains(&media_type.as_str()) {
+            return Err(AppError::invalid("media_type", not_allowed()));
+        }
+        let cap = self.evidence_limits.cap(input.kind);
+        if input.size_bytes == 0 || input.size_bytes > cap {
+            return Err(AppError::invalid("size_bytes", format!("must be between 1 and {cap} for {}", input.kind)));
+        }
+        self.may_upload(caller, &complaint_id).await?;
+        if !self.evidence.takes_direct_uploads() {
+            return Err(AppError::Conflict {
+                code: "direct_upload_unavailable",
+                message: "this service keeps evidence in a local directory: upload through POST …/evidence".into(),
+            });
+        }
+        let size_bytes = input.size_bytes as i64;
+        let evidence_id = new_id("evd");
+        let key = object_key(&complaint_id, &evidence_id);
+        let ttl = self.evidence_limits.upload_ttl;
+        let put = self.evidence.presign_put(&key, &media_type, input.size_bytes, ttl).await.map_err(unavailable)?;
+        let expires_at = now() + chrono::Duration::from_std(ttl).map_err(|e| AppError::Internal(e.into()))?;
+
+        let (caller, limits) = (caller.clone(), self.evidence_limits.clone());
+        let row = self
+            .write(move |conn| {
+                dialect::lock_complaint(conn, &complaint_id)?;
+                let seen = load_for(conn, &complaint_id, &caller)?;
+                domain::guard(&seen.complaint, &seen.actor, Action::UploadEvidence, now())?;
+                check_room(conn, &seen, &limits)?;
+                let row = EvidenceRow {
+                    id: evidence_id,
+                    complaint_id,
+                    uploader_id: seen.actor.id.clone(),
+                    uploader_role: seen.actor.role.to_string(),
+                    kind: input.kind.to_string(),
+                    media_type,
+                    size_bytes,
+                    sha256: input.sha256.map(|h| h.to_ascii_lowercase()),
+                    file_name: input.file_name.map(|n| n.chars().take(255).collect()),
+                    object_key: key,
+                    status: "pending".into(),
+                    created_at: to_db(now()),
+                    description: input.description,
+                    upload_expires_at: Some(to_db(expires_at)),
+                };
+                rows::insert(conn, &row)?;
+                Ok(row)
+            })
+            .await?;
+        Ok((row, UploadTicket { url: put.url, headers: put.headers, expires_at }))
+    }
+
+    /// Checks the object a client uploaded directly: its size (HEAD), its
+    /// type (the first bytes) and, when the client gave one, its SHA-256. A
+    /// file that does not match is refused and deleted; one that matches
+    /// joins the complaint and its timeline. Completing twice answers the
+    /// stored file again.
+    #[tracing::instrument(skip(self, caller), fields(complaint_id = %complaint_id, evidence_id = %evidence_id))]
+    pub async fn complete_direct_upload(
+        &self,
+        caller: &Caller,
+        complaint_id: String,
+        evidence_id: String,
+    ) -> Result<(Seen, Evidence), AppError> {
+        let (who, cid, eid) = (caller.clone(), complaint_id.clone(), evidence_id.clone());
+        let (seen, row) = self
+            .read(move |conn| {
+                let seen = load_for(conn, &cid, &who)?;
+                let row = rows::find_any(conn, &cid, &eid)?.ok_or(AppError::NotFound("evidence"))?;
+                Ok((seen, row))
+            })
+            .await?;
+        if row.uploader_id != caller.id {
+            return Err(AppError::Forbidden("only the uploader completes an upload".into()));
+        }
+        if row.status == "stored" {
+            return Ok((seen, row));
+        }
+        let expires_at = row.upload_expires_at.map(from_db).unwrap_or_else(now);
+        if now() > expires_at + COMPLETE_GRACE {
+            return Err(AppError::Conflict {
+                code: "upload_expired",
+                message: "the upload URL expired; start a new upload".into(),
+            });
+        }
+        let key = row.object_key.clone();
+        let Some(size) = self.evidence.size_of(&key).await.map_err(unavailable)? else {
+            return Err(AppError::Conflict {
+                code: "upload_not_found",
+                message: "nothing was uploaded yet: PUT the file to the upload URL, then complete".into(),
+            });
+        };
+        let refusal = if size != row.size_bytes as u64 {
+            Some(AppError::invalid(
+                "size_bytes",
+                format!("{} bytes were declared but {size} were stored", row.size_bytes),
+            ))
+        } else {
+            let head = self.evidence.head_bytes(&key, SNIFF_BYTES).await.map_err(unavailable)?;
+            match sniff(&head) {
+                Some(found) if found == row.media_type => match &row.sha256 {
+                    Some(expected) => {
+                        let actual = self.evidence.sha256_of(&key).await.map_err(unavailable)?;
+                        (&actual != expected).then(|| {
+                            AppError::invalid("sha256", format!("the stored bytes hash to {actual}, not {expected}"))
+                        })
+                    }
+                    None => None,
+                },
+                Some(found) => Some(AppError::invalid(
+                    "media_type",
+                    format!("{} was declared but the stored bytes are {found}", row.media_type),
+                )),
+                None => Some(AppError::invalid("media_type", format!("the stored bytes {}", not_allowed()))),
+            }
+        };
+        if let Some(refusal) = refusal {
+            self.discard(&row).await?;
+            return Err(refusal);
+        }
+
+        let file = EvidenceFile {
+            evidence_id: row.id.clone(),
+            kind: row.kind.parse().map_err(|m: String| AppError::Internal(anyhow::anyhow!(m)))?,
+            media_type: row.media_type.clone(),
+            size_bytes: row.size_bytes,
+            sha256: row.sha256.clone(),
+            file_name: row.file_name.clone(),
+            description: row.description.clone(),
+            uploader_role: domain::Role::System,
+        };
+        let (caller, policy, latest_expiry) = (caller.clone(), self.policy.clone(), to_db(now() - COMPLETE_GRACE));
+        let attached = self
+            .write(move |conn| {
+                attach(conn, &complaint_id, &caller, &policy, file, |conn, _, at| {
+                    if !rows::mark_stored(conn, &row.id, latest_expiry, at)? {
+                        return Err(AppError::Conflict {
+                            code: "upload_expired",
+                            message: "the upload URL expired; start a new upload".into(),
+                        });
+                    }
+                    Ok(EvidenceRow { status: "stored".into(), created_at: at, upload_expires_at: None, ..row })
+                })
+            })
+            .await;
+        if let Err(AppError::Domain(_)) = &attached {
+            // The complaint closed meanwhile: the file can never join it.
+            let (cid, eid) = (seen.complaint.id.clone(), evidence_id.clone());
+            if let Some(row) = self.read(move |conn| Ok(rows::find_any(conn, &cid, &eid)?)).await? {
+                self.discard(&row).await?;
+            }
+        }
+        attached
+    }
+
+    /// Whether the caller may add a file to the complaint now: checked before
+    /// any byte moves, and again when the file is recorded.
+    async fn may_upload(&self, caller: &Caller, complaint_id: &str) -> Result<(), AppError> {
+        let (caller, id, limits) = (caller.clone(), complaint_id.to_string(), self.evidence_limits.clone());
+        self.read(move |conn| {
+            let seen = load_for(conn, &id, &caller)?;
+            domain::guard(&seen.complaint, &seen.actor, Action::UploadEvidence, now())?;
+            check_room(conn, &seen, &limits)
+        })
+        .await
+    }
+
+    /// Deletes a pending upload's object, then its row.
+    async fn discard(&self, row: &EvidenceRow) -> Result<(), AppError> {
+        self.evidence.delete(&row.object_key).await.map_err(unavailable)?;
+        let id = row.id.clone();
+        self.write(move |conn| Ok(rows::delete_pending(conn, &id)?)).await?;
+        Ok(())
+    }
+
+    /// Removes direct uploads never completed (object and row) and streamed
+    /// writes a crash left open. Safe to run on several instances at once.
+    pub async fn sweep_uploads(&self, at: DateTime<Utc>) -> Result<Swept, AppError> {
+        let mut swept = Swept::default();
+        let before = to_db(at - COMPLETE_GRACE - SWEEP_MARGIN);
+        loop {
+            let expired = self.read(move |conn| Ok(rows::expired_pending(conn, before, 100)?)).await?;
+            let n = expired.len();
+            for row in &expired {
+                self.discard(row).await?;
+                swept.expired_uploads += 1;
+            }
+            if n < 100 {
+                break;
+            }
+        }
+        swept.unfinished_writes = self.evidence.sweep_unfinished(at - UNFINISHED_AFTER).await.map_err(unavailable)?;
+        Ok(swept)
     }
 
     /// The complaint's evidence (parties and staff).

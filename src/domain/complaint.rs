@@ -259,9 +259,33 @@ pub struct EvidenceFile {
     /// Sniffed from the bytes.
     pub media_type: String,
     pub size_bytes: i64,
-    pub sha256: String,
+    /// Absent only for a direct upload whose client gave no hash.
+    pub sha256: Option<String>,
     pub file_name: Option<String>,
     pub description: Option<String>,
+    pub uploader_role: Role,
+}
+
+/// Staff asked a party for evidence of some kinds by a due time. It is
+/// fulfilled once the party has added a file of every kind asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRequest {
+    pub id: String,
+    pub party: Role,
+    pub kinds: Vec<EvidenceKind>,
+    pub due_at: DateTime<Utc>,
+    pub note: Option<String>,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    /// The kinds the party has added since the request.
+    pub provided: Vec<EvidenceKind>,
+    pub fulfilled_at: Option<DateTime<Utc>>,
+}
+
+impl EvidenceRequest {
+    pub fn is_open(&self) -> bool {
+        self.fulfilled_at.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -296,6 +320,8 @@ pub struct Complaint {
     pub assignee_id: Option<String>,
     pub escalated_at: Option<DateTime<Utc>>,
     pub resolution: Option<Resolution>,
+    /// Staff requests for evidence, oldest first.
+    pub evidence_requests: Vec<EvidenceRequest>,
     pub version: i64,
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -329,10 +355,18 @@ impl Complaint {
     pub fn apply(&mut self, event: &Event, at: DateTime<Utc>) {
         self.updated_at = at;
         match event {
-            Event::Opened { .. }
-            | Event::EvidenceAdded { .. }
-            | Event::MessagePosted { .. }
-            | Event::DeadlinePassed { .. } => {}
+            Event::Opened { .. } | Event::MessagePosted { .. } | Event::DeadlinePassed { .. } => {}
+            Event::EvidenceAdded { file } => {
+                for r in self.evidence_requests.iter_mut().filter(|r| r.is_open() && r.party == file.uploader_role) {
+                    if r.kinds.contains(&file.kind) && !r.provided.contains(&file.kind) {
+                        r.provided.push(file.kind);
+                    }
+                    if r.kinds.iter().all(|k| r.provided.contains(k)) {
+                        r.fulfilled_at = Some(at);
+                    }
+                }
+            }
+            Event::EvidenceRequested { request } => self.evidence_requests.push(request.clone()),
             Event::ProposalMade { proposal, status, deadline } => {
                 if proposal.author_role == Role::Seller {
                     self.seller_answered = true;
@@ -417,6 +451,10 @@ pub enum Event {
         #[serde(flatten)]
         file: EvidenceFile,
     },
+    EvidenceRequested {
+        #[serde(flatten)]
+        request: EvidenceRequest,
+    },
     MessagePosted {
         message_id: String,
         body: String,
@@ -484,6 +522,7 @@ impl Event {
         match self {
             Event::Opened { .. } => "opened",
             Event::EvidenceAdded { .. } => "evidence_added",
+            Event::EvidenceRequested { .. } => "evidence_requested",
             Event::MessagePosted { .. } => "message",
             Event::ProposalMade { .. } => "proposal_made",
             Event::ProposalSuperseded { .. } => "proposal_superseded",

@@ -13,6 +13,9 @@ wire_enum!(
     Action {
         PostMessage = "post_message",
         UploadEvidence = "upload_evidence",
+        RequestEvidence = "request_evidence",
+        /// Staff asked this party for evidence and it is still owed: upload it.
+        ProvideEvidence = "provide_evidence",
         Counter = "counter",
         AcceptProposal = "accept_proposal",
         RejectProposal = "reject_proposal",
@@ -37,6 +40,14 @@ pub enum Command {
     },
     /// A file already stored under its key joins the complaint.
     AddEvidence(EvidenceFile),
+    /// Staff ask a party for evidence of these kinds by `due_at`.
+    RequestEvidence {
+        request_id: String,
+        party: Role,
+        kinds: Vec<EvidenceKind>,
+        due_at: DateTime<Utc>,
+        note: Option<String>,
+    },
     Propose {
         proposal_id: String,
         kind: ProposalKind,
@@ -81,6 +92,7 @@ impl Command {
         Some(match self {
             Command::PostMessage { .. } => Action::PostMessage,
             Command::AddEvidence(_) => Action::UploadEvidence,
+            Command::RequestEvidence { .. } => Action::RequestEvidence,
             Command::Propose { .. } => Action::Counter,
             Command::Accept { .. } => Action::AcceptProposal,
             Command::Reject { .. } => Action::RejectProposal,
@@ -178,6 +190,7 @@ pub fn open(
         assignee_id: None,
         escalated_at: None,
         resolution: None,
+        evidence_requests: Vec::new(),
         version: 1,
         opened_at: now,
         updated_at: now,
@@ -224,6 +237,17 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
             Buyer | Seller | Staff => Ok(()),
             System => forbid("the timer does not post"),
         },
+        Action::RequestEvidence => match role {
+            Staff => Ok(()),
+            _ => forbid("only staff request evidence"),
+        },
+        Action::ProvideEvidence => {
+            if c.evidence_requests.iter().any(|r| r.is_open() && r.party == role) {
+                Ok(())
+            } else {
+                not_now(format!("no evidence is requested of the {role}"))
+            }
+        }
         Action::Counter => match (role, c.status) {
             (Buyer | Seller, Status::AwaitingSeller | Status::AwaitingBuyer) => Ok(()),
             (Buyer | Seller, s) => not_now(format!("proposals are closed while the complaint is {s}")),
@@ -343,7 +367,38 @@ pub fn decide(
             }
             Ok(vec![Event::MessagePosted { message_id, body, evidence_ids, visibility }])
         }
-        Command::AddEvidence(file) => Ok(vec![Event::EvidenceAdded { file }]),
+        Command::AddEvidence(file) => {
+            Ok(vec![Event::EvidenceAdded { file: EvidenceFile { uploader_role: role, ..file } }])
+        }
+        Command::RequestEvidence { request_id, party, kinds, due_at, note } => {
+            if !matches!(party, Role::Buyer | Role::Seller) {
+                return Err(DomainError::invalid("party", "evidence is requested from the buyer or the seller"));
+            }
+            if kinds.is_empty() {
+                return Err(DomainError::invalid("kinds", "name at least one kind of evidence"));
+            }
+            if due_at <= now {
+                return Err(DomainError::invalid("due_at", "must be in the future"));
+            }
+            let mut unique = Vec::with_capacity(kinds.len());
+            for k in kinds {
+                if !unique.contains(&k) {
+                    unique.push(k);
+                }
+            }
+            let request = EvidenceRequest {
+                id: request_id,
+                party,
+                kinds: unique,
+                due_at,
+                note,
+                requested_by: actor.id.clone(),
+                requested_at: now,
+                provided: Vec::new(),
+                fulfilled_at: None,
+            };
+            Ok(vec![Event::EvidenceRequested { request }])
+        }
         Command::Propose { proposal_id, kind, refund_amount, note } => {
             let refund = refund_for(c, kind, refund_amount.as_ref(), "refund_amount")?;
             if kind == ProposalKind::Release && role != Role::Buyer {

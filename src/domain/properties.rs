@@ -20,6 +20,13 @@ enum Op {
     /// Let time pass, then fire the running deadline.
     Expire(u16),
     Message(Role),
+    /// Staff ask a party for one or two kinds of evidence.
+    RequestEvidence(Role, EvidenceKind, EvidenceKind),
+    AddEvidence(Role, EvidenceKind),
+}
+
+fn kind() -> impl Strategy<Value = EvidenceKind> {
+    prop::sample::select(EvidenceKind::ALL.to_vec())
 }
 
 fn role() -> impl Strategy<Value = Role> {
@@ -41,6 +48,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(o, f, b)| Op::Decide(o, f, b)),
         (1..200u16).prop_map(Op::Expire),
         role().prop_map(Op::Message),
+        (role(), kind(), kind()).prop_map(|(r, a, b)| Op::RequestEvidence(r, a, b)),
+        (role(), kind()).prop_map(|(r, k)| Op::AddEvidence(r, k)),
     ]
 }
 
@@ -106,6 +115,8 @@ proptest! {
                     (Actor::system(), Command::ExpireDeadline)
                 }
                 Op::Message(r) => (actor(r), Command::PostMessage { message_id: format!("msg_{n}"), body: "b".into(), evidence_ids: vec![], visibility: Visibility::Parties }),
+                Op::RequestEvidence(party, a, b) => (actor(Role::Staff), Command::RequestEvidence { request_id: format!("evq_{n}"), party, kinds: vec![a, b], due_at: now + Duration::days(1), note: None }),
+                Op::AddEvidence(r, kind) => (actor(r), Command::AddEvidence(EvidenceFile { evidence_id: format!("evd_{n}"), kind, media_type: "image/png".into(), size_bytes: 1, sha256: None, file_name: None, description: None, uploader_role: Role::System })),
             };
             let accepting_superseded = match &cmd {
                 Command::Accept { proposal_id } => c.proposals.iter().any(|p| &p.id == proposal_id && p.status == ProposalStatus::Superseded),
@@ -131,6 +142,11 @@ proptest! {
             }
             prop_assert!(c.proposals.iter().filter(|p| p.status == ProposalStatus::Pending).count() <= 1, "at most one pending proposal");
             prop_assert!(settlements <= 1, "at most one settlement");
+            for r in &c.evidence_requests {
+                prop_assert!(matches!(r.party, Role::Buyer | Role::Seller), "evidence is asked of a party");
+                prop_assert!(r.provided.iter().all(|k| r.kinds.contains(k)), "only asked-for kinds count");
+                prop_assert_eq!(r.fulfilled_at.is_some(), r.kinds.iter().all(|k| r.provided.contains(k)), "fulfilled exactly when every kind was provided");
+            }
             if let Some(r) = &c.resolution {
                 prop_assert_eq!(r.refund_to_buyer + r.release_to_seller, held, "the settlement sums to the held amount");
                 prop_assert!(r.refund_to_buyer >= 0 && r.release_to_seller >= 0);

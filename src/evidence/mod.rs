@@ -10,7 +10,9 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::{Bytes, BytesMut};
-use tokio::io::AsyncWriteExt;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// S3 parts are buffered to this size (S3's minimum for all but the last
 /// part is 5 MiB); it bounds the memory an upload holds.
@@ -34,6 +36,13 @@ fn io_error(e: std::io::Error) -> StoreError {
 pub enum EvidenceStore {
     Fs { root: PathBuf },
     S3 { client: aws_sdk_s3::Client, bucket: String, prefix: String },
+}
+
+/// A presigned PUT: the client sends the file to `url` with exactly these headers.
+#[derive(Debug, Clone)]
+pub struct PresignedPut {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
 }
 
 /// How a client reads a stored file.
@@ -100,6 +109,189 @@ impl EvidenceStore {
 
     fn path(root: &Path, key: &str) -> PathBuf {
         root.join(key)
+    }
+
+    /// Whether clients can upload straight to the store (S3 only).
+    pub fn takes_direct_uploads(&self) -> bool {
+        matches!(self, EvidenceStore::S3 { .. })
+    }
+
+    /// A PUT of exactly `length` bytes of `content_type` to `key`, valid for
+    /// `ttl`: both headers are part of the signature, so the store refuses
+    /// another size or type.
+    pub async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        length: u64,
+        ttl: Duration,
+    ) -> Result<PresignedPut, StoreError> {
+        let EvidenceStore::S3 { client, bucket, prefix } = self else {
+            return Err(StoreError("the local store takes uploads through the service only".into()));
+        };
+        let presigning = PresigningConfig::expires_in(ttl).map_err(|e| StoreError(e.to_string()))?;
+        let length = i64::try_from(length).map_err(|e| StoreError(e.to_string()))?;
+        let request = client
+            .put_object()
+            .bucket(bucket)
+            .key(format!("{prefix}{key}"))
+            .content_type(content_type)
+            .content_length(length)
+            .presigned(presigning)
+            .await
+            .map_err(s3_error)?;
+        let headers = request.headers().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Ok(PresignedPut { url: request.uri().to_string(), headers })
+    }
+
+    /// The object's size, or `None` when there is no such object.
+    pub async fn size_of(&self, key: &str) -> Result<Option<u64>, StoreError> {
+        match self {
+            EvidenceStore::Fs { root } => match tokio::fs::metadata(Self::path(root, key)).await {
+                Ok(m) => Ok(Some(m.len())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(io_error(e)),
+            },
+            EvidenceStore::S3 { client, bucket, prefix } => {
+                match client.head_object().bucket(bucket).key(format!("{prefix}{key}")).send().await {
+                    Ok(head) => Ok(Some(head.content_length().unwrap_or(0).max(0) as u64)),
+                    Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+                    Err(e) => Err(s3_error(e)),
+                }
+            }
+        }
+    }
+
+    /// Up to the first `n` bytes of the object.
+    pub async fn head_bytes(&self, key: &str, n: usize) -> Result<Bytes, StoreError> {
+        match self {
+            EvidenceStore::Fs { root } => {
+                let file = tokio::fs::File::open(Self::path(root, key)).await.map_err(io_error)?;
+                let mut out = Vec::with_capacity(n);
+                file.take(n as u64).read_to_end(&mut out).await.map_err(io_error)?;
+                Ok(out.into())
+            }
+            EvidenceStore::S3 { client, bucket, prefix } => {
+                let object = client
+                    .get_object()
+                    .bucket(bucket)
+                    .key(format!("{prefix}{key}"))
+                    .range(format!("bytes=0-{}", n.saturating_sub(1)))
+                    .send()
+                    .await
+                    .map_err(s3_error)?;
+                let bytes = object.body.collect().await.map_err(|e| StoreError(e.to_string()))?.into_bytes();
+                Ok(bytes.slice(..bytes.len().min(n)))
+            }
+        }
+    }
+
+    /// The SHA-256 of the object, hex, read as a stream.
+    pub async fn sha256_of(&self, key: &str) -> Result<String, StoreError> {
+        let mut hasher = Sha256::new();
+        match self {
+            EvidenceStore::Fs { root } => {
+                let mut file = tokio::fs::File::open(Self::path(root, key)).await.map_err(io_error)?;
+                let mut buffer = vec![0u8; 64 * 1024];
+                loop {
+                    let n = file.read(&mut buffer).await.map_err(io_error)?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buffer[..n]);
+                }
+            }
+            EvidenceStore::S3 { client, bucket, prefix } => {
+                let mut object =
+                    client.get_object().bucket(bucket).key(format!("{prefix}{key}")).send().await.map_err(s3_error)?;
+                while let Some(chunk) = object.body.try_next().await.map_err(|e| StoreError(e.to_string()))? {
+                    hasher.update(&chunk);
+                }
+            }
+        }
+        Ok(hex::encode(hasher.finalize()))
+    }
+
+    /// Throws away writes a crash or a dropped connection left unfinished
+    /// (open multipart uploads, `.partial` files) begun before `before`.
+    /// Returns how many it removed.
+    pub async fn sweep_unfinished(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        match self {
+            EvidenceStore::Fs { root } => {
+                let cutoff = std::time::SystemTime::from(before);
+                let mut removed = 0;
+                let mut dirs = vec![root.clone()];
+                while let Some(dir) = dirs.pop() {
+                    let mut entries = match tokio::fs::read_dir(&dir).await {
+                        Ok(entries) => entries,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(io_error(e)),
+                    };
+                    while let Some(entry) = entries.next_entry().await.map_err(io_error)? {
+                        let meta = entry.metadata().await.map_err(io_error)?;
+                        let path = entry.path();
+                        if meta.is_dir() {
+                            dirs.push(path);
+                        } else if path.extension().is_some_and(|x| x == "partial")
+                            && meta.modified().map_err(io_error)? < cutoff
+                        {
+                            tokio::fs::remove_file(&path).await.map_err(io_error)?;
+                            removed += 1;
+                        }
+                    }
+                }
+                Ok(removed)
+            }
+            EvidenceStore::S3 { client, bucket, prefix } => {
+                let mut removed = 0;
+                let (mut key_marker, mut id_marker) = (None::<String>, None::<String>);
+                loop {
+                    let page = match client
+                        .list_multipart_uploads()
+                        .bucket(bucket)
+                        .prefix(format!("{prefix}complaints/"))
+                        .set_key_marker(key_marker.take())
+                        .set_upload_id_marker(id_marker.take())
+                        .send()
+                        .await
+                    {
+                        Ok(page) => page,
+                        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 501) => {
+                            tracing::debug!(
+                                "the S3 server cannot list multipart uploads; \
+                                 a bucket lifecycle rule (AbortIncompleteMultipartUpload) has to clean them"
+                            );
+                            return Ok(removed);
+                        }
+                        Err(e) => return Err(s3_error(e)),
+                    };
+                    for upload in page.uploads() {
+                        let started = upload.initiated().and_then(|t| DateTime::<Utc>::from_timestamp(t.secs(), 0));
+                        if let (Some(key), Some(id), Some(started)) = (upload.key(), upload.upload_id(), started) {
+                            if started < before {
+                                client
+                                    .abort_multipart_upload()
+                                    .bucket(bucket)
+                                    .key(key)
+                                    .upload_id(id)
+                                    .send()
+                                    .await
+                                    .map_err(s3_error)?;
+                                removed += 1;
+                            }
+                        }
+                    }
+                    if !page.is_truncated().unwrap_or(false) {
+                        return Ok(removed);
+                    }
+                    key_marker = page.next_key_marker().map(str::to_string);
+                    id_marker = page.next_upload_id_marker().map(str::to_string);
+                    if key_marker.is_none() {
+                        return Ok(removed);
+                    }
+                }
+            }
+        }
     }
 
     /// Starts writing the object `key`.

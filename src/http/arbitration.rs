@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 
 use super::body::Body;
 use super::problem::ApiError;
-use super::wire::{AssignBody, DecisionBody, QueueEntry, QueuePage};
+use super::wire::{AssignBody, DecisionBody, EvidenceRequestBody, QueueEntry, QueuePage};
 use super::{decode_cursor, encode_cursor, limit_of, run_command};
 use crate::app::ids::new_id;
 use crate::app::{now, App, Caller};
@@ -107,6 +107,35 @@ pub async fn decide(
         reason_code: b.reason_code,
         evidence_ids: b.evidence_ids,
         rationale: b.rationale,
+    };
+    run_command(&app, &caller, &req, path.into_inner(), cmd).await
+}
+
+/// Ask a party for evidence of given kinds by a due time; the party sees it in
+/// `evidence_requests` and as `provide_evidence` in its `allowed_actions` (staff).
+#[utoipa::path(
+    tag = "arbitration",
+    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
+    request_body = EvidenceRequestBody,
+    responses(
+        (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
+        super::openapi::Refused,
+    )
+)]
+#[post("/v1/complaints/{id}/evidence-requests")]
+pub async fn request_evidence(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    Body(b): Body<EvidenceRequestBody>,
+) -> Result<HttpResponse, ApiError> {
+    let cmd = Command::RequestEvidence {
+        request_id: new_id("evq"),
+        party: b.party,
+        kinds: b.kinds,
+        due_at: b.due_at,
+        note: b.note,
     };
     run_command(&app, &caller, &req, path.into_inner(), cmd).await
 }

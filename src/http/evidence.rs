@@ -8,8 +8,12 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use std::collections::BTreeMap;
+
+use super::body::Body;
 use super::problem::ApiError;
-use crate::app::evidence::{Evidence, NewEvidence};
+use super::wire::DirectUploadBody;
+use crate::app::evidence::{DirectUpload, Evidence, NewEvidence};
 use crate::app::{App, AppError, Caller};
 use crate::domain::EvidenceKind;
 use crate::evidence::Content;
@@ -29,7 +33,8 @@ pub struct EvidenceView {
     pub sha256: Option<String>,
     /// As the uploader named it; metadata only.
     pub file_name: Option<String>,
-    /// `stored`.
+    pub description: Option<String>,
+    /// `pending` until a direct upload is completed, then `stored`.
     pub status: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -48,6 +53,7 @@ impl TryFrom<Evidence> for EvidenceView {
             size_bytes: e.size_bytes,
             sha256: e.sha256,
             file_name: e.file_name,
+            description: e.description,
             status: e.status,
         })
     }
@@ -146,6 +152,86 @@ pub async fn upload(
         }
     }
     Err(ApiError::App(AppError::invalid("file", "is required")))
+}
+
+/// Where to PUT the bytes of a direct upload.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadTarget {
+    pub url: String,
+    /// `PUT`.
+    pub method: String,
+    /// Send exactly these headers with the PUT: they are part of its signature.
+    pub headers: BTreeMap<String, String>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A pending direct upload and where to send its bytes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DirectUploadAnswer {
+    /// Status `pending` until completed.
+    pub evidence: EvidenceView,
+    pub upload: UploadTarget,
+}
+
+/// Start a direct upload: a presigned PUT bound to the declared size and type (parties, staff; S3 store only).
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = String, Path, description = "Complaint id"), super::openapi::IdempotencyHeader),
+    request_body = DirectUploadBody,
+    responses(
+        (status = 201, description = "PUT the file to `upload.url` with `upload.headers` before `upload.expires_at`, then complete it", body = DirectUploadAnswer),
+        super::openapi::Refused,
+        (status = 503, description = "The evidence store is unreachable", body = super::wire::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/complaints/{id}/evidence/uploads")]
+pub async fn start_upload(
+    app: web::Data<App>,
+    caller: Caller,
+    path: web::Path<String>,
+    Body(b): Body<DirectUploadBody>,
+) -> Result<HttpResponse, ApiError> {
+    let input = DirectUpload {
+        kind: b.kind,
+        media_type: b.media_type,
+        size_bytes: b.size_bytes,
+        file_name: b.file_name,
+        sha256: b.sha256,
+        description: b.description,
+    };
+    let (evidence, ticket) = app.start_direct_upload(&caller, path.into_inner(), input).await?;
+    Ok(HttpResponse::Created().json(DirectUploadAnswer {
+        evidence: evidence.try_into()?,
+        upload: UploadTarget {
+            url: ticket.url,
+            method: "PUT".into(),
+            headers: ticket.headers.into_iter().collect(),
+            expires_at: ticket.expires_at,
+        },
+    }))
+}
+
+/// Complete a direct upload: the stored object is checked (size, type, SHA-256 when given) and attached,
+/// or refused and deleted (the uploader).
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = String, Path, description = "Complaint id"), ("eid" = String, Path, description = "Evidence id"), super::openapi::IdempotencyHeader),
+    responses(
+        (status = 200, description = "Stored and attached (again the same answer when already completed)", body = UploadAnswer),
+        super::openapi::Refused,
+        (status = 503, description = "The evidence store is unreachable; the upload stays pending", body = super::wire::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/complaints/{id}/evidence/{eid}/complete")]
+pub async fn complete_upload(
+    app: web::Data<App>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (complaint_id, evidence_id) = path.into_inner();
+    let (seen, evidence) = app.complete_direct_upload(&caller, complaint_id, evidence_id).await?;
+    let answer = UploadAnswer { evidence: evidence.try_into()?, complaint_version: seen.complaint.version };
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", seen.complaint.version))).json(answer))
 }
 
 /// The complaint's evidence, oldest first (parties, staff).

@@ -12,8 +12,9 @@ use crate::app::standing::Standing;
 use crate::app::FieldError;
 use crate::domain::complaint::wire_enum;
 use crate::domain::{
-    allowed_actions, Action, Complaint, Currency, Expiry, FulfilmentAction, FulfilmentKind, FulfilmentStep, Money,
-    OrderStatus, Outcome, Proposal, ProposalKind, ProposalStatus, Reason, ResolvedBy, Role, Status, Visibility,
+    allowed_actions, Action, Complaint, Currency, EvidenceKind, EvidenceRequest, Expiry, FulfilmentAction,
+    FulfilmentKind, FulfilmentStep, Money, OrderStatus, Outcome, Proposal, ProposalKind, ProposalStatus, Reason,
+    ResolvedBy, Role, Status, Visibility,
 };
 
 wire_enum!(
@@ -122,6 +123,50 @@ pub struct MessageBody {
 
 fn parties() -> Visibility {
     Visibility::Parties
+}
+
+/// Staff ask a party for evidence (`POST /v1/complaints/{id}/evidence-requests`).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceRequestBody {
+    /// `buyer` or `seller`.
+    pub party: Role,
+    /// The kinds of evidence wanted; the request is fulfilled once the party added one file of each.
+    #[validate(length(min = 1, max = 9))]
+    pub kinds: Vec<EvidenceKind>,
+    /// When the evidence is due; in the future.
+    pub due_at: DateTime<Utc>,
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+}
+
+/// A file the client will PUT straight to the store (`POST …/evidence/uploads`).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectUploadBody {
+    pub kind: EvidenceKind,
+    /// One of the allowed types; the stored bytes must show it.
+    #[validate(length(min = 1, max = 100))]
+    pub media_type: String,
+    /// Exact size; the signed PUT accepts no other.
+    #[validate(range(min = 1))]
+    pub size_bytes: u64,
+    #[validate(length(max = 255))]
+    pub file_name: Option<String>,
+    /// Hex SHA-256 of the file; when given, completion checks the stored bytes against it.
+    #[validate(custom(function = "hex_digest"))]
+    pub sha256: Option<String>,
+    /// Shown in the timeline with the file.
+    #[validate(length(max = 2000))]
+    pub description: Option<String>,
+}
+
+fn hex_digest(value: &str) -> Result<(), validator::ValidationError> {
+    if value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("hex").with_message("must be 64 hexadecimal digits".into()))
+    }
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -261,6 +306,46 @@ pub struct ResolutionView {
     pub resolved_at: DateTime<Utc>,
 }
 
+wire_enum!(
+    EvidenceRequestStatus {
+        Open = "open",
+        Fulfilled = "fulfilled",
+    }
+);
+
+/// Evidence staff asked a party for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceRequestView {
+    pub id: String,
+    pub party: Role,
+    pub kinds: Vec<EvidenceKind>,
+    pub due_at: DateTime<Utc>,
+    pub note: Option<String>,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    /// The kinds the party added since the request.
+    pub provided: Vec<EvidenceKind>,
+    pub status: EvidenceRequestStatus,
+    pub fulfilled_at: Option<DateTime<Utc>>,
+}
+
+impl From<&EvidenceRequest> for EvidenceRequestView {
+    fn from(r: &EvidenceRequest) -> Self {
+        EvidenceRequestView {
+            id: r.id.clone(),
+            party: r.party,
+            kinds: r.kinds.clone(),
+            due_at: r.due_at,
+            note: r.note.clone(),
+            requested_by: r.requested_by.clone(),
+            requested_at: r.requested_at,
+            provided: r.provided.clone(),
+            status: if r.is_open() { EvidenceRequestStatus::Open } else { EvidenceRequestStatus::Fulfilled },
+            fulfilled_at: r.fulfilled_at,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ComplaintView {
     pub id: String,
@@ -279,6 +364,8 @@ pub struct ComplaintView {
     /// What the caller may do now.
     pub allowed_actions: Vec<Action>,
     pub resolution: Option<ResolutionView>,
+    /// Evidence staff asked the parties for, oldest first.
+    pub evidence_requests: Vec<EvidenceRequestView>,
     pub version: i64,
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -317,6 +404,7 @@ impl ComplaintView {
                 release_to_seller: money(r.release_to_seller),
                 resolved_at: r.resolved_at,
             }),
+            evidence_requests: c.evidence_requests.iter().map(EvidenceRequestView::from).collect(),
             version: c.version,
             opened_at: c.opened_at,
             updated_at: c.updated_at,

@@ -31,6 +31,8 @@ pub struct ComplaintRow {
     pub version: i64,
     pub opened_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A JSON array of the domain's `EvidenceRequest`s.
+    pub evidence_requests: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -134,6 +136,7 @@ impl ComplaintRow {
             version: c.version,
             opened_at: to_db(c.opened_at),
             updated_at: to_db(c.updated_at),
+            evidence_requests: serde_json::to_string(&c.evidence_requests).expect("evidence requests serialize"),
         }
     }
 
@@ -142,11 +145,9 @@ impl ComplaintRow {
             (Some(at), Some(on_expiry)) => Some(Deadline { at: from_db(at), on_expiry: parse(&on_expiry)? }),
             _ => None,
         };
-        let fulfilment = self
-            .fulfilment
-            .map(|f| serde_json::from_str(&f))
-            .transpose()
-            .map_err(|e| diesel::result::Error::DeserializationError(e.into()))?;
+        let json_error = |e: serde_json::Error| diesel::result::Error::DeserializationError(e.into());
+        let fulfilment = self.fulfilment.map(|f| serde_json::from_str(&f)).transpose().map_err(json_error)?;
+        let evidence_requests = serde_json::from_str(&self.evidence_requests).map_err(json_error)?;
         let resolution = settlement
             .map(|s| -> QueryResult<Resolution> {
                 Ok(Resolution {
@@ -168,6 +169,7 @@ impl ComplaintRow {
             deadline,
             fulfilment,
             resolution,
+            evidence_requests,
             escalated_at: self.escalated_at.map(from_db),
             opened_at: from_db(self.opened_at),
             updated_at: from_db(self.updated_at),

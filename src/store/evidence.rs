@@ -1,5 +1,6 @@
 //! Evidence rows (the files themselves live in the evidence store).
 
+use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
@@ -31,6 +32,9 @@ pub struct EvidenceRow {
     pub object_key: String,
     pub status: String,
     pub created_at: chrono::NaiveDateTime,
+    pub description: Option<String>,
+    /// When a pending direct upload's URL expires.
+    pub upload_expires_at: Option<chrono::NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &EvidenceRow) -> QueryResult<()> {
@@ -56,12 +60,52 @@ pub fn of_complaint(conn: &mut DbConn, complaint_id: &str) -> QueryResult<Vec<Ev
         .load(conn)
 }
 
+/// A stored file of the complaint.
 pub fn find(conn: &mut DbConn, complaint_id: &str, id: &str) -> QueryResult<Option<EvidenceRow>> {
+    find_any(conn, complaint_id, id).map(|row| row.filter(|r| r.status == "stored"))
+}
+
+/// A file of the complaint, stored or pending.
+pub fn find_any(conn: &mut DbConn, complaint_id: &str, id: &str) -> QueryResult<Option<EvidenceRow>> {
     evidence::table
         .filter(evidence::complaint_id.eq(complaint_id))
         .filter(evidence::id.eq(id))
-        .filter(evidence::status.eq("stored"))
         .select(EvidenceRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Turns a pending direct upload into stored evidence, unless it expired
+/// (`deadline` is the latest accepted expiry) or a sweep removed it. Returns
+/// whether it did.
+pub fn mark_stored(conn: &mut DbConn, id: &str, deadline: NaiveDateTime, at: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(
+        evidence::table
+            .filter(evidence::id.eq(id))
+            .filter(evidence::status.eq("pending"))
+            .filter(evidence::upload_expires_at.ge(deadline)),
+    )
+    .set((
+        evidence::status.eq("stored"),
+        evidence::created_at.eq(at),
+        evidence::upload_expires_at.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Removes a pending upload's row (never a stored one).
+pub fn delete_pending(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(evidence::table.filter(evidence::id.eq(id)).filter(evidence::status.eq("pending"))).execute(conn)
+}
+
+/// Pending uploads whose URL expired before `before`, oldest first.
+pub fn expired_pending(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> QueryResult<Vec<EvidenceRow>> {
+    evidence::table
+        .filter(evidence::status.eq("pending"))
+        .filter(evidence::upload_expires_at.lt(before))
+        .order(evidence::upload_expires_at.asc())
+        .limit(limit)
+        .select(EvidenceRow::as_select())
+        .load(conn)
 }

@@ -39,6 +39,7 @@ diesel::table! {
         version -> BigInt,
         opened_at -> Timestamp,
         updated_at -> Timestamp,
+        evidence_requests -> Text,
     }
 }
 
@@ -127,6 +128,8 @@ diesel::table! {
         object_key -> Text,
         status -> Text,
         created_at -> Timestamp,
+        description -> Nullable<Text>,
+        upload_expires_at -> Nullable<Timestamp>,
     }
 }
 

@@ -30,8 +30,26 @@ pub struct TestApp {
     pub store: EvidenceStore,
     /// The S3 client and bucket when the store is S3.
     pub s3: Option<(aws_sdk_s3::Client, String)>,
+    /// The signature-checking S3 server this test started, if any.
+    pub s3s: Option<S3sFs>,
+    /// The service's state, for the maintenance jobs a test runs itself.
+    pub app: App,
     secret: Vec<u8>,
     dir: tempfile::TempDir,
+}
+
+/// Where the test server keeps evidence.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub enum Store {
+    /// A temporary directory.
+    #[default]
+    Local,
+    /// The moto S3 server scripts/test starts (does not check signatures).
+    Moto,
+    /// An s3s-fs server of the test's own, which checks signatures and can be stopped.
+    Signing,
+    /// An S3 endpoint where nothing listens.
+    Down,
 }
 
 /// How a test server is set up.
@@ -39,10 +57,81 @@ pub struct TestApp {
 pub struct Options {
     pub policy: Policy,
     pub limits: Limits,
-    /// Store evidence in S3 (the moto server scripts/test starts) instead of a directory.
-    pub s3: bool,
-    /// Point the S3 store at a port where nothing listens.
-    pub s3_down: bool,
+    pub store: Store,
+}
+
+/// Credentials of the test S3 servers (scripts/test exports them as the AWS variables).
+pub const S3_KEY: &str = "test";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// An s3s-fs process on loopback over a directory: a real S3 server that
+/// checks signatures, expiry and signed headers.
+pub struct S3sFs {
+    pub endpoint: String,
+    port: u16,
+    root: std::path::PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl S3sFs {
+    pub fn start(root: std::path::PathBuf) -> Self {
+        std::fs::create_dir_all(&root).unwrap();
+        let port = free_port();
+        let mut server = S3sFs { endpoint: format!("http://127.0.0.1:{port}"), port, root, child: None };
+        server.restart();
+        server
+    }
+
+    /// The directory it serves; multipart parts are files named `.upload_id-*`.
+    pub fn root(&self) -> &std::path::Path {
+        &self.root
+    }
+
+    /// Starts it again on the same port and directory.
+    pub fn restart(&mut self) {
+        let bin = std::env::var("TEST_S3S_FS").unwrap_or_else(|_| "s3s-fs".into());
+        let child = std::process::Command::new(&bin)
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &self.port.to_string(),
+                "--access-key",
+                S3_KEY,
+                "--secret-key",
+                S3_KEY,
+            ])
+            .arg(&self.root)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {bin} (scripts/test installs it): {e}"));
+        self.child = Some(child);
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("s3s-fs did not listen on port {}", self.port);
+    }
+
+    /// Kills it, as a crash would.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for S3sFs {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 /// The server answered this.
@@ -110,29 +199,35 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         Backend::Postgres => new_pg_database(),
         Backend::Sqlite => format!("sqlite://{}", dir.path().join("rc.sqlite3").display()),
     };
-    let (store, s3) = if options.s3_down {
-        let dead = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-        (
-            EvidenceStore::from_url("s3://nowhere", Some(&format!("http://{dead}")), "us-east-1", true).await.unwrap(),
-            None,
-        )
-    } else if options.s3 {
+    let s3_store = |endpoint: String| async move {
         let bucket = format!("rc-test-{}", ulid::Ulid::new().to_string().to_lowercase());
-        let store =
-            EvidenceStore::from_url(&format!("s3://{bucket}/evidence"), Some(&s3_endpoint()), "us-east-1", true)
-                .await
-                .unwrap();
+        let store = EvidenceStore::from_url(&format!("s3://{bucket}/evidence"), Some(&endpoint), "us-east-1", true)
+            .await
+            .unwrap();
         let EvidenceStore::S3 { client, .. } = &store else { unreachable!() };
         client.create_bucket().bucket(&bucket).send().await.expect("create the test bucket");
         let client = client.clone();
         (store, Some((client, bucket)))
-    } else {
-        (
+    };
+    let mut s3s = None;
+    let (store, s3) = match options.store {
+        Store::Down => {
+            let dead = format!("http://127.0.0.1:{}", free_port());
+            (EvidenceStore::from_url("s3://nowhere", Some(&dead), "us-east-1", true).await.unwrap(), None)
+        }
+        Store::Moto => s3_store(s3_endpoint()).await,
+        Store::Signing => {
+            let server = S3sFs::start(dir.path().join("s3"));
+            let endpoint = server.endpoint.clone();
+            s3s = Some(server);
+            s3_store(endpoint).await
+        }
+        Store::Local => (
             EvidenceStore::from_url(&format!("fs:{}", dir.path().join("evidence").display()), None, "us-east-1", false)
                 .await
                 .unwrap(),
             None,
-        )
+        ),
     };
     let db = Db::connect(&db_url, 8).expect("connect the test database");
     db.migrate().expect("migrate the test database");
@@ -142,10 +237,10 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let port = listener.local_addr().unwrap().port();
     let mut app = App::new(db, options.policy, store.clone());
     app.evidence_limits = options.limits;
-    let server = http::server(app, verifier, listener, 2).expect("the server starts");
+    let server = http::server(app.clone(), verifier, listener, 2).expect("the server starts");
     tokio::spawn(server);
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { base: format!("http://127.0.0.1:{port}"), client, db_url, store, s3, secret, dir }
+    TestApp { base: format!("http://127.0.0.1:{port}"), client, db_url, store, s3, s3s, app, secret, dir }
 }
 
 impl TestApp {
