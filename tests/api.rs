@@ -7,7 +7,8 @@ mod evidence;
 use common::{spawn_app, Backend, TestApp};
 use evidence::{
     a_direct_upload_is_bound_checked_and_attached, a_lying_or_oversized_file_leaves_nothing,
-    a_photo_is_stored_listed_read_and_cited, staff_request_evidence_and_the_party_provides_it,
+    a_photo_is_stored_listed_read_and_cited, a_retried_upload_is_replayed_not_stored_twice,
+    staff_request_evidence_and_the_party_provides_it,
 };
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -595,6 +596,7 @@ on_both_backends!(
     a_lying_or_oversized_file_leaves_nothing,
     a_direct_upload_is_bound_checked_and_attached,
     staff_request_evidence_and_the_party_provides_it,
+    a_retried_upload_is_replayed_not_stored_twice,
 );
 
 /// 32 parallel accept / counter / decide calls on one complaint end in exactly

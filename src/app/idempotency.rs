@@ -24,7 +24,61 @@ pub enum Claim {
     InFlight,
 }
 
+/// What a key says about an upload about to run. An upload's fingerprint is
+/// known only once its file has streamed through, so the key is claimed
+/// first and fingerprinted when the upload is done.
+#[derive(Debug)]
+pub enum UploadClaim {
+    /// The key is new: run the upload, then `finish_upload_key` or release it.
+    Fresh,
+    /// An upload finished under this key: replay it if the request is the same.
+    Done { fingerprint: String, status: u16, response: String },
+    /// The first upload with this key has not finished.
+    InFlight,
+}
+
 impl App {
+    pub async fn claim_upload_key(&self, caller: String, key: String) -> Result<UploadClaim, AppError> {
+        let at = now();
+        self.write(move |conn| {
+            if let Some(old) = keys::find(conn, &caller, &key)? {
+                if to_db(at - KEY_TTL) > old.created_at {
+                    keys::release(conn, &caller, &key)?;
+                } else {
+                    return Ok(match (old.status, old.response) {
+                        (Some(status), Some(response)) => {
+                            UploadClaim::Done { fingerprint: old.fingerprint, status: status as u16, response }
+                        }
+                        _ => UploadClaim::InFlight,
+                    });
+                }
+            }
+            match dialect::claim_idempotency_key(conn, &caller, &key, "", to_db(at)) {
+                Ok(true) => Ok(UploadClaim::Fresh),
+                Ok(false) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                    Ok(UploadClaim::InFlight)
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    pub async fn finish_upload_key(
+        &self,
+        caller: String,
+        key: String,
+        fingerprint: String,
+        status: u16,
+        response: String,
+    ) -> Result<(), AppError> {
+        self.write(move |conn| {
+            keys::set_fingerprint(conn, &caller, &key, &fingerprint)?;
+            Ok(keys::complete(conn, &caller, &key, i32::from(status), &response)?)
+        })
+        .await
+    }
+
     pub async fn claim_idempotency_key(
         &self,
         caller: String,

@@ -10,10 +10,14 @@ use utoipa::ToSchema;
 
 use std::collections::BTreeMap;
 
+use sha2::{Digest, Sha256};
+
 use super::body::Body;
+use super::idempotency;
 use super::problem::ApiError;
 use super::wire::DirectUploadBody;
 use crate::app::evidence::{DirectUpload, Evidence, NewEvidence};
+use crate::app::idempotency::UploadClaim;
 use crate::app::{App, AppError, Caller};
 use crate::domain::EvidenceKind;
 use crate::evidence::Content;
@@ -95,32 +99,12 @@ async fn text_field(field: &mut Field, name: &str, limit: usize) -> Result<Strin
     String::from_utf8(out).map_err(|_| ApiError::App(AppError::invalid(name, "must be UTF-8 text")))
 }
 
-/// Upload a file, streamed: sniffed, capped and hashed as it arrives (parties, staff).
-#[utoipa::path(
-    tag = "evidence",
-    params(("id" = String, Path, description = "Complaint id")),
-    request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses(
-        (status = 201, description = "Stored and attached", body = UploadAnswer),
-        super::openapi::Refused,
-        (status = 503, description = "The evidence store is unreachable; nothing was kept", body = super::wire::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/complaints/{id}/evidence")]
-pub async fn upload(
-    app: web::Data<App>,
-    caller: Caller,
-    req: HttpRequest,
-    path: web::Path<String>,
+/// Reads the form's `kind` and `description`, then hands the `file` field
+/// to `on_file` without buffering it.
+async fn with_file<T>(
     mut form: Multipart,
-) -> Result<HttpResponse, ApiError> {
-    let limit = app.evidence_limits.file_bytes.max(app.evidence_limits.video_bytes) + 64 * 1024;
-    let declared =
-        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(ApiError::App(AppError::TooLarge { limit }));
-    }
-    let complaint_id = path.into_inner();
+    on_file: impl AsyncFnOnce(NewEvidence, &mut Field) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
     let mut kind: Option<EvidenceKind> = None;
     let mut description: Option<String> = None;
     while let Some(mut field) =
@@ -142,16 +126,119 @@ pub async fn upload(
                     file_name: field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string),
                     description,
                 };
-                let (seen, evidence) = app.add_evidence(&caller, complaint_id, input, &mut field).await?;
-                let answer = UploadAnswer { evidence: evidence.try_into()?, complaint_version: seen.complaint.version };
-                return Ok(HttpResponse::Created()
-                    .insert_header((header::ETAG, format!("\"{}\"", seen.complaint.version)))
-                    .json(answer));
+                return on_file(input, &mut field).await;
             }
             other => return Err(ApiError::App(AppError::invalid(other.to_string(), "unknown form field"))),
         }
     }
     Err(ApiError::App(AppError::invalid("file", "is required")))
+}
+
+/// What makes two uploads the same request: where they go, the form's
+/// fields and the file's SHA-256 (not the multipart boundary).
+fn fingerprint(path: &str, input: &NewEvidence, file_sha256: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [
+        path,
+        input.kind.as_str(),
+        input.description.as_deref().unwrap_or_default(),
+        input.declared_type.as_deref().unwrap_or_default(),
+        input.file_name.as_deref().unwrap_or_default(),
+        file_sha256,
+    ] {
+        hasher.update(part.len().to_be_bytes());
+        hasher.update(part);
+    }
+    format!("upload:{}", hex::encode(hasher.finalize()))
+}
+
+/// Upload a file, streamed: sniffed, capped and hashed as it arrives (parties, staff).
+///
+/// With an `Idempotency-Key`, a repeat of the same upload (same form fields and file bytes) replays the
+/// first answer instead of attaching a second file.
+#[utoipa::path(
+    tag = "evidence",
+    params(("id" = String, Path, description = "Complaint id"), super::openapi::IdempotencyHeader),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored and attached", body = UploadAnswer),
+        super::openapi::Refused,
+        (status = 503, description = "The evidence store is unreachable; nothing was kept", body = super::wire::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/complaints/{id}/evidence")]
+pub async fn upload(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let limit = app.evidence_limits.file_bytes.max(app.evidence_limits.video_bytes) + 64 * 1024;
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::App(AppError::TooLarge { limit }));
+    }
+    let complaint_id = path.into_inner();
+    let target = req.path().to_string();
+    let store = async |input: NewEvidence, field: &mut Field| {
+        let kept = input.clone();
+        let (seen, evidence) = app.add_evidence(&caller, complaint_id.clone(), input, field).await?;
+        let print = fingerprint(&target, &kept, evidence.sha256.as_deref().unwrap_or_default());
+        let answer = UploadAnswer { evidence: evidence.try_into()?, complaint_version: seen.complaint.version };
+        let res = HttpResponse::Created()
+            .insert_header((header::ETAG, format!("\"{}\"", seen.complaint.version)))
+            .json(answer);
+        Ok::<_, ApiError>((res, print))
+    };
+    let Some(key) = idempotency::key_of(&req)? else {
+        return with_file(form, store).await.map(|(res, _)| res);
+    };
+    match app.claim_upload_key(caller.id.clone(), key.clone()).await? {
+        UploadClaim::InFlight => Err(ApiError::IdempotencyKeyInFlight),
+        UploadClaim::Done { fingerprint: first, status, response } => {
+            // Read the repeat through (hashing, keeping nothing) to tell a
+            // retry from another upload under the same key.
+            let repeat = with_file(form, async |input, field| {
+                let mut hasher = Sha256::new();
+                let mut size = 0u64;
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(|e| ApiError::App(AppError::invalid("file", e.to_string())))?;
+                    size += chunk.len() as u64;
+                    if size > limit {
+                        return Err(ApiError::App(AppError::TooLarge { limit }));
+                    }
+                    hasher.update(&chunk);
+                }
+                Ok(fingerprint(&target, &input, &hex::encode(hasher.finalize())))
+            })
+            .await?;
+            if repeat != first {
+                return Err(ApiError::IdempotencyKeyReused);
+            }
+            Ok(idempotency::replay(status, &response)?)
+        }
+        UploadClaim::Fresh => match with_file(form, store).await {
+            Ok((res, print)) => {
+                let (res, body) = res.into_parts();
+                let bytes = actix_web::body::to_bytes(body)
+                    .await
+                    .map_err(|e| ApiError::App(AppError::Internal(anyhow::anyhow!(e.to_string()))))?;
+                let stored = idempotency::stored_answer(res.headers(), &bytes);
+                let status = res.status().as_u16();
+                if let Err(e) = app.finish_upload_key(caller.id.clone(), key, print, status, stored).await {
+                    tracing::warn!(error = %e, "could not store the answer of an idempotent upload");
+                }
+                Ok(res.set_body(bytes).map_into_boxed_body())
+            }
+            Err(e) => {
+                // A refused or failed upload stored nothing: the key is free for a retry.
+                idempotency::forget(&app, caller.id.clone(), key).await;
+                Err(e)
+            }
+        },
+    }
 }
 
 /// Where to PUT the bytes of a direct upload.

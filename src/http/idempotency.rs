@@ -6,10 +6,10 @@
 
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName};
+use actix_web::http::header::{self, HeaderMap, HeaderName};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ use super::auth::Verifier;
 use super::body::JSON_LIMIT;
 use super::problem::ApiError;
 use crate::app::idempotency::Claim;
-use crate::app::App;
+use crate::app::{App, AppError};
 
 const HEADER: &str = "idempotency-key";
 /// Headers replayed with the stored answer.
@@ -35,8 +35,8 @@ pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    // Uploads are streamed, never buffered, so their answers are not replayed
-    // by key; a repeated upload is a second file.
+    // Uploads are streamed, never buffered: the upload handler keeps their
+    // keys itself (see `evidence::upload`).
     let multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -45,14 +45,10 @@ pub async fn middleware(
     if req.method() != Method::POST || !req.headers().contains_key(HEADER) || multipart {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
-    let key = match req.headers().get(HEADER).and_then(|v| v.to_str().ok()).filter(|k| (1..=255).contains(&k.len())) {
-        Some(k) => k.to_string(),
-        None => {
-            return Ok(req.error_response(ApiError::bad_parameter(
-                "Idempotency-Key",
-                "must be 1 to 255 visible ASCII characters",
-            )))
-        }
+    let key = match key_of(req.request()) {
+        Ok(Some(k)) => k,
+        Ok(None) => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
+        Err(e) => return Ok(req.error_response(e)),
     };
     let (Some(app), Some(verifier)) =
         (req.app_data::<web::Data<App>>().cloned(), req.app_data::<web::Data<Verifier>>().cloned())
@@ -81,15 +77,8 @@ pub async fn middleware(
         Ok(Claim::Mismatch) => Ok(req.error_response(ApiError::IdempotencyKeyReused)),
         Ok(Claim::InFlight) => Ok(req.error_response(ApiError::IdempotencyKeyInFlight)),
         Ok(Claim::Replay { status, response }) => {
-            let stored: StoredAnswer =
-                serde_json::from_str(&response).map_err(actix_web::error::ErrorInternalServerError)?;
-            let mut res =
-                HttpResponse::build(StatusCode::from_u16(status).map_err(actix_web::error::ErrorInternalServerError)?);
-            for (name, value) in &stored.headers {
-                res.insert_header((name.as_str(), value.as_str()));
-            }
-            res.insert_header(("idempotent-replayed", "true"));
-            Ok(req.into_response(res.body(stored.body)))
+            let res = replay(status, &response)?;
+            Ok(req.into_response(res))
         }
         Ok(Claim::Fresh) => {
             let res = match next.call(req).await {
@@ -107,17 +96,8 @@ pub async fn middleware(
             let (res, body) = res.into_parts();
             let bytes =
                 to_bytes(body).await.map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
-            let stored = StoredAnswer {
-                headers: KEPT_HEADERS
-                    .iter()
-                    .filter_map(|h| {
-                        res.headers().get(h).and_then(|v| v.to_str().ok()).map(|v| (h.to_string(), v.to_string()))
-                    })
-                    .collect(),
-                body: String::from_utf8_lossy(&bytes).into_owned(),
-            };
             let status = res.status().as_u16();
-            let stored = serde_json::to_string(&stored).expect("answers serialize");
+            let stored = stored_answer(res.headers(), &bytes);
             if let Err(e) = app.complete_idempotency_key(caller.id, key, status, stored).await {
                 // The change is committed; only the replay is lost. A repeat then
                 // runs again and is refused by the state machine or the schema.
@@ -128,7 +108,42 @@ pub async fn middleware(
     }
 }
 
-async fn forget(app: &App, caller: String, key: String) {
+/// The request's `Idempotency-Key`, if it sent one.
+pub(crate) fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    match value.to_str().ok().filter(|k| (1..=255).contains(&k.len())) {
+        Some(k) => Ok(Some(k.to_string())),
+        None => Err(ApiError::bad_parameter("Idempotency-Key", "must be 1 to 255 visible ASCII characters")),
+    }
+}
+
+/// An answer as it is kept for replay: the headers that matter and the body.
+pub(crate) fn stored_answer(headers: &HeaderMap, body: &[u8]) -> String {
+    let stored = StoredAnswer {
+        headers: KEPT_HEADERS
+            .iter()
+            .filter_map(|h| headers.get(h).and_then(|v| v.to_str().ok()).map(|v| (h.to_string(), v.to_string())))
+            .collect(),
+        body: String::from_utf8_lossy(body).into_owned(),
+    };
+    serde_json::to_string(&stored).expect("answers serialize")
+}
+
+/// The first answer to a key, again, marked as a replay.
+pub(crate) fn replay(status: u16, response: &str) -> Result<HttpResponse, ApiError> {
+    let internal = |e: String| ApiError::App(AppError::Internal(anyhow::anyhow!("a stored answer: {e}")));
+    let stored: StoredAnswer = serde_json::from_str(response).map_err(|e| internal(e.to_string()))?;
+    let mut res = HttpResponse::build(StatusCode::from_u16(status).map_err(|e| internal(e.to_string()))?);
+    for (name, value) in &stored.headers {
+        res.insert_header((name.as_str(), value.as_str()));
+    }
+    res.insert_header(("idempotent-replayed", "true"));
+    Ok(res.body(stored.body))
+}
+
+pub(crate) async fn forget(app: &App, caller: String, key: String) {
     if let Err(e) = app.release_idempotency_key(caller, key).await {
         tracing::warn!(error = %e, "could not release an idempotency key");
     }

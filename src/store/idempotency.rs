@@ -28,6 +28,10 @@ pub fn complete(conn: &mut DbConn, caller: &str, key: &str, status: i32, respons
         .map(drop)
 }
 
+pub fn set_fingerprint(conn: &mut DbConn, caller: &str, key: &str, fingerprint: &str) -> QueryResult<()> {
+    diesel::update(k::table.find((caller, key))).set(k::fingerprint.eq(fingerprint)).execute(conn).map(drop)
+}
+
 /// Forgets a key, so the request can be tried again (after our own failure,
 /// or once the key has expired).
 pub fn release(conn: &mut DbConn, caller: &str, key: &str) -> QueryResult<()> {

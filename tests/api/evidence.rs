@@ -49,6 +49,40 @@ async fn upload(
     common::answer(app.client.post(url).bearer_auth(app.token_for(who)).multipart(form).send().await.unwrap()).await
 }
 
+async fn upload_with_key(app: &TestApp, c: &Value, bytes: Vec<u8>, declared: &str, key: &str) -> common::Answer {
+    let form = Form::new()
+        .text("kind", "photo")
+        .part("file", Part::bytes(bytes).file_name("p.png").mime_str(declared).unwrap());
+    let url = format!("{}/v1/complaints/{}/evidence", app.base, c["id"].as_str().unwrap());
+    let req = app.client.post(url).bearer_auth(app.token_for("buyer-1")).header("Idempotency-Key", key);
+    common::answer(req.multipart(form).send().await.unwrap()).await
+}
+
+/// A retried upload with the same key replays the first answer (the form's
+/// boundary differs, the content does not); another file under the key is
+/// refused; a refused upload leaves its key free.
+pub async fn a_retried_upload_is_replayed_not_stored_twice(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let c = open(&app).await;
+    let first = upload_with_key(&app, &c, png(), "image/png", "k-1").await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let again = upload_with_key(&app, &c, png(), "image/png", "k-1").await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.body, first.body);
+    assert_eq!(app.get(&path(&c, "/evidence"), "buyer-1").await.ok()["data"].as_array().unwrap().len(), 1);
+    assert_eq!(app.stored_files().len(), 1);
+    let mut other = png();
+    other.push(0);
+    upload_with_key(&app, &c, other, "image/png", "k-1").await.problem(422, "idempotency_key_reused");
+
+    upload_with_key(&app, &c, png(), "application/pdf", "k-2").await.problem(422, "validation_failed");
+    let retried = upload_with_key(&app, &c, png(), "image/png", "k-2").await;
+    assert_eq!(retried.status, 201, "{}", retried.body);
+    assert!(retried.headers.get("idempotent-replayed").is_none());
+    assert_eq!(app.stored_files().len(), 2);
+}
+
 async fn open(app: &TestApp) -> Value {
     app.order("ord-1", 150_000).await;
     app.open("ord-1", json!({"kind": "full_refund"})).await
