@@ -84,6 +84,9 @@ pub struct NewEvidence {
     pub file_name: Option<String>,
     /// Shown in the timeline with the file.
     pub description: Option<String>,
+    /// The file's exact size, when the client says it up front: the upload
+    /// is then one streamed PUT, and a file over the cap is refused unread.
+    pub size_bytes: Option<u64>,
 }
 
 /// What the client says about a file it will PUT to the store itself.
@@ -177,8 +180,15 @@ fn check_room(conn: &mut DbConn, seen: &Seen, limits: &Limits) -> Result<(), App
     Ok(())
 }
 
-/// Writes the rest of the body after `head`; returns size and SHA-256.
-async fn pump<S, E>(upload: &mut Upload, head: Bytes, body: &mut S, cap: u64) -> Result<(i64, String), AppError>
+/// Writes `head` and the rest of the body; returns size and SHA-256. Never
+/// writes past the cap or past the declared size.
+async fn pump<S, E>(
+    upload: &mut Upload,
+    head: Bytes,
+    body: &mut S,
+    cap: u64,
+    declared: Option<u64>,
+) -> Result<(i64, String), AppError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -192,9 +202,15 @@ where
         if size > cap {
             return Err(AppError::TooLarge { limit: cap });
         }
+        if let Some(declared) = declared.filter(|d| size > *d) {
+            return Err(AppError::invalid("size_bytes", format!("is {declared} but the file is longer")));
+        }
         hasher.update(&bytes);
-        upload.write(&bytes).await.map_err(unavailable)?;
+        upload.write(bytes).await.map_err(unavailable)?;
         chunk = body.next().await;
+    }
+    if let Some(declared) = declared.filter(|d| size != *d) {
+        return Err(AppError::invalid("size_bytes", format!("is {declared} but the file has {size} bytes")));
     }
     Ok((size as i64, hex::encode(hasher.finalize())))
 }
@@ -216,9 +232,14 @@ impl App {
         E: std::fmt::Display,
     {
         // Refuse early what would be refused at the end, before any byte moves.
+        let cap = self.evidence_limits.cap(input.kind);
+        match input.size_bytes {
+            Some(n) if n > cap => return Err(AppError::TooLarge { limit: cap }),
+            Some(0) => return Err(AppError::invalid("size_bytes", "must be at least 1")),
+            _ => {}
+        }
         self.may_upload(caller, &complaint_id).await?;
 
-        let cap = self.evidence_limits.cap(input.kind);
         // Some streams (multipart fields) must not be polled once they ended.
         let mut body = body.fuse();
         let mut head = BytesMut::new();
@@ -246,8 +267,12 @@ impl App {
 
         let evidence_id = new_id("evd");
         let key = object_key(&complaint_id, &evidence_id);
-        let mut upload = self.evidence.begin(&key, media_type).await.map_err(unavailable)?;
-        let (size_bytes, sha256) = match pump(&mut upload, head.freeze(), &mut body, cap).await {
+        let upload = match input.size_bytes {
+            Some(length) => self.evidence.begin_sized(&key, media_type, length).await,
+            None => self.evidence.begin(&key, media_type).await,
+        };
+        let mut upload = upload.map_err(unavailable)?;
+        let (size_bytes, sha256) = match pump(&mut upload, head.freeze(), &mut body, cap, input.size_bytes).await {
             Ok(done) => done,
             Err(e) => {
                 if let Err(abort) = upload.abort().await {
@@ -269,7 +294,7 @@ impl App {
             sha256: Some(sha256.clone()),
             file_name: file_name.clone(),
             description: input.description.clone(),
-            uploader_role: domain::Role::System,
+            uploader_role: domain::Role::System, // `decide` sets the actor's role
         };
         let recorded = self
             .write(move |conn| {
@@ -444,7 +469,7 @@ impl App {
             sha256: row.sha256.clone(),
             file_name: row.file_name.clone(),
             description: row.description.clone(),
-            uploader_role: domain::Role::System,
+            uploader_role: domain::Role::System, // `decide` sets the actor's role
         };
         let (caller, policy, latest_expiry) = (caller.clone(), self.policy.clone(), to_db(now() - COMPLETE_GRACE));
         let attached = self

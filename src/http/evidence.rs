@@ -68,13 +68,16 @@ pub struct EvidenceList {
     pub data: Vec<EvidenceView>,
 }
 
-/// The multipart form of an upload: `kind` and `description` before `file`.
+/// The multipart form of an upload: `kind`, `description` and `size_bytes` before `file`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
     kind: EvidenceKind,
     /// Optional note about the file, shown in the timeline.
     description: Option<String>,
+    /// The file's exact size, if known: a file over the cap is then refused before it is read, and on S3
+    /// the file is stored with one streamed PUT instead of a multipart upload.
+    size_bytes: Option<u64>,
     /// The file; its Content-Type must match its bytes.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
@@ -107,6 +110,7 @@ async fn with_file<T>(
 ) -> Result<T, ApiError> {
     let mut kind: Option<EvidenceKind> = None;
     let mut description: Option<String> = None;
+    let mut size_bytes: Option<u64> = None;
     while let Some(mut field) =
         form.try_next().await.map_err(|e| ApiError::App(AppError::invalid("body", e.to_string())))?
     {
@@ -116,15 +120,27 @@ async fn with_file<T>(
                 kind = Some(text.trim().parse().map_err(|m: String| ApiError::App(AppError::invalid("kind", m)))?);
             }
             "description" => description = Some(text_field(&mut field, "description", 2000).await?),
+            "size_bytes" => {
+                let text = text_field(&mut field, "size_bytes", 20).await?;
+                let size = text
+                    .trim()
+                    .parse()
+                    .map_err(|_| ApiError::App(AppError::invalid("size_bytes", "must be the file's size in bytes")))?;
+                size_bytes = Some(size);
+            }
             "file" => {
                 let kind = kind.ok_or_else(|| {
-                    ApiError::App(AppError::invalid("kind", "send `kind` (and `description`) before `file`"))
+                    ApiError::App(AppError::invalid(
+                        "kind",
+                        "send `kind` (and `description`, `size_bytes`) before `file`",
+                    ))
                 })?;
                 let input = NewEvidence {
                     kind,
                     declared_type: field.content_type().map(|m| m.essence_str().to_string()),
                     file_name: field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string),
                     description,
+                    size_bytes,
                 };
                 return on_file(input, &mut field).await;
             }

@@ -49,6 +49,24 @@ async fn upload(
     common::answer(app.client.post(url).bearer_auth(app.token_for(who)).multipart(form).send().await.unwrap()).await
 }
 
+/// An upload that says the file's size up front (`size_bytes`).
+async fn upload_sized(
+    app: &TestApp,
+    c: &Value,
+    kind: &str,
+    bytes: Vec<u8>,
+    declared: &str,
+    size: usize,
+) -> common::Answer {
+    let form = Form::new()
+        .text("kind", kind.to_string())
+        .text("size_bytes", size.to_string())
+        .part("file", Part::bytes(bytes).file_name("f").mime_str(declared).unwrap());
+    let url = format!("{}/v1/complaints/{}/evidence", app.base, c["id"].as_str().unwrap());
+    common::answer(app.client.post(url).bearer_auth(app.token_for("seller-1")).multipart(form).send().await.unwrap())
+        .await
+}
+
 async fn upload_with_key(app: &TestApp, c: &Value, bytes: Vec<u8>, declared: &str, key: &str) -> common::Answer {
     let form = Form::new()
         .text("kind", "photo")
@@ -197,10 +215,24 @@ async fn uploads_land_in_s3_byte_for_byte() {
         assert_eq!(fetched.status(), 200);
         assert_eq!(sha256(&fetched.bytes().await.unwrap()), sha256(&bytes));
     }
+    // With its size said up front, a file is one streamed PUT.
+    let video = mp4(3 * 1024 * 1024);
+    let up = upload_sized(&app, &c, "video", video.clone(), "video/mp4", video.len()).await;
+    assert_eq!(up.status, 201, "{}", up.body);
+    let key =
+        format!("evidence/complaints/{}/{}", c["id"].as_str().unwrap(), up.body["evidence"]["id"].as_str().unwrap());
+    let object = client.get_object().bucket(&bucket).key(&key).send().await.expect("the object is in S3");
+    assert_eq!(sha256(&object.body.collect().await.unwrap().into_bytes()), sha256(&video));
+
     let lying = upload(&app, &c, "seller-1", "photo", pdf(), "image/png", "x.png").await;
     lying.problem(422, "validation_failed");
+    let shorter = upload_sized(&app, &c, "video", video.clone(), "video/mp4", video.len() + 1).await;
+    assert_eq!(shorter.fields(), ["size_bytes"], "{}", shorter.body);
+    let longer = upload_sized(&app, &c, "video", video.clone(), "video/mp4", video.len() - 1).await;
+    assert_eq!(longer.fields(), ["size_bytes"], "{}", longer.body);
+    upload_sized(&app, &c, "photo", png(), "image/png", 10 * 1024 * 1024 + 1).await.problem(413, "evidence_too_large");
     let listed = client.list_objects_v2().bucket(&bucket).send().await.unwrap();
-    assert_eq!(listed.key_count(), Some(3), "the refused file left no object");
+    assert_eq!(listed.key_count(), Some(4), "the refused files left no object");
     let uploads = client.list_multipart_uploads().bucket(&bucket).send().await.unwrap();
     assert!(uploads.uploads().is_empty(), "no multipart upload left open");
 }
@@ -461,6 +493,27 @@ async fn s3_stopping_mid_upload_is_a_503_and_nothing_is_half_written() {
     let (client, bucket) = app.s3.clone().unwrap();
     let listed = client.list_objects_v2().bucket(&bucket).send().await.unwrap();
     assert_eq!(listed.key_count(), Some(0), "no object was completed");
+
+    // The same with the size said up front: one streamed PUT, cut off.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let chunks = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
+    let form = Form::new().text("kind", "video").text("size_bytes", video.len().to_string()).part(
+        "file",
+        Part::stream(reqwest::Body::wrap_stream(chunks)).file_name("unboxing.mp4").mime_str("video/mp4").unwrap(),
+    );
+    let url = format!("{}{}", app.base, path(&c, "/evidence"));
+    let answer = tokio::spawn(app.client.post(url).bearer_auth(app.token_for("buyer-1")).multipart(form).send());
+    tx.send(Ok(first.to_vec())).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.s3s.as_mut().unwrap().stop();
+    tx.send(Ok(rest.to_vec())).await.unwrap();
+    drop(tx);
+    common::answer(answer.await.unwrap().unwrap()).await.problem(503, "evidence_store_unavailable");
+    app.s3s.as_mut().unwrap().restart();
+    assert_eq!(app.get(&path(&c, "/evidence"), "buyer-1").await.ok()["data"], json!([]));
+    let listed = client.list_objects_v2().bucket(&bucket).send().await.unwrap();
+    assert_eq!(listed.key_count(), Some(0), "the cut-off PUT created no object");
+
     // The store is back: the next upload works.
     upload(&app, &c, "buyer-1", "photo", png(), "image/png", "p.png").await.ok();
 }
