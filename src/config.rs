@@ -36,6 +36,12 @@ pub struct Settings {
     pub jwt_public_key: Option<PathBuf>,
     #[arg(long, env = "RC_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,
+    /// Run the background workers (timers, sweeps); `false` for an API-only instance.
+    #[arg(long, env = "RC_WORKERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub background_workers: bool,
+    /// How often the timer looks for passed deadlines.
+    #[arg(long, env = "RC_TIMER_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub timer_interval: std::time::Duration,
     #[command(flatten)]
     pub evidence: EvidenceSettings,
     #[command(flatten)]

@@ -8,3 +8,4 @@ pub mod evidence;
 pub mod http;
 pub mod store;
 pub mod telemetry;
+pub mod workers;

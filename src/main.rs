@@ -10,6 +10,7 @@ use resolution_center::evidence::EvidenceStore;
 use resolution_center::http::{self, auth};
 use resolution_center::store::Db;
 use resolution_center::telemetry;
+use resolution_center::workers::{Intervals, Workers};
 
 #[derive(Parser)]
 #[command(version, about = "Settles disputes between buyers and sellers over escrowed marketplace orders")]
@@ -125,29 +126,23 @@ async fn serve(settings: Settings, listen: Listen, workers: Option<usize>) -> an
         println!("  mint a token: resolution-center token --sub buyer-1 [--role staff|service] [--ttl 1h]");
     }
     println!("  API description: http://{}/openapi.yaml", listener.local_addr()?);
-    actix_web::rt::spawn(sweep_uploads(app.clone(), e.evidence_sweep_interval));
-    http::server(app, verifier, listener, workers)?.await?;
-    Ok(())
-}
-
-/// Removes expired direct uploads and writes a crash left unfinished, now and
-/// then; a failed round is logged and retried at the next tick.
-async fn sweep_uploads(app: App, every: std::time::Duration) {
-    let mut tick = actix_web::rt::time::interval(every);
-    loop {
-        tick.tick().await;
-        match app.sweep_uploads(resolution_center::app::now()).await {
-            Ok(swept) if swept != Default::default() => {
-                tracing::info!(
-                    expired_uploads = swept.expired_uploads,
-                    unfinished_writes = swept.unfinished_writes,
-                    "evidence sweep"
-                )
-            }
-            Ok(_) => {}
-            Err(err) => tracing::warn!(error = %err, "evidence sweep failed; retrying at the next tick"),
-        }
+    let background = settings.background_workers.then(|| {
+        Workers::start(
+            app.clone(),
+            Intervals { timers: settings.timer_interval, evidence_sweep: e.evidence_sweep_interval },
+        )
+    });
+    if background.is_none() {
+        println!("  background workers: off (RC_WORKERS=false)");
     }
+    // Runs until SIGTERM or Ctrl-C: then it stops accepting, finishes the
+    // requests in flight, and the workers finish the item in hand.
+    http::server(app, verifier, listener, workers)?.await?;
+    if let Some(background) = background {
+        background.stop().await;
+    }
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// A database URL without its password, for printing.
@@ -158,5 +153,16 @@ fn redact(url: &str) -> String {
             format!("{}:***{}", &url[..user_end], &url[at..])
         }
         _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Flags and variables are unique, and every default parses.
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -3,6 +3,8 @@
 mod common;
 #[path = "api/evidence.rs"]
 mod evidence;
+#[path = "api/timers.rs"]
+mod timers;
 
 use common::{spawn_app, Backend, TestApp};
 use evidence::{
@@ -12,6 +14,10 @@ use evidence::{
 };
 use reqwest::Method;
 use serde_json::{json, Value};
+use timers::{
+    a_deadline_fires_once_after_a_restart, a_replaced_deadline_does_not_fire,
+    passed_deadlines_take_their_default_outcome,
+};
 
 fn idr(amount: i64) -> Value {
     json!({"amount": amount, "currency": "IDR"})
@@ -597,6 +603,9 @@ on_both_backends!(
     a_direct_upload_is_bound_checked_and_attached,
     staff_request_evidence_and_the_party_provides_it,
     a_retried_upload_is_replayed_not_stored_twice,
+    passed_deadlines_take_their_default_outcome,
+    a_replaced_deadline_does_not_fire,
+    a_deadline_fires_once_after_a_restart,
 );
 
 /// 32 parallel accept / counter / decide calls on one complaint end in exactly

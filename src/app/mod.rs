@@ -9,6 +9,7 @@ pub mod ids;
 pub mod orders;
 mod publish;
 pub mod standing;
+pub mod timers;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

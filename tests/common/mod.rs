@@ -34,6 +34,8 @@ pub struct TestApp {
     pub s3s: Option<S3sFs>,
     /// The service's state, for the maintenance jobs a test runs itself.
     pub app: App,
+    /// The background workers, when `Options::timers` asked for them.
+    pub workers: Option<resolution_center::workers::Workers>,
     secret: Vec<u8>,
     dir: tempfile::TempDir,
 }
@@ -58,6 +60,8 @@ pub struct Options {
     pub policy: Policy,
     pub limits: Limits,
     pub store: Store,
+    /// Run the background workers, the timer ticking this often.
+    pub timers: Option<std::time::Duration>,
 }
 
 /// Credentials of the test S3 servers (scripts/test exports them as the AWS variables).
@@ -239,11 +243,45 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     app.evidence_limits = options.limits;
     let server = http::server(app.clone(), verifier, listener, 2).expect("the server starts");
     tokio::spawn(server);
+    let workers = options.timers.map(|every| start_workers(app.clone(), every));
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { base: format!("http://127.0.0.1:{port}"), client, db_url, store, s3, s3s, app, secret, dir }
+    TestApp { base: format!("http://127.0.0.1:{port}"), client, db_url, store, s3, s3s, app, workers, secret, dir }
+}
+
+/// The background workers of one instance, the timer ticking `every`.
+pub fn start_workers(app: App, every: std::time::Duration) -> resolution_center::workers::Workers {
+    let intervals =
+        resolution_center::workers::Intervals { timers: every, evidence_sweep: std::time::Duration::from_secs(3600) };
+    resolution_center::workers::Workers::start(app, intervals)
 }
 
 impl TestApp {
+    /// Another instance of the service on the same database and store (its
+    /// own connection pool), as a second process or a restart would be.
+    pub fn another_instance(&self, policy: Policy) -> App {
+        let db = Db::connect(&self.db_url, 4).expect("connect the test database");
+        App::new(db, policy, self.store.clone())
+    }
+
+    /// Waits until the complaint, as `who` sees it, satisfies `ready`; gives
+    /// up after 10 seconds and returns what it is then.
+    pub async fn complaint_when(&self, id: &str, who: &str, ready: impl Fn(&Value) -> bool) -> Value {
+        let start = std::time::Instant::now();
+        loop {
+            let c = self.get(&format!("/v1/complaints/{id}"), who).await.ok().clone();
+            if ready(&c) || start.elapsed() > std::time::Duration::from_secs(10) {
+                return c;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The complaint's timeline entries of one `type`.
+    pub async fn timeline_entries(&self, id: &str, kind: &str) -> Vec<Value> {
+        let page = self.get(&format!("/v1/complaints/{id}/timeline?limit=100"), "staff-1").await;
+        page.ok()["data"].as_array().unwrap().iter().filter(|t| t["type"] == kind).cloned().collect()
+    }
+
     /// The files in the local evidence store (empty for S3).
     pub fn stored_files(&self) -> Vec<std::path::PathBuf> {
         fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

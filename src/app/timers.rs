@@ -1,0 +1,64 @@
+//! The timer: fires each complaint's passed deadline with its default outcome
+//! (DESIGN §5) as an ordinary domain command by the system actor, so it
+//! writes the timeline and the outbox like any other change.
+
+use chrono::{DateTime, Utc};
+
+use super::complaints::persist;
+use super::{App, AppError};
+use crate::domain::{self, Actor, Command};
+use crate::store::{complaints as store, dialect, to_db, DbConn};
+
+/// Deadlines fired in one transaction.
+const BATCH: i64 = 50;
+
+/// Fires the deadline of one claimed complaint; `Ok(false)` when the domain
+/// refuses (the complaint is left as it is and logged).
+fn fire(conn: &mut DbConn, id: &str, at: DateTime<Utc>, policy: &domain::Policy) -> Result<bool, AppError> {
+    let Some(before) = store::find(conn, id)? else { return Ok(false) };
+    let actor = Actor::system();
+    let events = match domain::decide(&before, &actor, Command::ExpireDeadline, at, policy) {
+        Ok(events) => events,
+        Err(e) => {
+            tracing::warn!(complaint_id = id, error = %e, "a passed deadline could not fire");
+            return Ok(false);
+        }
+    };
+    let mut after = before.clone();
+    for e in &events {
+        after.apply(e, at);
+    }
+    persist(conn, Some(&before), &mut after, &actor, &events, at)?;
+    tracing::info!(complaint_id = id, status = %after.status, "deadline fired");
+    Ok(true)
+}
+
+impl App {
+    /// Fires every deadline passed at `at`, in batches; returns how many
+    /// fired. Safe on several instances at once (see
+    /// `dialect::claim_due_deadlines`).
+    pub async fn fire_due_deadlines(&self, at: DateTime<Utc>) -> Result<usize, AppError> {
+        let mut fired = 0;
+        loop {
+            let policy = self.policy.clone();
+            let (claimed, done) = self
+                .write(move |conn| {
+                    let ids = dialect::claim_due_deadlines(conn, to_db(at), BATCH)?;
+                    let mut done = 0;
+                    for id in &ids {
+                        if fire(conn, id, at, &policy)? {
+                            done += 1;
+                        }
+                    }
+                    Ok((ids.len(), done))
+                })
+                .await?;
+            fired += done;
+            // A short batch was the last; a batch where nothing fired would
+            // only claim the same refused complaints again.
+            if claimed < BATCH as usize || done == 0 {
+                return Ok(fired);
+            }
+        }
+    }
+}

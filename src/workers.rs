@@ -1,0 +1,95 @@
+//! Background work of `serve`: the timer, and the sweep of unfinished
+//! uploads. Each loop finishes the item in hand before it stops.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::app::{now, App};
+
+/// How often each loop runs.
+#[derive(Debug, Clone)]
+pub struct Intervals {
+    pub timers: Duration,
+    pub evidence_sweep: Duration,
+}
+
+/// The running loops; `stop` ends them.
+pub struct Workers {
+    shutdown: watch::Sender<bool>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Starts every loop on the current tokio runtime.
+    pub fn start(app: App, intervals: Intervals) -> Workers {
+        let (shutdown, stopped) = watch::channel(false);
+        let timers = {
+            let app = app.clone();
+            every("timers", intervals.timers, stopped.clone(), move || {
+                let app = app.clone();
+                async move {
+                    match app.fire_due_deadlines(now()).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::debug!(fired = n, "deadlines fired"),
+                        Err(e) => tracing::warn!(error = %e, "firing deadlines failed; retrying at the next tick"),
+                    }
+                }
+            })
+        };
+        let sweep = every("evidence sweep", intervals.evidence_sweep, stopped, move || {
+            let app = app.clone();
+            async move {
+                match app.sweep_uploads(now()).await {
+                    Ok(swept) if swept != Default::default() => tracing::info!(
+                        expired_uploads = swept.expired_uploads,
+                        unfinished_writes = swept.unfinished_writes,
+                        "evidence sweep"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "evidence sweep failed; retrying at the next tick"),
+                }
+            }
+        });
+        Workers { shutdown, handles: vec![timers, sweep] }
+    }
+
+    /// Asks every loop to stop and waits until each has finished its item.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for handle in self.handles {
+            let _ = handle.await;
+        }
+    }
+}
+
+/// Runs `work` every `period` until told to stop; a running round is never
+/// cut short.
+fn every<F, Fut>(
+    name: &'static str,
+    period: Duration,
+    mut stopped: watch::Receiver<bool>,
+    mut work: F,
+) -> JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stopped.changed() => break,
+            }
+            if *stopped.borrow() {
+                break;
+            }
+            work().await;
+        }
+        tracing::debug!(worker = name, "stopped");
+    })
+}
