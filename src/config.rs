@@ -43,6 +43,8 @@ pub struct Settings {
     #[arg(long, env = "RC_TIMER_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub timer_interval: std::time::Duration,
     #[command(flatten)]
+    pub webhooks: WebhookSettings,
+    #[command(flatten)]
     pub evidence: EvidenceSettings,
     #[command(flatten)]
     pub windows: Windows,
@@ -77,6 +79,32 @@ pub struct EvidenceSettings {
     /// How often expired direct uploads and unfinished writes are removed.
     #[arg(long, env = "RC_EVIDENCE_SWEEP_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
     pub evidence_sweep_interval: std::time::Duration,
+}
+
+/// Where every event is POSTed, signed the Standard Webhooks way.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookSettings {
+    /// Receiver of every event; unset: no webhooks.
+    #[arg(long, env = "RC_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+    /// `whsec_` and the base64 of at least 24 random bytes; required with RC_WEBHOOK_URL.
+    #[arg(long, env = "RC_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
+    /// Wait after the first failed attempt; it doubles after each, up to an hour.
+    #[arg(long, env = "RC_WEBHOOK_RETRY_BASE", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub webhook_retry_base: std::time::Duration,
+    /// How long one attempt may take.
+    #[arg(long, env = "RC_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub webhook_timeout: std::time::Duration,
+}
+
+impl WebhookSettings {
+    pub fn target(&self) -> anyhow::Result<Option<crate::app::webhooks::WebhookTarget>> {
+        let Some(url) = &self.webhook_url else { return Ok(None) };
+        let secret = self.webhook_secret.as_deref().context("RC_WEBHOOK_URL needs RC_WEBHOOK_SECRET (whsec_…)")?;
+        crate::app::webhooks::WebhookTarget::new(url.clone(), secret, self.webhook_retry_base, self.webhook_timeout)
+            .map(Some)
+    }
 }
 
 impl Settings {

@@ -126,11 +126,18 @@ async fn serve(settings: Settings, listen: Listen, workers: Option<usize>) -> an
         println!("  mint a token: resolution-center token --sub buyer-1 [--role staff|service] [--ttl 1h]");
     }
     println!("  API description: http://{}/openapi.yaml", listener.local_addr()?);
+    let webhook_target = settings.webhooks.target()?;
+    if let Some(target) = &webhook_target {
+        println!("  webhooks: every event to {}", target.url);
+    }
     let background = settings.background_workers.then(|| {
-        Workers::start(
-            app.clone(),
-            Intervals { timers: settings.timer_interval, evidence_sweep: e.evidence_sweep_interval },
-        )
+        let intervals = Intervals {
+            timers: settings.timer_interval,
+            evidence_sweep: e.evidence_sweep_interval,
+            webhooks: settings.timer_interval,
+            webhook_target,
+        };
+        Workers::start(app.clone(), intervals)
     });
     if background.is_none() {
         println!("  background workers: off (RC_WORKERS=false)");

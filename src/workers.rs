@@ -1,5 +1,5 @@
-//! Background work of `serve`: the timer, and the sweep of unfinished
-//! uploads. Each loop finishes the item in hand before it stops.
+//! Background work of `serve`: the timer, webhooks, and the sweep of
+//! unfinished uploads. Each loop finishes the item in hand before it stops.
 
 use std::future::Future;
 use std::time::Duration;
@@ -7,13 +7,17 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::app::webhooks::WebhookTarget;
 use crate::app::{now, App};
 
-/// How often each loop runs.
-#[derive(Debug, Clone)]
+/// How often each loop runs, and where webhooks go.
+#[derive(Clone)]
 pub struct Intervals {
     pub timers: Duration,
     pub evidence_sweep: Duration,
+    /// How often the outbox is read for webhooks and due deliveries are tried.
+    pub webhooks: Duration,
+    pub webhook_target: Option<WebhookTarget>,
 }
 
 /// The running loops; `stop` ends them.
@@ -39,6 +43,28 @@ impl Workers {
                 }
             })
         };
+        let mut handles = vec![timers];
+        if let Some(target) = intervals.webhook_target.clone() {
+            let app = app.clone();
+            handles.push(every("webhooks", intervals.webhooks, stopped.clone(), move || {
+                let (app, target) = (app.clone(), target.clone());
+                async move {
+                    loop {
+                        match app.enqueue_webhooks().await {
+                            Ok(0) => break,
+                            Ok(_) => continue,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "queueing webhooks failed; retrying at the next tick");
+                                break;
+                            }
+                        }
+                    }
+                    if let Err(e) = app.deliver_webhooks(&target).await {
+                        tracing::warn!(error = %e, "delivering webhooks failed; retrying at the next tick");
+                    }
+                }
+            }));
+        }
         let sweep = every("evidence sweep", intervals.evidence_sweep, stopped, move || {
             let app = app.clone();
             async move {
@@ -53,7 +79,8 @@ impl Workers {
                 }
             }
         });
-        Workers { shutdown, handles: vec![timers, sweep] }
+        handles.push(sweep);
+        Workers { shutdown, handles }
     }
 
     /// Asks every loop to stop and waits until each has finished its item.

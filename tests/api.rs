@@ -5,6 +5,8 @@ mod common;
 mod evidence;
 #[path = "api/timers.rs"]
 mod timers;
+#[path = "api/webhooks.rs"]
+mod webhooks;
 
 use common::{spawn_app, Backend, TestApp};
 use evidence::{
@@ -18,6 +20,7 @@ use timers::{
     a_deadline_fires_once_after_a_restart, a_replaced_deadline_does_not_fire,
     passed_deadlines_take_their_default_outcome,
 };
+use webhooks::every_event_reaches_the_receiver_signed_despite_failures;
 
 fn idr(amount: i64) -> Value {
     json!({"amount": amount, "currency": "IDR"})
@@ -606,6 +609,7 @@ on_both_backends!(
     passed_deadlines_take_their_default_outcome,
     a_replaced_deadline_does_not_fire,
     a_deadline_fires_once_after_a_restart,
+    every_event_reaches_the_receiver_signed_despite_failures,
 );
 
 /// 32 parallel accept / counter / decide calls on one complaint end in exactly

@@ -7,12 +7,26 @@ use super::{App, AppError, Caller};
 use crate::store::from_db;
 use crate::store::outbox::{self, FeedPosition};
 
-#[derive(Debug, Clone)]
+/// An event as the feed and the webhooks carry it.
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct FeedEvent {
     pub id: String,
+    #[serde(rename = "type")]
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
     pub data: serde_json::Value,
+}
+
+impl TryFrom<outbox::OutboxRow> for FeedEvent {
+    type Error = AppError;
+    fn try_from(r: outbox::OutboxRow) -> Result<Self, AppError> {
+        Ok(FeedEvent {
+            data: serde_json::from_str(&r.data).map_err(|e| AppError::Internal(e.into()))?,
+            id: r.id,
+            kind: r.kind,
+            occurred_at: from_db(r.occurred_at),
+        })
+    }
 }
 
 impl App {
@@ -26,17 +40,7 @@ impl App {
         self.read(move |conn| {
             let rows = outbox::after(conn, after, limit)?;
             let next_cursor = rows.last().map(|r| format!("{}.{}", r.txid, r.seq));
-            let items = rows
-                .into_iter()
-                .map(|r| {
-                    Ok(FeedEvent {
-                        data: serde_json::from_str(&r.data).map_err(|e| AppError::Internal(e.into()))?,
-                        id: r.id,
-                        kind: r.kind,
-                        occurred_at: from_db(r.occurred_at),
-                    })
-                })
-                .collect::<Result<_, AppError>>()?;
+            let items = rows.into_iter().map(FeedEvent::try_from).collect::<Result<_, AppError>>()?;
             Ok(Page { items, next_cursor })
         })
         .await

@@ -10,6 +10,7 @@ pub mod orders;
 mod publish;
 pub mod standing;
 pub mod timers;
+pub mod webhooks;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

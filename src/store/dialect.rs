@@ -199,3 +199,82 @@ pub fn claim_due_deadlines(conn: &mut DbConn, now: chrono::NaiveDateTime, limit:
         DbConn::Sqlite(lite) => due.load(lite),
     }
 }
+
+/// Inserts rows, skipping those whose key is already there.
+macro_rules! insert_new {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::store::DbConn::Pg(c) => {
+                diesel::insert_into($table).values($rows).on_conflict_do_nothing().execute(c)
+            }
+            $crate::store::DbConn::Sqlite(c) => diesel::insert_or_ignore_into($table).values($rows).execute(c),
+        }
+    };
+}
+pub(crate) use insert_new;
+
+/// The position of the outbox consumer `name`, locked until the transaction
+/// ends so one instance at a time moves it (a new consumer starts at the
+/// beginning).
+pub fn lock_cursor(conn: &mut DbConn, name: &str) -> QueryResult<FeedPosition> {
+    use super::schema::outbox_cursors as k;
+    let start = (k::name.eq(name), k::txid.eq(0i64), k::seq.eq(0i64));
+    insert_new!(conn, k::table, start)?;
+    let query = k::table.find(name).select((k::txid, k::seq));
+    let (txid, seq) = match conn {
+        DbConn::Pg(c) => query.for_update().first::<(i64, i64)>(c)?,
+        DbConn::Sqlite(c) => query.first::<(i64, i64)>(c)?,
+    };
+    Ok(FeedPosition { txid, seq })
+}
+
+/// A webhook delivery claimed for one attempt.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ClaimedDelivery {
+    #[diesel(sql_type = Text)]
+    pub event_id: String,
+    #[diesel(sql_type = Text)]
+    pub payload: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub created_at: chrono::NaiveDateTime,
+    /// This attempt's number, from 1.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` deliveries that are due, for one attempt each: the
+/// attempt is counted and the delivery leased until `lease_until`, so an
+/// instance that dies mid-attempt leaves it to be retried then. Concurrent
+/// instances skip each other's rows (PostgreSQL).
+pub fn claim_due_webhooks(
+    conn: &mut DbConn,
+    now: chrono::NaiveDateTime,
+    lease_until: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<ClaimedDelivery>> {
+    use diesel::sql_types::Timestamp;
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query(
+            "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1 \
+             WHERE event_id IN (SELECT event_id FROM webhook_deliveries \
+                 WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= $2 \
+                 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING event_id, payload, created_at, attempts",
+        )
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load(c),
+        DbConn::Sqlite(c) => diesel::sql_query(
+            "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ? \
+             WHERE event_id IN (SELECT event_id FROM webhook_deliveries \
+                 WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= ? \
+                 ORDER BY next_attempt_at LIMIT ?) \
+             RETURNING event_id, payload, created_at, attempts",
+        )
+        .bind::<Timestamp, _>(lease_until)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .load(c),
+    }
+}

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod schema;
 pub mod standing;
 pub mod timeline;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -156,6 +156,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox_cursors (name) {
+        name -> Text,
+        txid -> BigInt,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (event_id) {
+        event_id -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+        given_up_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (event_id, attempt) {
+        event_id -> Text,
+        attempt -> Integer,
+        at -> Timestamp,
+        status -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
 diesel::joinable!(complaints -> orders (order_id));
 diesel::joinable!(proposals -> complaints (complaint_id));
 diesel::joinable!(timeline -> complaints (complaint_id));
@@ -170,5 +202,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     violations,
     evidence,
     outbox,
-    idempotency_keys
+    idempotency_keys,
+    outbox_cursors,
+    webhook_deliveries,
+    webhook_attempts
 );

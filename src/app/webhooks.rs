@@ -1,0 +1,148 @@
+//! Webhooks: every outbox event POSTed to the marketplace with Standard
+//! Webhooks headers, retried with exponential backoff until acknowledged (or
+//! given up after three days), the same `webhook-id` on every attempt, and
+//! each attempt recorded.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use super::feed::FeedEvent;
+use super::{now, App, AppError};
+use crate::store::dialect::{self, ClaimedDelivery};
+use crate::store::outbox::{self, FeedPosition};
+use crate::store::webhooks::{self as deliveries, Attempt, NewDelivery, Outcome};
+use crate::store::{from_db, to_db};
+
+/// The outbox cursor of the webhook dispatcher.
+const CURSOR: &str = "webhooks";
+/// Events queued, and deliveries attempted, per round.
+const BATCH: i64 = 100;
+
+/// Where and how events are sent.
+#[derive(Clone)]
+pub struct WebhookTarget {
+    pub url: String,
+    pub signer: Arc<standardwebhooks::Webhook>,
+    pub client: reqwest::Client,
+    /// The wait after the first failure; it doubles after each one, up to an hour.
+    pub retry_base: Duration,
+    /// Attempts stop this long after the event.
+    pub give_up_after: chrono::Duration,
+    /// How long one attempt may take.
+    pub timeout: Duration,
+}
+
+impl WebhookTarget {
+    /// `secret` is `whsec_` and the base64 of the key.
+    pub fn new(url: String, secret: &str, retry_base: Duration, timeout: Duration) -> anyhow::Result<Self> {
+        anyhow::ensure!(secret.starts_with("whsec_"), "RC_WEBHOOK_SECRET must start with whsec_");
+        let signer = standardwebhooks::Webhook::new(secret)
+            .map_err(|e| anyhow::anyhow!("RC_WEBHOOK_SECRET is not whsec_ and base64: {e:?}"))?;
+        let client = reqwest::Client::builder().timeout(timeout).user_agent("resolution-center-webhooks").build()?;
+        Ok(WebhookTarget {
+            url,
+            signer: Arc::new(signer),
+            client,
+            retry_base,
+            give_up_after: chrono::Duration::days(3),
+            timeout,
+        })
+    }
+
+    fn backoff(&self, attempts: i32) -> chrono::Duration {
+        let factor = 2u32.saturating_pow(attempts.saturating_sub(1).clamp(0, 20) as u32);
+        let wait = self.retry_base.saturating_mul(factor).min(Duration::from_secs(3600));
+        chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
+    }
+
+    /// One attempt: the HTTP status, or why there was none.
+    async fn send(&self, d: &ClaimedDelivery, at: DateTime<Utc>) -> Result<u16, String> {
+        let signature = self
+            .signer
+            .sign(&d.event_id, at.timestamp(), d.payload.as_bytes())
+            .map_err(|e| format!("signing: {e:?}"))?;
+        let res = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &d.event_id)
+            .header("webhook-timestamp", at.timestamp().to_string())
+            .header("webhook-signature", signature)
+            .body(d.payload.clone())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(res.status().as_u16())
+    }
+}
+
+impl App {
+    /// Queues a delivery for every outbox event the dispatcher has not seen,
+    /// in feed order; returns how many.
+    pub async fn enqueue_webhooks(&self) -> Result<usize, AppError> {
+        self.write(|conn| {
+            let from = dialect::lock_cursor(conn, CURSOR)?;
+            let rows = outbox::after(conn, from, BATCH)?;
+            let Some(last) = rows.last() else { return Ok(0) };
+            let to = FeedPosition { txid: last.txid, seq: last.seq };
+            let at = to_db(now());
+            let queued = rows
+                .into_iter()
+                .map(|row| {
+                    let created_at = row.occurred_at;
+                    let event = FeedEvent::try_from(row)?;
+                    let payload = serde_json::to_string(&event).map_err(|e| AppError::Internal(e.into()))?;
+                    Ok(NewDelivery { event_id: event.id, payload, created_at, next_attempt_at: at })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            deliveries::enqueue(conn, &queued)?;
+            deliveries::move_cursor(conn, CURSOR, to)?;
+            Ok(queued.len())
+        })
+        .await
+    }
+
+    /// Attempts every due delivery once, concurrently; returns how many were
+    /// acknowledged.
+    pub async fn deliver_webhooks(&self, target: &WebhookTarget) -> Result<usize, AppError> {
+        let at = now();
+        // Long enough for every attempt of the round to end first.
+        let lease = to_db(at + chrono::Duration::from_std(target.timeout * 2).unwrap_or(chrono::Duration::minutes(1)));
+        let claimed = self.write(move |conn| Ok(dialect::claim_due_webhooks(conn, to_db(at), lease, BATCH)?)).await?;
+        let sends = claimed.iter().map(|d| async move {
+            let started = Instant::now();
+            let sent_at = now();
+            let result = target.send(d, sent_at).await;
+            (d, sent_at, result, started.elapsed())
+        });
+        let mut delivered = 0;
+        for (d, sent_at, result, took) in futures_util::future::join_all(sends).await {
+            let (status, error) = match &result {
+                Ok(status) => (Some(i32::from(*status)), None),
+                Err(e) => (None, Some(e.clone())),
+            };
+            let ok = matches!(result, Ok(200..=299));
+            let outcome = if ok {
+                delivered += 1;
+                Outcome::Delivered
+            } else if sent_at >= from_db(d.created_at) + target.give_up_after {
+                tracing::warn!(event_id = %d.event_id, attempts = d.attempts, "webhook given up");
+                Outcome::GiveUp
+            } else {
+                Outcome::RetryAt(to_db(sent_at + target.backoff(d.attempts)))
+            };
+            let attempt = Attempt {
+                event_id: d.event_id.clone(),
+                attempt: d.attempts,
+                at: to_db(sent_at),
+                status,
+                error,
+                duration_ms: took.as_millis() as i64,
+            };
+            self.write(move |conn| Ok(deliveries::record(conn, &attempt, outcome)?)).await?;
+        }
+        Ok(delivered)
+    }
+}

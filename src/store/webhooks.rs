@@ -1,0 +1,70 @@
+//! Webhook deliveries of outbox events and the record of every attempt.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::dialect::insert_new;
+use super::outbox::FeedPosition;
+use super::schema::{outbox_cursors, webhook_attempts, webhook_deliveries as d};
+use super::DbConn;
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = d)]
+pub struct NewDelivery {
+    pub event_id: String,
+    pub payload: String,
+    pub created_at: NaiveDateTime,
+    pub next_attempt_at: NaiveDateTime,
+}
+
+/// Queues deliveries; an event already queued is left as it is.
+pub fn enqueue(conn: &mut DbConn, rows: &[NewDelivery]) -> QueryResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    insert_new!(conn, d::table, rows)
+}
+
+pub fn move_cursor(conn: &mut DbConn, name: &str, to: FeedPosition) -> QueryResult<()> {
+    diesel::update(outbox_cursors::table.find(name))
+        .set((outbox_cursors::txid.eq(to.txid), outbox_cursors::seq.eq(to.seq)))
+        .execute(conn)
+        .map(drop)
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = webhook_attempts)]
+pub struct Attempt {
+    pub event_id: String,
+    pub attempt: i32,
+    pub at: NaiveDateTime,
+    pub status: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}
+
+/// What came of an attempt.
+pub enum Outcome {
+    Delivered,
+    RetryAt(NaiveDateTime),
+    GiveUp,
+}
+
+/// Records an attempt and what it leads to, in one transaction.
+pub fn record(conn: &mut DbConn, attempt: &Attempt, outcome: Outcome) -> QueryResult<()> {
+    insert_new!(conn, webhook_attempts::table, attempt)?;
+    let row = d::table.find(&attempt.event_id);
+    let error = attempt.error.clone().or_else(|| attempt.status.map(|s| format!("HTTP {s}")));
+    match outcome {
+        Outcome::Delivered => {
+            diesel::update(row).set((d::delivered_at.eq(attempt.at), d::last_error.eq(None::<String>))).execute(conn)
+        }
+        Outcome::RetryAt(at) => {
+            diesel::update(row).set((d::next_attempt_at.eq(at), d::last_error.eq(error))).execute(conn)
+        }
+        Outcome::GiveUp => {
+            diesel::update(row).set((d::given_up_at.eq(attempt.at), d::last_error.eq(error))).execute(conn)
+        }
+    }
+    .map(drop)
+}

@@ -1,0 +1,118 @@
+//! Webhooks to a receiver that is not ours: it checks every signature with
+//! the reference `standardwebhooks` package and fails the first attempts.
+
+use std::io::BufRead;
+use std::time::Duration;
+
+use base64::Engine;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use resolution_center::store::schema::webhook_attempts;
+use serde_json::{json, Value};
+
+use crate::common::{spawn_app_with, Backend, Options};
+
+/// The Python receiver on a free port; killed when dropped.
+struct Receiver {
+    child: std::process::Child,
+    url: String,
+    out: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Receiver {
+    fn start(secret: &str, fail_first: u32) -> Receiver {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("received.jsonl");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/webhook_receiver.py");
+        let mut child = std::process::Command::new("python3")
+            .args([script, &port.to_string(), secret, &fail_first.to_string()])
+            .arg(&out)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs the receiver (scripts/test installs standardwebhooks)");
+        let mut ready = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+        assert_eq!(ready.trim(), "ready", "the receiver started");
+        Receiver { child, url: format!("http://127.0.0.1:{port}/hooks"), out, _dir: dir }
+    }
+
+    fn requests(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.out)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every event of a flow reaches the receiver, signed, after two refused
+/// attempts each, under the same `webhook-id` each time; every attempt is
+/// recorded.
+pub async fn every_event_reaches_the_receiver_signed_despite_failures(backend: Backend) {
+    let secret = format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(rand_bytes()));
+    let receiver = Receiver::start(&secret, 2);
+    let options = Options {
+        timers: Some(Duration::from_millis(50)),
+        webhook: Some((receiver.url.clone(), secret)),
+        ..Options::default()
+    };
+    let app = spawn_app_with(backend, options).await;
+    app.order("ord-1", 150_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    let id = c["id"].as_str().unwrap();
+    let offer = json!({"kind": "partial_refund", "refund_amount": {"amount": 40_000, "currency": "IDR"}});
+    let countered = app.post(&format!("/v1/complaints/{id}/proposals"), "seller-1", offer).await;
+    let pid = countered.ok()["pending_proposal"]["id"].as_str().unwrap().to_string();
+    app.post(&format!("/v1/complaints/{id}/proposals/{pid}/accept"), "buyer-1", json!({})).await.ok();
+
+    let feed = app.events_when(|all| all.iter().any(|e| e["type"] == "complaint.resolved")).await;
+    let delivered = |requests: &[Value]| {
+        requests
+            .iter()
+            .filter(|r| r["status"] == 204)
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let start = std::time::Instant::now();
+    while delivered(&receiver.requests()).len() < feed.len() && start.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let requests = receiver.requests();
+    assert!(requests.iter().all(|r| r["verified"] == true), "every signature verifies: {requests:?}");
+    let mut got = delivered(&requests);
+    got.sort();
+    let mut want: Vec<String> = feed.iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
+    want.sort();
+    assert_eq!(got, want, "every event once");
+    for event in &feed {
+        let tries: Vec<&Value> = requests.iter().filter(|r| r["id"] == event["id"]).collect();
+        assert_eq!(tries.iter().map(|r| r["status"].as_u64().unwrap()).collect::<Vec<_>>(), [500, 500, 204]);
+        assert_eq!(tries[2]["event"], *event, "the body is the feed's event");
+    }
+    // The receiver logs a request before it answers, and the service
+    // records the attempt once the answer is in: wait for the last ones.
+    let mut conn = app.app.db.conn().unwrap();
+    let recorded = |conn: &mut _| webhook_attempts::table.select(count_star()).first::<i64>(conn).unwrap();
+    let start = std::time::Instant::now();
+    while recorded(&mut conn) < 3 * feed.len() as i64 && start.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(recorded(&mut conn), 3 * feed.len() as i64, "every attempt is recorded");
+}
+
+fn rand_bytes() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    for (i, b) in ulid::Ulid::new().to_bytes().iter().chain(ulid::Ulid::new().to_bytes().iter()).enumerate() {
+        bytes[i] = *b;
+    }
+    bytes
+}
