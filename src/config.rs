@@ -45,6 +45,8 @@ pub struct Settings {
     #[command(flatten)]
     pub webhooks: WebhookSettings,
     #[command(flatten)]
+    pub mail: MailSettings,
+    #[command(flatten)]
     pub evidence: EvidenceSettings,
     #[command(flatten)]
     pub windows: Windows,
@@ -79,6 +81,45 @@ pub struct EvidenceSettings {
     /// How often expired direct uploads and unfinished writes are removed.
     #[arg(long, env = "RC_EVIDENCE_SWEEP_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
     pub evidence_sweep_interval: std::time::Duration,
+}
+
+/// How mail reaches the parties and customer care.
+#[derive(Debug, Clone, Args)]
+pub struct MailSettings {
+    /// `file:PATH` (the default: .eml files in the data directory), `smtp://host:25`,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465` (TLS).
+    #[arg(long, env = "RC_MAIL_TRANSPORT", hide_env_values = true)]
+    pub mail_transport: Option<String>,
+    #[arg(long, env = "RC_MAIL_FROM", default_value = "Resolution Center <no-reply@resolution-center.invalid>")]
+    pub mail_from: String,
+    /// Customer care's mailbox, told of every escalation.
+    #[arg(long, env = "RC_STAFF_MAILBOX")]
+    pub staff_mailbox: Option<String>,
+    /// How long before a party's deadline it is reminded, comma-separated.
+    #[arg(long, env = "RC_REMINDER_LEADS", default_value = "24h,4h", value_delimiter = ',', value_parser = humantime::parse_duration)]
+    pub reminder_leads: Vec<std::time::Duration>,
+    /// Wait after the first failed send; it doubles after each, up to an hour.
+    #[arg(long, env = "RC_MAIL_RETRY_BASE", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub mail_retry_base: std::time::Duration,
+}
+
+impl Settings {
+    /// The mailer, sending to files under the data directory by default.
+    pub fn mailer(&self) -> anyhow::Result<crate::app::mail::Mailer> {
+        let m = &self.mail;
+        let url = m.mail_transport.clone().unwrap_or_else(|| format!("file:{}", self.data_dir.join("mail").display()));
+        Ok(crate::app::mail::Mailer {
+            transport: crate::notify::mail::MailTransport::from_url(&url)?,
+            from: m.mail_from.parse().context("RC_MAIL_FROM is not a mailbox")?,
+            staff_mailbox: m.staff_mailbox.clone(),
+            reminder_leads: m
+                .reminder_leads
+                .iter()
+                .map(|d| Duration::from_std(*d).context("a reminder lead is too long"))
+                .collect::<anyhow::Result<_>>()?,
+            retry_base: m.mail_retry_base,
+        })
+    }
 }
 
 /// Where every event is POSTed, signed the Standard Webhooks way.
@@ -223,4 +264,15 @@ fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
     let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
     std::io::Write::write_all(&mut file, content.as_bytes())?;
     Ok(())
+}
+
+/// A URL without its password, for printing.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if url[s + 3..at].contains(':') => {
+            let user_end = s + 3 + url[s + 3..at].find(':').unwrap_or(0);
+            format!("{}:***{}", &url[..user_end], &url[at..])
+        }
+        _ => url.to_string(),
+    }
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod evidence;
 pub mod http;
+pub mod notify;
 pub mod store;
 pub mod telemetry;
 pub mod workers;

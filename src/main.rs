@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use resolution_center::app::App;
-use resolution_center::config::{JwtKey, Listen, Settings};
+use resolution_center::config::{redact, JwtKey, Listen, Settings};
 use resolution_center::evidence::EvidenceStore;
 use resolution_center::http::{self, auth};
 use resolution_center::store::Db;
@@ -130,12 +130,15 @@ async fn serve(settings: Settings, listen: Listen, workers: Option<usize>) -> an
     if let Some(target) = &webhook_target {
         println!("  webhooks: every event to {}", target.url);
     }
+    let mailer = settings.mailer()?;
+    println!("  mail: {}", mailer.transport.describe());
     let background = settings.background_workers.then(|| {
         let intervals = Intervals {
             timers: settings.timer_interval,
             evidence_sweep: e.evidence_sweep_interval,
             webhooks: settings.timer_interval,
             webhook_target,
+            mailer: Some(mailer),
         };
         Workers::start(app.clone(), intervals)
     });
@@ -150,17 +153,6 @@ async fn serve(settings: Settings, listen: Listen, workers: Option<usize>) -> an
     }
     tracing::info!("stopped");
     Ok(())
-}
-
-/// A database URL without its password, for printing.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if url[s + 3..at].contains(':') => {
-            let user_end = s + 3 + url[s + 3..at].find(':').expect("checked");
-            format!("{}:***{}", &url[..user_end], &url[at..])
-        }
-        _ => url.to_string(),
-    }
 }
 
 #[cfg(test)]

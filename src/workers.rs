@@ -1,5 +1,5 @@
-//! Background work of `serve`: the timer, webhooks, and the sweep of
-//! unfinished uploads. Each loop finishes the item in hand before it stops.
+//! Background work of `serve`: the timer, mail and reminders, webhooks, and
+//! the sweep of unfinished uploads. Each loop finishes the item in hand before it stops.
 
 use std::future::Future;
 use std::time::Duration;
@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::app::mail::Mailer;
 use crate::app::webhooks::WebhookTarget;
 use crate::app::{now, App};
 
@@ -18,6 +19,8 @@ pub struct Intervals {
     /// How often the outbox is read for webhooks and due deliveries are tried.
     pub webhooks: Duration,
     pub webhook_target: Option<WebhookTarget>,
+    /// How mail goes out; `None`: no mail.
+    pub mailer: Option<Mailer>,
 }
 
 /// The running loops; `stop` ends them.
@@ -61,6 +64,30 @@ impl Workers {
                     }
                     if let Err(e) = app.deliver_webhooks(&target).await {
                         tracing::warn!(error = %e, "delivering webhooks failed; retrying at the next tick");
+                    }
+                }
+            }));
+        }
+        if let Some(mailer) = intervals.mailer.clone() {
+            let app = app.clone();
+            handles.push(every("mail", intervals.webhooks, stopped.clone(), move || {
+                let (app, mailer) = (app.clone(), mailer.clone());
+                async move {
+                    loop {
+                        match app.enqueue_mail(&mailer).await {
+                            Ok(0) => break,
+                            Ok(_) => continue,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "queueing mail failed; retrying at the next tick");
+                                break;
+                            }
+                        }
+                    }
+                    if let Err(e) = app.enqueue_reminders(&mailer, now()).await {
+                        tracing::warn!(error = %e, "queueing reminders failed; retrying at the next tick");
+                    }
+                    if let Err(e) = app.deliver_mail(&mailer).await {
+                        tracing::warn!(error = %e, "sending mail failed; retrying at the next tick");
                     }
                 }
             }));

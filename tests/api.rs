@@ -3,6 +3,8 @@
 mod common;
 #[path = "api/evidence.rs"]
 mod evidence;
+#[path = "api/mail.rs"]
+mod mail;
 #[path = "api/timers.rs"]
 mod timers;
 #[path = "api/webhooks.rs"]
@@ -14,6 +16,7 @@ use evidence::{
     a_photo_is_stored_listed_read_and_cited, a_retried_upload_is_replayed_not_stored_twice,
     staff_request_evidence_and_the_party_provides_it,
 };
+use mail::{mail_reaches_each_party_in_their_language, reminders_go_before_the_deadline_and_only_while_it_runs};
 use reqwest::Method;
 use serde_json::{json, Value};
 use timers::{
@@ -610,6 +613,8 @@ on_both_backends!(
     a_replaced_deadline_does_not_fire,
     a_deadline_fires_once_after_a_restart,
     every_event_reaches_the_receiver_signed_despite_failures,
+    mail_reaches_each_party_in_their_language,
+    reminders_go_before_the_deadline_and_only_while_it_runs,
 );
 
 /// 32 parallel accept / counter / decide calls on one complaint end in exactly

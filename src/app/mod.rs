@@ -6,6 +6,7 @@ pub mod evidence;
 pub mod feed;
 pub mod idempotency;
 pub mod ids;
+pub mod mail;
 pub mod orders;
 mod publish;
 pub mod standing;

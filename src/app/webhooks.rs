@@ -98,7 +98,7 @@ impl App {
                 })
                 .collect::<Result<Vec<_>, AppError>>()?;
             deliveries::enqueue(conn, &queued)?;
-            deliveries::move_cursor(conn, CURSOR, to)?;
+            outbox::move_cursor(conn, CURSOR, to)?;
             Ok(queued.len())
         })
         .await

@@ -222,6 +222,19 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Complaint>> {
     })
 }
 
+/// Complaints whose deadline with an automatic outcome falls in `(from, to]`.
+pub fn deadlines_between(conn: &mut DbConn, from: NaiveDateTime, to: NaiveDateTime) -> QueryResult<Vec<Complaint>> {
+    let rows = complaints::table
+        .filter(complaints::deadline_at.gt(from))
+        .filter(complaints::deadline_at.le(to))
+        .filter(complaints::deadline_on_expiry.ne("none"))
+        .order(complaints::deadline_at.asc())
+        .limit(500)
+        .select(ComplaintRow::as_select())
+        .load(conn)?;
+    hydrate(conn, rows)
+}
+
 pub fn active_for_order(conn: &mut DbConn, order_id: &str) -> QueryResult<Option<String>> {
     complaints::table
         .filter(complaints::order_id.eq(order_id))

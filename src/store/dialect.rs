@@ -242,39 +242,107 @@ pub struct ClaimedDelivery {
     pub attempts: i32,
 }
 
-/// Claims up to `limit` deliveries that are due, for one attempt each: the
-/// attempt is counted and the delivery leased until `lease_until`, so an
-/// instance that dies mid-attempt leaves it to be retried then. Concurrent
-/// instances skip each other's rows (PostgreSQL).
+/// A mail claimed for one attempt.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ClaimedMail {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub complaint_id: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub address: String,
+    #[diesel(sql_type = Text)]
+    pub locale: String,
+    #[diesel(sql_type = Text)]
+    pub subject: String,
+    #[diesel(sql_type = Text)]
+    pub body: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    pub reminder_for: Option<chrono::NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub created_at: chrono::NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due rows of an outgoing queue (`table`, keyed by
+/// `key`, whose `done` column is set once sent), for one attempt each: the attempt is counted and
+/// the row leased until `lease_until`, so an instance that dies mid-attempt
+/// leaves it to be retried then. Concurrent instances skip each other's rows
+/// (PostgreSQL); SQLite has one writer at a time.
+#[allow(clippy::too_many_arguments)]
+fn claim_due<T>(
+    conn: &mut DbConn,
+    table: &str,
+    key: &str,
+    done: &str,
+    returning: &str,
+    now: chrono::NaiveDateTime,
+    lease_until: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+{
+    use diesel::sql_types::Timestamp;
+    let sql = |p: [&str; 3], lock: &str| {
+        format!(
+            "UPDATE {table} SET attempts = attempts + 1, next_attempt_at = {} \
+             WHERE {key} IN (SELECT {key} FROM {table} \
+                 WHERE {done} IS NULL AND given_up_at IS NULL AND next_attempt_at <= {} \
+                 ORDER BY next_attempt_at LIMIT {}{lock}) \
+             RETURNING {returning}",
+            p[0], p[1], p[2]
+        )
+    };
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query(sql(["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"))
+            .bind::<Timestamp, _>(lease_until)
+            .bind::<Timestamp, _>(now)
+            .bind::<BigInt, _>(limit)
+            .load(c),
+        DbConn::Sqlite(c) => diesel::sql_query(sql(["?", "?", "?"], ""))
+            .bind::<Timestamp, _>(lease_until)
+            .bind::<Timestamp, _>(now)
+            .bind::<BigInt, _>(limit)
+            .load(c),
+    }
+}
+
+/// Webhook deliveries due at `now`; see `claim_due`.
 pub fn claim_due_webhooks(
     conn: &mut DbConn,
     now: chrono::NaiveDateTime,
     lease_until: chrono::NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<ClaimedDelivery>> {
-    use diesel::sql_types::Timestamp;
-    match conn {
-        DbConn::Pg(c) => diesel::sql_query(
-            "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1 \
-             WHERE event_id IN (SELECT event_id FROM webhook_deliveries \
-                 WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= $2 \
-                 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
-             RETURNING event_id, payload, created_at, attempts",
-        )
-        .bind::<Timestamp, _>(lease_until)
-        .bind::<Timestamp, _>(now)
-        .bind::<BigInt, _>(limit)
-        .load(c),
-        DbConn::Sqlite(c) => diesel::sql_query(
-            "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ? \
-             WHERE event_id IN (SELECT event_id FROM webhook_deliveries \
-                 WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= ? \
-                 ORDER BY next_attempt_at LIMIT ?) \
-             RETURNING event_id, payload, created_at, attempts",
-        )
-        .bind::<Timestamp, _>(lease_until)
-        .bind::<Timestamp, _>(now)
-        .bind::<BigInt, _>(limit)
-        .load(c),
-    }
+    claim_due(
+        conn,
+        "webhook_deliveries",
+        "event_id",
+        "delivered_at",
+        "event_id, payload, created_at, attempts",
+        now,
+        lease_until,
+        limit,
+    )
+}
+
+/// Mails due at `now`; see `claim_due`.
+pub fn claim_due_mail(
+    conn: &mut DbConn,
+    now: chrono::NaiveDateTime,
+    lease_until: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<ClaimedMail>> {
+    claim_due(
+        conn,
+        "mail_deliveries",
+        "id",
+        "sent_at",
+        "id, complaint_id, address, locale, subject, body, reminder_for, created_at, attempts",
+        now,
+        lease_until,
+        limit,
+    )
 }

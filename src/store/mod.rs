@@ -6,6 +6,7 @@ pub mod complaints;
 pub mod dialect;
 pub mod evidence;
 pub mod idempotency;
+pub mod mail;
 pub mod orders;
 pub mod outbox;
 pub mod schema;

@@ -50,3 +50,11 @@ pub struct FeedPosition {
 pub fn after(conn: &mut DbConn, position: FeedPosition, limit: i64) -> QueryResult<Vec<OutboxRow>> {
     super::dialect::outbox_after(conn, position, limit)
 }
+
+/// Moves the consumer `name` (locked by `dialect::lock_cursor`) to `to`.
+pub fn move_cursor(conn: &mut DbConn, name: &str, to: FeedPosition) -> QueryResult<()> {
+    diesel::update(super::schema::outbox_cursors::table.find(name))
+        .set((super::schema::outbox_cursors::txid.eq(to.txid), super::schema::outbox_cursors::seq.eq(to.seq)))
+        .execute(conn)
+        .map(drop)
+}

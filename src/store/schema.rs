@@ -188,6 +188,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_deliveries (id) {
+        id -> Text,
+        event_id -> Nullable<Text>,
+        complaint_id -> Nullable<Text>,
+        recipient_role -> Text,
+        address -> Text,
+        locale -> Text,
+        subject -> Text,
+        body -> Text,
+        reminder_for -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        given_up_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(complaints -> orders (order_id));
 diesel::joinable!(proposals -> complaints (complaint_id));
 diesel::joinable!(timeline -> complaints (complaint_id));
@@ -205,5 +225,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     outbox_cursors,
     webhook_deliveries,
-    webhook_attempts
+    webhook_attempts,
+    mail_deliveries
 );

@@ -4,8 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::dialect::insert_new;
-use super::outbox::FeedPosition;
-use super::schema::{outbox_cursors, webhook_attempts, webhook_deliveries as d};
+use super::schema::{webhook_attempts, webhook_deliveries as d};
 use super::DbConn;
 
 #[derive(Debug, Clone, Insertable)]
@@ -23,13 +22,6 @@ pub fn enqueue(conn: &mut DbConn, rows: &[NewDelivery]) -> QueryResult<usize> {
         return Ok(0);
     }
     insert_new!(conn, d::table, rows)
-}
-
-pub fn move_cursor(conn: &mut DbConn, name: &str, to: FeedPosition) -> QueryResult<()> {
-    diesel::update(outbox_cursors::table.find(name))
-        .set((outbox_cursors::txid.eq(to.txid), outbox_cursors::seq.eq(to.seq)))
-        .execute(conn)
-        .map(drop)
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -64,6 +64,8 @@ pub struct Options {
     pub timers: Option<std::time::Duration>,
     /// Send webhooks here (with the workers): URL and `whsec_` secret.
     pub webhook: Option<(String, String)>,
+    /// Send mail so (with the workers).
+    pub mailer: Option<resolution_center::app::mail::Mailer>,
 }
 
 /// Credentials of the test S3 servers (scripts/test exports them as the AWS variables).
@@ -250,26 +252,28 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         resolution_center::app::webhooks::WebhookTarget::new(url, &secret, retry, std::time::Duration::from_secs(5))
             .expect("a valid webhook target")
     });
-    let workers = options.timers.map(|every| start_workers_with(app.clone(), every, webhook_target));
+    let workers = options.timers.map(|every| start_workers_with(app.clone(), every, webhook_target, options.mailer));
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     TestApp { base: format!("http://127.0.0.1:{port}"), client, db_url, store, s3, s3s, app, workers, secret, dir }
 }
 
 /// The background workers of one instance, the timer ticking `every`.
 pub fn start_workers(app: App, every: std::time::Duration) -> resolution_center::workers::Workers {
-    start_workers_with(app, every, None)
+    start_workers_with(app, every, None, None)
 }
 
 fn start_workers_with(
     app: App,
     every: std::time::Duration,
     webhook_target: Option<resolution_center::app::webhooks::WebhookTarget>,
+    mailer: Option<resolution_center::app::mail::Mailer>,
 ) -> resolution_center::workers::Workers {
     let intervals = resolution_center::workers::Intervals {
         timers: every,
         evidence_sweep: std::time::Duration::from_secs(3600),
         webhooks: every,
         webhook_target,
+        mailer,
     };
     resolution_center::workers::Workers::start(app, intervals)
 }

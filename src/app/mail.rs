@@ -1,0 +1,199 @@
+//! Mail to the parties and the staff mailbox: one per (event, recipient),
+//! rendered from the outbox in the recipient's language, and reminders
+//! before a party's deadline. Sending retries with backoff, so a mail server
+//! that is down loses nothing.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
+
+use super::{now, App, AppError};
+use crate::domain::{Complaint, Role};
+use crate::notify::mail::MailTransport;
+use crate::notify::templates::{self, Lang, Letter};
+use crate::store::mail::{self as queue, NewMail, Outcome};
+use crate::store::{complaints, dialect, from_db, orders, outbox, to_db, DbConn};
+
+/// The outbox cursor of the mailer.
+const CURSOR: &str = "mail";
+const BATCH: i64 = 100;
+
+/// How mail is sent, and to whom besides the parties.
+#[derive(Clone)]
+pub struct Mailer {
+    pub transport: MailTransport,
+    pub from: Mailbox,
+    /// Customer care's mailbox: told of every escalation.
+    pub staff_mailbox: Option<String>,
+    /// Reminders go this long before a party's deadline.
+    pub reminder_leads: Vec<chrono::Duration>,
+    /// The wait after the first failure; it doubles, up to an hour, for three days.
+    pub retry_base: Duration,
+}
+
+impl Mailer {
+    fn backoff(&self, attempts: i32) -> chrono::Duration {
+        let factor = 2u32.saturating_pow(attempts.saturating_sub(1).clamp(0, 20) as u32);
+        chrono::Duration::from_std(self.retry_base.saturating_mul(factor).min(Duration::from_secs(3600)))
+            .unwrap_or(chrono::Duration::hours(1))
+    }
+}
+
+/// A party's address and language, from the order's contacts.
+fn contact_of(contacts: &serde_json::Value, role: Role) -> Option<(String, Lang)> {
+    let c = &contacts[role.as_str()];
+    let email = c["email"].as_str()?.to_string();
+    Some((email, Lang::of(c["locale"].as_str())))
+}
+
+fn contacts_for(conn: &mut DbConn, c: &Complaint) -> Result<serde_json::Value, AppError> {
+    let order = orders::find(conn, &c.order_id)?;
+    Ok(order.and_then(|o| o.contacts).and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mail(
+    id: String,
+    event_id: Option<&str>,
+    c: &Complaint,
+    role: &str,
+    address: String,
+    lang: Lang,
+    letter: Letter,
+    reminder_for: Option<DateTime<Utc>>,
+    at: DateTime<Utc>,
+) -> NewMail {
+    NewMail {
+        id,
+        event_id: event_id.map(str::to_string),
+        complaint_id: Some(c.id.clone()),
+        recipient_role: role.into(),
+        address,
+        locale: lang.code().into(),
+        subject: letter.subject,
+        body: letter.body,
+        reminder_for: reminder_for.map(to_db),
+        created_at: to_db(at),
+        next_attempt_at: to_db(at),
+    }
+}
+
+impl App {
+    /// Renders the mails of every outbox event the mailer has not seen, in
+    /// feed order; returns how many were queued.
+    pub async fn enqueue_mail(&self, mailer: &Mailer) -> Result<usize, AppError> {
+        let staff = mailer.staff_mailbox.clone();
+        self.write(move |conn| {
+            let from = dialect::lock_cursor(conn, CURSOR)?;
+            let rows = outbox::after(conn, from, BATCH)?;
+            let Some(last) = rows.last() else { return Ok(0) };
+            let to = outbox::FeedPosition { txid: last.txid, seq: last.seq };
+            let at = now();
+            let mut queued = Vec::new();
+            for row in &rows {
+                let Some(c) = row.complaint_id.as_deref().map(|id| complaints::find(conn, id)).transpose()?.flatten()
+                else {
+                    continue;
+                };
+                let data: serde_json::Value =
+                    serde_json::from_str(&row.data).map_err(|e| AppError::Internal(e.into()))?;
+                let contacts = contacts_for(conn, &c)?;
+                for role in [Role::Buyer, Role::Seller] {
+                    let Some((address, lang)) = contact_of(&contacts, role) else { continue };
+                    let letter = match row.kind.as_str() {
+                        "seller.sanctioned" if role == Role::Seller => Some(templates::sanction(&data, lang)),
+                        "seller.sanctioned" => None,
+                        kind => templates::for_event(kind, &data, &c, role, lang),
+                    };
+                    if let Some(letter) = letter {
+                        let id = format!("{}:{role}", row.id);
+                        queued.push(mail(id, Some(&row.id), &c, role.as_str(), address, lang, letter, None, at));
+                    }
+                }
+                if let (Some(address), "complaint.escalated") = (&staff, row.kind.as_str()) {
+                    if let Some(letter) = templates::for_event(&row.kind, &data, &c, Role::Staff, Lang::En) {
+                        let id = format!("{}:staff", row.id);
+                        queued.push(mail(id, Some(&row.id), &c, "staff", address.clone(), Lang::En, letter, None, at));
+                    }
+                }
+            }
+            queue::enqueue(conn, &queued)?;
+            outbox::move_cursor(conn, CURSOR, to)?;
+            Ok(queued.len())
+        })
+        .await
+    }
+
+    /// Queues a reminder to the party whose deadline is a lead time away:
+    /// from L before the deadline until L/6 later. A window shorter than L
+    /// (which the mail of the change already announced) or a service down
+    /// through that stretch skips that reminder rather than sending a stale
+    /// one. Each (deadline, lead) is reminded once.
+    pub async fn enqueue_reminders(&self, mailer: &Mailer, at: DateTime<Utc>) -> Result<usize, AppError> {
+        let mut leads = mailer.reminder_leads.clone();
+        leads.sort();
+        let Some(longest) = leads.last().copied() else { return Ok(0) };
+        self.write(move |conn| {
+            let due = complaints::deadlines_between(conn, to_db(at), to_db(at + longest))?;
+            let mut queued = Vec::new();
+            for c in due {
+                let (Some(deadline), Some(role)) = (c.deadline.clone(), templates::next_actor(&c)) else { continue };
+                let remaining = deadline.at - at;
+                let Some(lead) = leads.iter().find(|l| remaining <= **l && remaining > **l - **l / 6) else { continue };
+                let contacts = contacts_for(conn, &c)?;
+                let Some((address, lang)) = contact_of(&contacts, role) else { continue };
+                let id = format!("rem:{}:{}:{}", c.id, deadline.at.timestamp(), lead.num_seconds());
+                let letter = templates::reminder(&c, role, lang);
+                queued.push(mail(id, None, &c, role.as_str(), address, lang, letter, Some(deadline.at), at));
+            }
+            Ok(queue::enqueue(conn, &queued)?)
+        })
+        .await
+    }
+
+    /// Sends every due mail once; returns how many the server took.
+    pub async fn deliver_mail(&self, mailer: &Mailer) -> Result<usize, AppError> {
+        let at = now();
+        let lease = to_db(at + chrono::Duration::minutes(2));
+        let claimed = self.write(move |conn| Ok(dialect::claim_due_mail(conn, to_db(at), lease, BATCH)?)).await?;
+        let mut sent = 0;
+        for m in claimed {
+            if let (Some(deadline), Some(complaint_id)) = (m.reminder_for, m.complaint_id.clone()) {
+                // A reminder is worth sending only while its deadline runs.
+                let current = self
+                    .read(move |conn| {
+                        Ok(complaints::find(conn, &complaint_id)?.and_then(|c| c.deadline).map(|d| to_db(d.at)))
+                    })
+                    .await?;
+                if current != Some(deadline) || from_db(deadline) <= now() {
+                    let id = m.id.clone();
+                    let outcome = Outcome::GiveUp("the complaint moved on".into());
+                    self.write(move |conn| Ok(queue::record(conn, &id, to_db(now()), outcome)?)).await?;
+                    continue;
+                }
+            }
+            let letter = Letter { subject: m.subject.clone(), body: m.body.clone() };
+            let result =
+                mailer.transport.send(&mailer.from, &m.address, &m.id.replace(':', "."), &m.locale, &letter).await;
+            let done = now();
+            let outcome = match result {
+                Ok(()) => {
+                    sent += 1;
+                    Outcome::Sent
+                }
+                Err(e) if done >= from_db(m.created_at) + chrono::Duration::days(3) => {
+                    tracing::warn!(mail = %m.id, error = %e, "mail given up");
+                    Outcome::GiveUp(e)
+                }
+                Err(e) => {
+                    tracing::debug!(mail = %m.id, error = %e, "mail not sent; will retry");
+                    Outcome::RetryAt(to_db(done + mailer.backoff(m.attempts)), e)
+                }
+            };
+            let id = m.id.clone();
+            self.write(move |conn| Ok(queue::record(conn, &id, to_db(done), outcome)?)).await?;
+        }
+        Ok(sent)
+    }
+}

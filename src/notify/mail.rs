@@ -1,0 +1,82 @@
+//! Sending mail with lettre: SMTP (plain, STARTTLS or TLS, with optional
+//! credentials) or `.eml` files in a directory, the embedded default.
+
+use std::path::PathBuf;
+
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::templates::Letter;
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum MailTransport {
+    File { dir: PathBuf, transport: AsyncFileTransport<Tokio1Executor> },
+    Smtp { url: String, transport: AsyncSmtpTransport<Tokio1Executor> },
+}
+
+impl MailTransport {
+    /// `file:PATH`, or an SMTP URL as lettre reads it: `smtp://host:25`
+    /// (plain), `smtp://user:pass@host:587?tls=required` (STARTTLS),
+    /// `smtps://user:pass@host:465` (TLS).
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        if let Some(dir) = url.strip_prefix("file:") {
+            let dir = PathBuf::from(dir);
+            std::fs::create_dir_all(&dir)?;
+            let transport = AsyncFileTransport::<Tokio1Executor>::new(&dir);
+            return Ok(MailTransport::File { dir, transport });
+        }
+        anyhow::ensure!(
+            url.starts_with("smtp://") || url.starts_with("smtps://"),
+            "RC_MAIL_TRANSPORT must be file:PATH, smtp://… or smtps://…, not `{url}`"
+        );
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("RC_MAIL_TRANSPORT: {e}"))?
+            .build();
+        Ok(MailTransport::Smtp { url: crate::config::redact(url), transport })
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            MailTransport::File { dir, .. } => format!("files in {}", dir.display()),
+            MailTransport::Smtp { url, .. } => url.clone(),
+        }
+    }
+
+    /// Sends one mail; `id` becomes its Message-ID, the same on every retry.
+    pub async fn send(&self, from: &Mailbox, to: &str, id: &str, lang: &str, letter: &Letter) -> Result<(), String> {
+        let to: Mailbox = to.parse().map_err(|e| format!("recipient `{to}`: {e}"))?;
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(letter.subject.clone())
+            .message_id(Some(format!("<{id}@resolution-center>")))
+            .header(ContentLanguage(lang.to_string()))
+            .header(ContentType::TEXT_PLAIN)
+            .body(letter.body.clone())
+            .map_err(|e| e.to_string())?;
+        match self {
+            MailTransport::File { transport, .. } => transport.send(message).await.map(drop).map_err(|e| e.to_string()),
+            MailTransport::Smtp { transport, .. } => transport.send(message).await.map(drop).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// `Content-Language` (RFC 3282).
+#[derive(Clone)]
+struct ContentLanguage(String);
+
+impl lettre::message::header::Header for ContentLanguage {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Content-Language")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ContentLanguage(s.to_string()))
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}

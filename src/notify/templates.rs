@@ -1,0 +1,245 @@
+//! The mail each recipient gets for each event, in English or Bahasa
+//! Indonesia: what happened, the complaint's id and status, what happens
+//! next and by when. Texts are plain ASCII so every mail client shows them.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::domain::{Complaint, FulfilmentKind, FulfilmentStep, Role, Status};
+
+/// The language of a mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Id,
+}
+
+impl Lang {
+    pub fn of(locale: Option<&str>) -> Lang {
+        match locale {
+            Some(l) if l.eq_ignore_ascii_case("id") || l.to_ascii_lowercase().starts_with("id-") => Lang::Id,
+            _ => Lang::En,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Id => "id",
+        }
+    }
+}
+
+/// A rendered mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Letter {
+    pub subject: String,
+    pub body: String,
+}
+
+fn when(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn money(v: &Value) -> String {
+    match (v["amount"].as_i64(), v["currency"].as_str()) {
+        (Some(a), Some(c)) => format!("{a} {c} (minor units)"),
+        _ => "-".into(),
+    }
+}
+
+/// Who must act next on the complaint, if anyone but staff.
+pub fn next_actor(c: &Complaint) -> Option<Role> {
+    match c.status {
+        Status::AwaitingSeller => Some(Role::Seller),
+        Status::AwaitingBuyer => Some(Role::Buyer),
+        Status::AwaitingFulfilment => c.fulfilment.as_ref().map(|f| match (f.kind, f.step) {
+            (FulfilmentKind::Return, FulfilmentStep::AwaitingShipment) => Role::Buyer,
+            (FulfilmentKind::Return, FulfilmentStep::InTransit) => Role::Seller,
+            (FulfilmentKind::Replacement, FulfilmentStep::AwaitingShipment) => Role::Seller,
+            (FulfilmentKind::Replacement, FulfilmentStep::InTransit) => Role::Buyer,
+        }),
+        Status::UnderReview | Status::Resolved => None,
+    }
+}
+
+fn status_text(status: Status, lang: Lang) -> &'static str {
+    match (status, lang) {
+        (Status::AwaitingSeller, Lang::En) => "waiting for the seller",
+        (Status::AwaitingSeller, Lang::Id) => "menunggu penjual",
+        (Status::AwaitingBuyer, Lang::En) => "waiting for the buyer",
+        (Status::AwaitingBuyer, Lang::Id) => "menunggu pembeli",
+        (Status::AwaitingFulfilment, Lang::En) => "the agreed solution is under way",
+        (Status::AwaitingFulfilment, Lang::Id) => "solusi yang disepakati sedang berjalan",
+        (Status::UnderReview, Lang::En) => "under review by customer care",
+        (Status::UnderReview, Lang::Id) => "sedang ditinjau oleh layanan pelanggan",
+        (Status::Resolved, Lang::En) => "resolved",
+        (Status::Resolved, Lang::Id) => "selesai",
+    }
+}
+
+/// What happens next, for this recipient, and by when.
+fn next_text(c: &Complaint, who: Role, lang: Lang) -> String {
+    let deadline = c.deadline.as_ref().map(|d| when(d.at));
+    let mine = next_actor(c) == Some(who);
+    match (c.status, mine, deadline, lang) {
+        (Status::Resolved, _, _, Lang::En) => "Nothing more is needed: the escrowed money is settled as shown.".into(),
+        (Status::Resolved, _, _, Lang::Id) => "Tidak ada lagi yang perlu dilakukan: dana rekber diselesaikan seperti di atas.".into(),
+        (Status::UnderReview, _, Some(d), Lang::En) => format!("Customer care will decide; their target is {d}."),
+        (Status::UnderReview, _, Some(d), Lang::Id) => format!("Layanan pelanggan akan memutuskan; targetnya {d}."),
+        (_, true, Some(d), Lang::En) => format!(
+            "It is your turn: please respond in the Resolution Center before {d}. If you do not, the default outcome applies."
+        ),
+        (_, true, Some(d), Lang::Id) => format!(
+            "Giliran Anda: mohon tanggapi di Pusat Resolusi sebelum {d}. Jika tidak, keputusan bawaan akan berlaku."
+        ),
+        (_, false, Some(d), Lang::En) => format!("The other party has until {d} to respond."),
+        (_, false, Some(d), Lang::Id) => format!("Pihak lain memiliki waktu hingga {d} untuk menanggapi."),
+        (_, _, None, Lang::En) => "No deadline is running.".into(),
+        (_, _, None, Lang::Id) => "Tidak ada tenggat waktu yang berjalan.".into(),
+    }
+}
+
+fn headline(kind: &str, data: &Value, who: Role, lang: Lang) -> Option<String> {
+    let by_other = |role: &str| who.as_str() != role;
+    Some(match (kind, lang) {
+        ("complaint.opened", Lang::En) => match who {
+            Role::Seller => "A buyer opened a complaint about your order.".into(),
+            _ => "Your complaint was opened. The money stays in escrow until it is settled.".into(),
+        },
+        ("complaint.opened", Lang::Id) => match who {
+            Role::Seller => "Pembeli mengajukan komplain atas pesanan Anda.".into(),
+            _ => "Komplain Anda telah dibuat. Dana tetap ditahan di rekber sampai diselesaikan.".into(),
+        },
+        ("complaint.proposal_made", lang) => {
+            let author = data["proposal"]["author_role"].as_str().unwrap_or_default();
+            if !by_other(author) {
+                return None;
+            }
+            let amount = money(&data["proposal"]["refund_amount"]);
+            let kind = data["proposal"]["kind"].as_str().unwrap_or_default();
+            match lang {
+                Lang::En => format!("The {author} proposed a solution: {kind}, refund {amount}."),
+                Lang::Id => format!("Pihak {author} mengusulkan solusi: {kind}, pengembalian dana {amount}."),
+            }
+        }
+        ("complaint.agreed", Lang::En) => "Both parties agreed on a solution.".into(),
+        ("complaint.agreed", Lang::Id) => "Kedua pihak menyepakati solusi.".into(),
+        ("complaint.escalated", Lang::En) => format!(
+            "The complaint was escalated to customer care: {}.",
+            data["reason"].as_str().unwrap_or("no reason given")
+        ),
+        ("complaint.escalated", Lang::Id) => {
+            format!("Komplain diteruskan ke layanan pelanggan: {}.", data["reason"].as_str().unwrap_or("tanpa alasan"))
+        }
+        ("complaint.decided", Lang::En) => format!(
+            "Customer care decided: {}, refund {}. Reason: {}",
+            data["decision"]["outcome"].as_str().unwrap_or_default(),
+            money(&data["decision"]["refund_amount"]),
+            data["decision"]["rationale"].as_str().unwrap_or_default()
+        ),
+        ("complaint.decided", Lang::Id) => format!(
+            "Layanan pelanggan memutuskan: {}, pengembalian dana {}. Alasan: {}",
+            data["decision"]["outcome"].as_str().unwrap_or_default(),
+            money(&data["decision"]["refund_amount"]),
+            data["decision"]["rationale"].as_str().unwrap_or_default()
+        ),
+        ("complaint.resolved", Lang::En) => format!(
+            "The complaint is resolved: {} refunded to the buyer, {} released to the seller.",
+            money(&data["settlement"]["refund_to_buyer"]),
+            money(&data["settlement"]["release_to_seller"])
+        ),
+        ("complaint.resolved", Lang::Id) => format!(
+            "Komplain selesai: {} dikembalikan ke pembeli, {} diteruskan ke penjual.",
+            money(&data["settlement"]["refund_to_buyer"]),
+            money(&data["settlement"]["release_to_seller"])
+        ),
+        _ => return None,
+    })
+}
+
+fn subject_of(kind: &str, c: &Complaint, lang: Lang) -> String {
+    let what = match (kind, lang) {
+        ("complaint.opened", Lang::En) => "complaint opened",
+        ("complaint.opened", Lang::Id) => "komplain dibuat",
+        ("complaint.proposal_made", Lang::En) => "new proposal",
+        ("complaint.proposal_made", Lang::Id) => "usulan baru",
+        ("complaint.agreed", Lang::En) => "solution agreed",
+        ("complaint.agreed", Lang::Id) => "solusi disepakati",
+        ("complaint.escalated", Lang::En) => "escalated to customer care",
+        ("complaint.escalated", Lang::Id) => "diteruskan ke layanan pelanggan",
+        ("complaint.decided", Lang::En) => "decision made",
+        ("complaint.decided", Lang::Id) => "keputusan dibuat",
+        ("complaint.resolved", Lang::En) => "resolved",
+        ("complaint.resolved", Lang::Id) => "selesai",
+        ("reminder", Lang::En) => "reminder: your response is due",
+        ("reminder", Lang::Id) => "pengingat: tanggapan Anda ditunggu",
+        (_, _) => "update",
+    };
+    match lang {
+        Lang::En => format!("[Resolution Center] Complaint {}: {what}", c.id),
+        Lang::Id => format!("[Pusat Resolusi] Komplain {}: {what}", c.id),
+    }
+}
+
+fn letter(kind: &str, c: &Complaint, who: Role, lang: Lang, headline: String) -> Letter {
+    let (greeting, id, order, status, sign) = match lang {
+        Lang::En => ("Hello,", "Complaint", "Order", "Status", "Resolution Center"),
+        Lang::Id => ("Halo,", "Komplain", "Pesanan", "Status", "Pusat Resolusi"),
+    };
+    let body = format!(
+        "{greeting}\n\n{headline}\n\n{id}: {}\n{order}: {}\n{status}: {}\n\n{}\n\n-- \n{sign}\n",
+        c.id,
+        c.order_id,
+        status_text(c.status, lang),
+        next_text(c, who, lang),
+    );
+    Letter { subject: subject_of(kind, c, lang), body }
+}
+
+/// The mail `who` gets for an outbox event, or `None` when the event is not
+/// theirs to hear about. `c` is the complaint as it stands now.
+pub fn for_event(kind: &str, data: &Value, c: &Complaint, who: Role, lang: Lang) -> Option<Letter> {
+    if kind == "complaint.proposal_made"
+        && c.proposals.first().is_some_and(|p| data["proposal"]["id"].as_str() == Some(p.id.as_str()))
+    {
+        // The requested solution comes with `complaint.opened`.
+        return None;
+    }
+    let line = headline(kind, data, who, lang)?;
+    Some(letter(kind, c, who, lang, line))
+}
+
+/// The reminder to `who`, whose deadline is close.
+pub fn reminder(c: &Complaint, who: Role, lang: Lang) -> Letter {
+    let line = match lang {
+        Lang::En => "A reminder: the complaint is waiting for you.".to_string(),
+        Lang::Id => "Pengingat: komplain ini menunggu tanggapan Anda.".to_string(),
+    };
+    letter("reminder", c, who, lang, line)
+}
+
+/// The mail for a sanction on the seller.
+pub fn sanction(data: &Value, lang: Lang) -> Letter {
+    let until = data["suspended_until"].as_str().unwrap_or("-");
+    let permanent = data["permanently_closed"].as_bool().unwrap_or(false);
+    let (subject, body) = match (lang, permanent) {
+        (Lang::En, false) => (
+            "[Resolution Center] Your store is suspended".to_string(),
+            format!("Hello,\n\nAfter a decision with the seller at fault, your store is suspended until {until}.\n\n-- \nResolution Center\n"),
+        ),
+        (Lang::En, true) => (
+            "[Resolution Center] Your store is closed".to_string(),
+            "Hello,\n\nAfter a fourth decision with the seller at fault, your store is permanently closed.\n\n-- \nResolution Center\n".to_string(),
+        ),
+        (Lang::Id, false) => (
+            "[Pusat Resolusi] Toko Anda ditangguhkan".to_string(),
+            format!("Halo,\n\nSetelah keputusan yang menyatakan penjual bersalah, toko Anda ditangguhkan hingga {until}.\n\n-- \nPusat Resolusi\n"),
+        ),
+        (Lang::Id, true) => (
+            "[Pusat Resolusi] Toko Anda ditutup".to_string(),
+            "Halo,\n\nSetelah keputusan keempat yang menyatakan penjual bersalah, toko Anda ditutup secara permanen.\n\n-- \nPusat Resolusi\n".to_string(),
+        ),
+    };
+    Letter { subject, body }
+}

@@ -1,0 +1,53 @@
+//! Mails to send: one per (event, recipient) or reminder, and what became of it.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::dialect::insert_new;
+use super::schema::mail_deliveries as m;
+use super::DbConn;
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = m)]
+pub struct NewMail {
+    pub id: String,
+    pub event_id: Option<String>,
+    pub complaint_id: Option<String>,
+    pub recipient_role: String,
+    pub address: String,
+    pub locale: String,
+    pub subject: String,
+    pub body: String,
+    pub reminder_for: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub next_attempt_at: NaiveDateTime,
+}
+
+/// Queues mails; one already queued under the same id is left as it is.
+pub fn enqueue(conn: &mut DbConn, rows: &[NewMail]) -> QueryResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    insert_new!(conn, m::table, rows)
+}
+
+/// What came of an attempt.
+pub enum Outcome {
+    Sent,
+    RetryAt(NaiveDateTime, String),
+    GiveUp(String),
+}
+
+pub fn record(conn: &mut DbConn, id: &str, at: NaiveDateTime, outcome: Outcome) -> QueryResult<()> {
+    let row = m::table.find(id);
+    match outcome {
+        Outcome::Sent => diesel::update(row).set((m::sent_at.eq(at), m::last_error.eq(None::<String>))).execute(conn),
+        Outcome::RetryAt(next, error) => {
+            diesel::update(row).set((m::next_attempt_at.eq(next), m::last_error.eq(error))).execute(conn)
+        }
+        Outcome::GiveUp(error) => {
+            diesel::update(row).set((m::given_up_at.eq(at), m::last_error.eq(error))).execute(conn)
+        }
+    }
+    .map(drop)
+}

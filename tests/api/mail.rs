@@ -1,0 +1,216 @@
+//! Mail to a real SMTP server on loopback (aiosmtpd, storing a maildir):
+//! recipients, subjects, language and deadline, each mail once, and nothing
+//! lost while the server is down.
+
+use std::time::Duration;
+
+use resolution_center::app::mail::Mailer;
+use resolution_center::domain::Policy;
+use resolution_center::notify::mail::MailTransport;
+use serde_json::{json, Value};
+
+use crate::common::{spawn_app_with, Backend, Options, TestApp};
+
+/// aiosmtpd with its Mailbox handler, on a port chosen before it starts.
+struct SmtpSink {
+    port: u16,
+    maildir: std::path::PathBuf,
+    child: Option<std::process::Child>,
+    _dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    fn new() -> SmtpSink {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        SmtpSink { port, maildir: dir.path().join("maildir"), child: None, _dir: dir }
+    }
+
+    fn start(&mut self) {
+        let child = std::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", self.port)])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&self.maildir)
+            .spawn()
+            .expect("python3 runs aiosmtpd (scripts/test installs it)");
+        self.child = Some(child);
+        for _ in 0..300 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("aiosmtpd did not listen");
+    }
+
+    /// Every message received: its headers (lower-cased names) and body.
+    fn messages(&self) -> Vec<(std::collections::HashMap<String, String>, String)> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(self.maildir.join("new")).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap().replace("\r\n", "\n");
+            let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+            // Unfold continuation lines (RFC 5322 2.2.3) before splitting.
+            let unfolded = head.replace("\n ", " ").replace("\n\t", " ");
+            let mut headers = std::collections::HashMap::new();
+            for line in unfolded.lines() {
+                if let Some((k, v)) = line.split_once(':') {
+                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+                }
+            }
+            out.push((headers, quoted_printable(body)));
+        }
+        out
+    }
+
+    async fn wait_for(&self, n: usize) -> Vec<(std::collections::HashMap<String, String>, String)> {
+        let start = std::time::Instant::now();
+        while self.messages().len() < n && start.elapsed() < Duration::from_secs(15) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.messages()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The text of a quoted-printable body (RFC 2045 6.7).
+fn quoted_printable(body: &str) -> String {
+    let joined = body.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (
+            bytes[i],
+            bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()),
+        ) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn mailer(sink: &SmtpSink, leads: Vec<chrono::Duration>) -> Mailer {
+    Mailer {
+        transport: MailTransport::from_url(&format!("smtp://127.0.0.1:{}", sink.port)).unwrap(),
+        from: "Resolution Center <rc@example.com>".parse().unwrap(),
+        staff_mailbox: Some("care@example.com".into()),
+        reminder_leads: leads,
+        retry_base: Duration::from_millis(100),
+    }
+}
+
+fn deadline_text(c: &Value) -> String {
+    let at = chrono::DateTime::parse_from_rfc3339(c["deadline"]["at"].as_str().unwrap()).unwrap();
+    at.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn to_of<'a>(
+    mails: &'a [(std::collections::HashMap<String, String>, String)],
+    address: &str,
+) -> Vec<&'a (std::collections::HashMap<String, String>, String)> {
+    mails.iter().filter(|(h, _)| h["to"].contains(address)).collect()
+}
+
+/// The SMTP server is down when the complaint opens; once it is up, the
+/// buyer (Bahasa Indonesia) and the seller (English) each get their mail,
+/// once, with the complaint's id and deadline; an escalation also reaches
+/// the staff mailbox.
+pub async fn mail_reaches_each_party_in_their_language(backend: Backend) {
+    let mut sink = SmtpSink::new();
+    let options =
+        Options { timers: Some(Duration::from_millis(50)), mailer: Some(mailer(&sink, vec![])), ..Options::default() };
+    let app = spawn_app_with(backend, options).await;
+    app.order("ord-1", 150_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    let id = c["id"].as_str().unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    sink.start();
+
+    let mails = sink.wait_for(2).await;
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    let (buyer, seller) = (to_of(&mails, "buyer@example.com"), to_of(&mails, "seller@example.com"));
+    assert_eq!((buyer.len(), seller.len()), (1, 1));
+    let (h, body) = buyer[0];
+    assert_eq!(h["subject"], format!("[Pusat Resolusi] Komplain {id}: komplain dibuat"));
+    assert_eq!(h["content-language"], "id");
+    assert!(body.contains(&format!("Pihak lain memiliki waktu hingga {}", deadline_text(&c))), "{body}");
+    let (h, body) = seller[0];
+    assert_eq!(h["subject"], format!("[Resolution Center] Complaint {id}: complaint opened"));
+    assert_eq!(h["content-language"], "en");
+    assert!(body
+        .contains(&format!("It is your turn: please respond in the Resolution Center before {}", deadline_text(&c))));
+
+    let escalated = app
+        .post(&format!("/v1/complaints/{id}/escalate"), "seller-1", json!({"reason": "the photo is not of our item"}))
+        .await;
+    escalated.ok();
+    let mails = sink.wait_for(5).await;
+    let staff = to_of(&mails, "care@example.com");
+    assert_eq!(staff.len(), 1, "{mails:?}");
+    assert!(staff[0].0["subject"].ends_with("escalated to customer care"));
+    assert!(staff[0].1.contains("the photo is not of our item"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 5, "each (event, recipient) once: {mails:?}");
+    let mut ids: Vec<&String> = mails.iter().map(|(h, _)| &h["message-id"]).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 5);
+}
+
+/// A party whose deadline is near gets one reminder; a reminder is never
+/// sent for a deadline a later change replaced.
+pub async fn reminders_go_before_the_deadline_and_only_while_it_runs(backend: Backend) {
+    let mut sink = SmtpSink::new();
+    sink.start();
+    let policy = Policy {
+        seller_response: chrono::Duration::seconds(8),
+        buyer_response: chrono::Duration::hours(48),
+        ..Policy::default()
+    };
+    let options = Options {
+        policy,
+        timers: Some(Duration::from_millis(50)),
+        // Due from 6 s before the deadline for a second (L/6).
+        mailer: Some(mailer(&sink, vec![chrono::Duration::seconds(6), chrono::Duration::hours(24)])),
+        ..Options::default()
+    };
+    let app: TestApp = spawn_app_with(backend, options).await;
+    app.order("ord-1", 150_000).await;
+    let silent = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    app.order("ord-2", 150_000).await;
+    let body = json!({"order_id": "ord-2", "reason": "damaged", "description": "x", "requested_solution": {"kind": "full_refund"}});
+    let answered = app.post("/v1/complaints", "buyer-1", body).await.ok().clone();
+    let offer = json!({"kind": "partial_refund", "refund_amount": {"amount": 1, "currency": "IDR"}});
+    app.post(&format!("/v1/complaints/{}/proposals", answered["id"].as_str().unwrap()), "seller-1", offer).await.ok();
+
+    // Opened (2 mails each), the counter (1 to the buyer), then the reminder.
+    let start = std::time::Instant::now();
+    let reminders = |sink: &SmtpSink| {
+        sink.messages().into_iter().filter(|(h, _)| h["subject"].contains("reminder")).collect::<Vec<_>>()
+    };
+    while reminders(&sink).is_empty() && start.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got = reminders(&sink);
+    assert_eq!(got.len(), 1, "one reminder, to the silent seller: {got:?}");
+    assert!(got[0].0["to"].contains("seller@example.com"));
+    assert!(got[0].0["subject"].contains(silent["id"].as_str().unwrap()));
+    assert!(got[0].1.contains(&deadline_text(&silent)));
+}
