@@ -78,7 +78,7 @@ pub struct EvidenceSettings {
     /// How long a direct upload's presigned PUT stays valid.
     #[arg(long, env = "RC_EVIDENCE_UPLOAD_TTL", default_value = "15m", value_parser = humantime::parse_duration)]
     pub evidence_upload_ttl: std::time::Duration,
-    /// How often expired direct uploads and unfinished writes are removed.
+    /// How often expired direct uploads, unfinished writes and expired idempotency keys are removed.
     #[arg(long, env = "RC_EVIDENCE_SWEEP_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
     pub evidence_sweep_interval: std::time::Duration,
 }

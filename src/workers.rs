@@ -92,9 +92,14 @@ impl Workers {
                 }
             }));
         }
-        let sweep = every("evidence sweep", intervals.evidence_sweep, stopped, move || {
+        let sweep = every("housekeeping", intervals.evidence_sweep, stopped, move || {
             let app = app.clone();
             async move {
+                match app.purge_idempotency_keys(now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "expired idempotency keys purged"),
+                    Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed; retrying at the next tick"),
+                }
                 match app.sweep_uploads(now()).await {
                     Ok(swept) if swept != Default::default() => tracing::info!(
                         expired_uploads = swept.expired_uploads,

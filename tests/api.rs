@@ -488,6 +488,11 @@ async fn idempotency_keys_replay_and_refuse_reuse(backend: Backend) {
     app.call(Method::POST, "/v1/complaints", "buyer-2", Some(body), &key).await.problem(404, "order_not_found");
     let list = app.get("/v1/complaints", "buyer-1").await;
     assert_eq!(list.ok()["data"].as_array().unwrap().len(), 1, "one complaint, however often it was sent");
+
+    // Past its 24 hours a key is purged; within them it is kept.
+    let now = resolution_center::app::now();
+    assert_eq!(app.app.purge_idempotency_keys(now).await.unwrap(), 0);
+    assert_eq!(app.app.purge_idempotency_keys(now + chrono::Duration::hours(25)).await.unwrap(), 2);
 }
 
 async fn a_stale_version_is_refused(backend: Backend) {
@@ -587,6 +592,25 @@ async fn operations_endpoints_answer(backend: Backend) {
     let spec = app.client.get(format!("{}/openapi.yaml", app.base)).send().await.unwrap().text().await.unwrap();
     assert_eq!(spec, resolution_center::http::openapi::yaml());
     app.get("/v1/nowhere", "buyer-1").await.problem(404, "not_found");
+
+    app.order("ord-1", 150_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    app.get(&path(&c, ""), "buyer-1").await.ok();
+    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    let line = |prefix: &str| text.lines().find(|l| l.starts_with(prefix)).map(str::to_string);
+    assert_eq!(
+        line("rc_complaints{status=\"awaiting_seller\"}").as_deref(),
+        Some("rc_complaints{status=\"awaiting_seller\"} 1"),
+        "{text}"
+    );
+    assert_eq!(line("rc_complaints{status=\"resolved\"}").as_deref(), Some("rc_complaints{status=\"resolved\"} 0"));
+    assert_eq!(line("rc_timers_overdue").as_deref(), Some("rc_timers_overdue 0"));
+    let requests = line("rc_http_requests_total{endpoint=\"/v1/complaints/{id}\",method=\"GET\",status=\"200\"}");
+    assert!(requests.is_some_and(|l| l.ends_with(" 1")), "requests by route and status: {text}");
+    assert!(text.contains("rc_http_requests_duration_seconds_bucket{endpoint=\"/v1/complaints\",method=\"POST\""));
+    assert!(text.contains("endpoint=\"UNMATCHED\""), "unknown paths do not each get a series");
 }
 
 on_both_backends!(

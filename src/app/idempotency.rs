@@ -119,6 +119,11 @@ impl App {
         self.write(move |conn| Ok(keys::complete(conn, &caller, &key, i32::from(status), &response)?)).await
     }
 
+    /// Forgets the keys past their 24 hours.
+    pub async fn purge_idempotency_keys(&self, at: chrono::DateTime<chrono::Utc>) -> Result<usize, AppError> {
+        self.write(move |conn| Ok(keys::purge(conn, to_db(at - KEY_TTL))?)).await
+    }
+
     pub async fn release_idempotency_key(&self, caller: String, key: String) -> Result<(), AppError> {
         self.write(move |conn| Ok(keys::release(conn, &caller, &key)?)).await
     }

@@ -7,6 +7,7 @@ pub mod feed;
 pub mod idempotency;
 pub mod ids;
 pub mod mail;
+pub mod ops;
 pub mod orders;
 mod publish;
 pub mod standing;

@@ -8,6 +8,7 @@ pub mod complaints;
 pub mod events;
 pub mod evidence;
 pub mod idempotency;
+pub mod metrics;
 pub mod negotiation;
 pub mod openapi;
 pub mod ops;
@@ -61,6 +62,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(events::events)
         .service(ops::healthz)
         .service(ops::readyz)
+        .service(metrics::metrics)
         .service(ops::openapi_yaml);
 }
 
@@ -68,10 +70,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub fn server(app: App, verifier: Verifier, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
     let app = web::Data::new(app);
     let verifier = web::Data::new(verifier);
+    let metrics = metrics::Metrics::new().map_err(std::io::Error::other)?;
+    let http_metrics = metrics.http.clone();
+    let metrics = web::Data::new(metrics);
     let server = HttpServer::new(move || {
         actix_web::App::new()
             .app_data(app.clone())
             .app_data(verifier.clone())
+            .app_data(metrics.clone())
             .app_data(web::PayloadConfig::new(body::JSON_LIMIT))
             .app_data(
                 web::QueryConfig::default()
@@ -83,6 +89,7 @@ pub fn server(app: App, verifier: Verifier, listener: TcpListener, workers: usiz
             .wrap(from_fn(idempotency::middleware))
             .wrap(from_fn(request_id_header))
             .wrap(TracingLogger::default())
+            .wrap(http_metrics.clone())
             .configure(routes)
             .default_service(web::to(no_route))
     })

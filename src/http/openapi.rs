@@ -9,7 +9,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
-use super::{arbitration, complaints, events, evidence, negotiation, ops, orders, sellers, wire};
+use super::{arbitration, complaints, events, evidence, metrics, negotiation, ops, orders, sellers, wire};
 use crate::app::FieldError;
 use crate::domain;
 
@@ -30,7 +30,7 @@ use crate::domain;
         evidence::upload, evidence::start_upload, evidence::complete_upload, evidence::list, evidence::content,
         arbitration::queue, arbitration::assign, arbitration::decide, arbitration::request_evidence,
         sellers::standing, events::events,
-        ops::healthz, ops::readyz, ops::openapi_yaml,
+        ops::healthz, ops::readyz, ops::openapi_yaml, metrics::metrics,
     ),
     components(schemas(FieldError, domain::Action, domain::Money, wire::Problem)),
     modifiers(&BearerAuth),
@@ -43,7 +43,7 @@ use crate::domain;
         (name = "arbitration", description = "Customer care: queue, assignment, decisions"),
         (name = "sellers", description = "Seller standing"),
         (name = "events", description = "The event feed for the payment system"),
-        (name = "operations", description = "Health and description"),
+        (name = "operations", description = "Health, metrics and description"),
     )
 )]
 pub struct ApiDoc;

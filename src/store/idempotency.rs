@@ -37,3 +37,8 @@ pub fn set_fingerprint(conn: &mut DbConn, caller: &str, key: &str, fingerprint: 
 pub fn release(conn: &mut DbConn, caller: &str, key: &str) -> QueryResult<()> {
     diesel::delete(k::table.find((caller, key))).execute(conn).map(drop)
 }
+
+/// Forgets every key older than `before`; returns how many.
+pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(k::table.filter(k::created_at.lt(before))).execute(conn)
+}

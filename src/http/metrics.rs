@@ -1,0 +1,114 @@
+//! `GET /metrics` in the Prometheus text format: HTTP requests by route and
+//! status with a latency histogram (actix-web-prom), and the service's own
+//! figures, read from the database at each scrape.
+
+use actix_web::{get, web, HttpResponse};
+use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
+use prometheus::{Encoder, GaugeVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
+
+use super::problem::ApiError;
+use crate::app::{now, App, AppError};
+
+/// The registry, the HTTP middleware that fills it, and the gauges set at
+/// each scrape.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    pub http: PrometheusMetrics,
+    complaints: IntGaugeVec,
+    overdue_timers: IntGauge,
+    oldest_undelivered: GaugeVec,
+    webhooks: IntGaugeVec,
+    webhook_failed_attempts: IntGauge,
+    mail: IntGaugeVec,
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("metrics: {e}"))
+}
+
+impl Metrics {
+    pub fn new() -> Result<Metrics, AppError> {
+        let registry = Registry::new();
+        let http = PrometheusMetricsBuilder::new("rc")
+            .registry(registry.clone())
+            .exclude("/metrics")
+            .mask_unmatched_patterns("UNMATCHED")
+            .build()
+            .map_err(internal)?;
+        let complaints =
+            IntGaugeVec::new(Opts::new("rc_complaints", "Complaints by status"), &["status"]).map_err(internal)?;
+        let overdue_timers = IntGauge::new("rc_timers_overdue", "Deadlines past by over a minute that have not fired")
+            .map_err(internal)?;
+        let oldest_undelivered = GaugeVec::new(
+            Opts::new(
+                "rc_outbox_oldest_undelivered_seconds",
+                "Age of the oldest event not yet delivered, per consumer",
+            ),
+            &["consumer"],
+        )
+        .map_err(internal)?;
+        let webhooks = IntGaugeVec::new(
+            Opts::new("rc_webhook_deliveries", "Webhook deliveries failing (being retried) or given up"),
+            &["state"],
+        )
+        .map_err(internal)?;
+        let webhook_failed_attempts =
+            IntGauge::new("rc_webhook_failed_attempts", "Webhook attempts that were not acknowledged, all time")
+                .map_err(internal)?;
+        let mail = IntGaugeVec::new(Opts::new("rc_mail", "Mails failing (being retried) or given up"), &["state"])
+            .map_err(internal)?;
+        for c in [
+            Box::new(complaints.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(overdue_timers.clone()),
+            Box::new(oldest_undelivered.clone()),
+            Box::new(webhooks.clone()),
+            Box::new(webhook_failed_attempts.clone()),
+            Box::new(mail.clone()),
+        ] {
+            registry.register(c).map_err(internal)?;
+        }
+        Ok(Metrics {
+            registry,
+            http,
+            complaints,
+            overdue_timers,
+            oldest_undelivered,
+            webhooks,
+            webhook_failed_attempts,
+            mail,
+        })
+    }
+}
+
+/// Prometheus metrics: HTTP requests and latency by route and status, complaints by status, overdue
+/// timers, the age of the oldest undelivered event, mail and webhook failures.
+#[utoipa::path(
+    tag = "operations",
+    security(()),
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
+)]
+#[get("/metrics")]
+pub async fn metrics(app: web::Data<App>, m: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
+    let f = app.figures(now()).await?;
+    m.complaints.reset();
+    for status in ["awaiting_seller", "awaiting_buyer", "awaiting_fulfilment", "under_review", "resolved"] {
+        m.complaints.with_label_values(&[status]).set(0);
+    }
+    for (status, n) in &f.complaints_by_status {
+        m.complaints.with_label_values(&[status.as_str()]).set(*n);
+    }
+    m.overdue_timers.set(f.overdue_timers);
+    m.oldest_undelivered.reset();
+    for (consumer, age) in &f.oldest_undelivered {
+        m.oldest_undelivered.with_label_values(&[*consumer]).set(*age);
+    }
+    m.webhooks.with_label_values(&["failing"]).set(f.webhooks_failing);
+    m.webhooks.with_label_values(&["given_up"]).set(f.webhooks_given_up);
+    m.webhook_failed_attempts.set(f.webhook_failed_attempts);
+    m.mail.with_label_values(&["failing"]).set(f.mail_failing);
+    m.mail.with_label_values(&["given_up"]).set(f.mail_given_up);
+    let mut out = Vec::new();
+    TextEncoder::new().encode(&m.registry.gather(), &mut out).map_err(|e| ApiError::App(internal(e)))?;
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(out))
+}
