@@ -5,6 +5,8 @@ mod common;
 mod evidence;
 #[path = "api/mail.rs"]
 mod mail;
+#[path = "api/shutdown.rs"]
+mod shutdown;
 #[path = "api/timers.rs"]
 mod timers;
 #[path = "api/webhooks.rs"]
