@@ -32,14 +32,6 @@ pub struct Mailer {
     pub retry_base: Duration,
 }
 
-impl Mailer {
-    fn backoff(&self, attempts: i32) -> chrono::Duration {
-        let factor = 2u32.saturating_pow(attempts.saturating_sub(1).clamp(0, 20) as u32);
-        chrono::Duration::from_std(self.retry_base.saturating_mul(factor).min(Duration::from_secs(3600)))
-            .unwrap_or(chrono::Duration::hours(1))
-    }
-}
-
 /// A party's address and language, from the order's contacts.
 fn contact_of(contacts: &serde_json::Value, role: Role) -> Option<(String, Lang)> {
     let c = &contacts[role.as_str()];
@@ -188,7 +180,7 @@ impl App {
                 }
                 Err(e) => {
                     tracing::debug!(mail = %m.id, error = %e, "mail not sent; will retry");
-                    Outcome::RetryAt(to_db(done + mailer.backoff(m.attempts)), e)
+                    Outcome::RetryAt(to_db(done + super::backoff(mailer.retry_base, m.attempts)), e)
                 }
             };
             let id = m.id.clone();

@@ -114,6 +114,14 @@ pub struct App {
     pub evidence_limits: evidence::Limits,
 }
 
+/// The wait before retrying after `attempts` failed attempts: `base`,
+/// doubling after each failure, at most an hour.
+pub(crate) fn backoff(base: std::time::Duration, attempts: i32) -> chrono::Duration {
+    let factor = 2u32.saturating_pow(attempts.saturating_sub(1).clamp(0, 20) as u32);
+    let wait = base.saturating_mul(factor).min(std::time::Duration::from_secs(3600));
+    chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
+}
+
 /// The current time at the database's precision (microseconds), so a value
 /// read back equals the value written.
 pub fn now() -> DateTime<Utc> {
@@ -147,5 +155,19 @@ impl App {
         T: Send + 'static,
     {
         self.read(move |conn| dialect::write_transaction(conn, f)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_an_hour() {
+        let base = Duration::from_secs(10);
+        let waits: Vec<i64> = [1, 2, 3, 4].iter().map(|n| super::backoff(base, *n).num_seconds()).collect();
+        assert_eq!(waits, [10, 20, 40, 80]);
+        assert_eq!(super::backoff(base, 12).num_seconds(), 3600);
+        assert_eq!(super::backoff(base, i32::MAX).num_seconds(), 3600);
     }
 }

@@ -51,12 +51,6 @@ impl WebhookTarget {
         })
     }
 
-    fn backoff(&self, attempts: i32) -> chrono::Duration {
-        let factor = 2u32.saturating_pow(attempts.saturating_sub(1).clamp(0, 20) as u32);
-        let wait = self.retry_base.saturating_mul(factor).min(Duration::from_secs(3600));
-        chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
-    }
-
     /// One attempt: the HTTP status, or why there was none.
     async fn send(&self, d: &ClaimedDelivery, at: DateTime<Utc>) -> Result<u16, String> {
         let signature = self
@@ -131,7 +125,7 @@ impl App {
                 tracing::warn!(event_id = %d.event_id, attempts = d.attempts, "webhook given up");
                 Outcome::GiveUp
             } else {
-                Outcome::RetryAt(to_db(sent_at + target.backoff(d.attempts)))
+                Outcome::RetryAt(to_db(sent_at + super::backoff(target.retry_base, d.attempts)))
             };
             let attempt = Attempt {
                 event_id: d.event_id.clone(),
