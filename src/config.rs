@@ -36,8 +36,8 @@ pub struct Settings {
     pub jwt_public_key: Option<PathBuf>,
     #[arg(long, env = "RC_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,
-    /// Run the background workers (timers, sweeps); `false` for an API-only instance.
-    #[arg(long, env = "RC_WORKERS", default_value_t = true, action = clap::ArgAction::Set)]
+    /// Run the background workers (timer, mail, webhooks, housekeeping); `off` for an API-only instance.
+    #[arg(long, env = "RC_WORKERS", default_value = "on", value_parser = clap::builder::BoolishValueParser::new())]
     pub background_workers: bool,
     /// How often the timer looks for passed deadlines.
     #[arg(long, env = "RC_TIMER_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
@@ -88,13 +88,13 @@ pub struct EvidenceSettings {
 pub struct MailSettings {
     /// `file:PATH` (the default: .eml files in the data directory), `smtp://host:25`,
     /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465` (TLS).
-    #[arg(long, env = "RC_MAIL_TRANSPORT", hide_env_values = true)]
+    #[arg(long = "mail", env = "RC_MAIL", hide_env_values = true)]
     pub mail_transport: Option<String>,
     #[arg(long, env = "RC_MAIL_FROM", default_value = "Resolution Center <no-reply@resolution-center.invalid>")]
     pub mail_from: String,
     /// Customer care's mailbox, told of every escalation.
-    #[arg(long, env = "RC_STAFF_MAILBOX")]
-    pub staff_mailbox: Option<String>,
+    #[arg(long, env = "RC_STAFF_EMAIL")]
+    pub staff_email: Option<String>,
     /// How long before a party's deadline it is reminded, comma-separated.
     #[arg(long, env = "RC_REMINDER_LEADS", default_value = "24h,4h", value_delimiter = ',', value_parser = humantime::parse_duration)]
     pub reminder_leads: Vec<std::time::Duration>,
@@ -111,7 +111,7 @@ impl Settings {
         Ok(crate::app::mail::Mailer {
             transport: crate::notify::mail::MailTransport::from_url(&url)?,
             from: m.mail_from.parse().context("RC_MAIL_FROM is not a mailbox")?,
-            staff_mailbox: m.staff_mailbox.clone(),
+            staff_mailbox: m.staff_email.clone(),
             reminder_leads: m
                 .reminder_leads
                 .iter()

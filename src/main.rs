@@ -143,7 +143,7 @@ async fn serve(settings: Settings, listen: Listen, workers: Option<usize>) -> an
         Workers::start(app.clone(), intervals)
     });
     if background.is_none() {
-        println!("  background workers: off (RC_WORKERS=false)");
+        println!("  background workers: off (RC_WORKERS=off)");
     }
     // Runs until SIGTERM or Ctrl-C: then it stops accepting, finishes the
     // requests in flight, and the workers finish the item in hand.

@@ -29,11 +29,10 @@ impl MailTransport {
         }
         anyhow::ensure!(
             url.starts_with("smtp://") || url.starts_with("smtps://"),
-            "RC_MAIL_TRANSPORT must be file:PATH, smtp://… or smtps://…, not `{url}`"
+            "RC_MAIL must be file:PATH, smtp://… or smtps://…, not `{url}`"
         );
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| anyhow::anyhow!("RC_MAIL_TRANSPORT: {e}"))?
-            .build();
+        let transport =
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| anyhow::anyhow!("RC_MAIL: {e}"))?.build();
         Ok(MailTransport::Smtp { url: crate::config::redact(url), transport })
     }
 
