@@ -39,7 +39,7 @@ pub struct Settings {
     /// Run the background workers (timer, mail, webhooks, housekeeping); `off` for an API-only instance.
     #[arg(long, env = "RC_WORKERS", default_value = "on", value_parser = clap::builder::BoolishValueParser::new())]
     pub background_workers: bool,
-    /// How often the timer looks for passed deadlines.
+    /// How often the timer, the mailer and the webhook dispatcher look for work.
     #[arg(long, env = "RC_TIMER_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub timer_interval: std::time::Duration,
     #[command(flatten)]
