@@ -75,6 +75,9 @@ impl App {
     /// Renders the mails of every outbox event the mailer has not seen, in
     /// feed order; returns how many were queued.
     pub async fn enqueue_mail(&self, mailer: &Mailer) -> Result<usize, AppError> {
+        if !self.read(|conn| Ok(outbox::any_unread(conn, CURSOR)?)).await? {
+            return Ok(0);
+        }
         let staff = mailer.staff_mailbox.clone();
         self.write(move |conn| {
             let from = dialect::lock_cursor(conn, CURSOR)?;
@@ -126,27 +129,43 @@ impl App {
         let mut leads = mailer.reminder_leads.clone();
         leads.sort();
         let Some(longest) = leads.last().copied() else { return Ok(0) };
-        self.write(move |conn| {
-            let due = complaints::deadlines_between(conn, to_db(at), to_db(at + longest))?;
-            let mut queued = Vec::new();
-            for c in due {
-                let (Some(deadline), Some(role)) = (c.deadline.clone(), templates::next_actor(&c)) else { continue };
-                let remaining = deadline.at - at;
-                let Some(lead) = leads.iter().find(|l| remaining <= **l && remaining > **l - **l / 6) else { continue };
-                let contacts = contacts_for(conn, &c)?;
-                let Some((address, lang)) = contact_of(&contacts, role) else { continue };
-                let id = format!("rem:{}:{}:{}", c.id, deadline.at.timestamp(), lead.num_seconds());
-                let letter = templates::reminder(&c, role, lang);
-                queued.push(mail(id, None, &c, role.as_str(), address, lang, letter, Some(deadline.at), at));
-            }
-            Ok(queue::enqueue(conn, &queued)?)
-        })
-        .await
+        // Read first, write only what is due: an idle mailer takes no write lock.
+        let queued = self
+            .read(move |conn| {
+                let due = complaints::deadlines_between(conn, to_db(at), to_db(at + longest))?;
+                let mut queued = Vec::new();
+                for c in due {
+                    let (Some(deadline), Some(role)) = (c.deadline.clone(), templates::next_actor(&c)) else {
+                        continue;
+                    };
+                    let remaining = deadline.at - at;
+                    let Some(lead) = leads.iter().find(|l| remaining <= **l && remaining > **l - **l / 6) else {
+                        continue;
+                    };
+                    let contacts = contacts_for(conn, &c)?;
+                    let Some((address, lang)) = contact_of(&contacts, role) else { continue };
+                    let id = format!("rem:{}:{}:{}", c.id, deadline.at.timestamp(), lead.num_seconds());
+                    let letter = templates::reminder(&c, role, lang);
+                    queued.push(mail(id, None, &c, role.as_str(), address, lang, letter, Some(deadline.at), at));
+                }
+                let ids: Vec<String> = queued.iter().map(|m| m.id.clone()).collect();
+                let known = queue::queued_of(conn, &ids)?;
+                queued.retain(|m| !known.contains(&m.id));
+                Ok(queued)
+            })
+            .await?;
+        if queued.is_empty() {
+            return Ok(0);
+        }
+        self.write(move |conn| Ok(queue::enqueue(conn, &queued)?)).await
     }
 
     /// Sends every due mail once; returns how many the server took.
     pub async fn deliver_mail(&self, mailer: &Mailer) -> Result<usize, AppError> {
         let at = now();
+        if !self.read(move |conn| Ok(queue::any_due(conn, to_db(at))?)).await? {
+            return Ok(0);
+        }
         let lease = to_db(at + chrono::Duration::minutes(2));
         let claimed = self.write(move |conn| Ok(dialect::claim_due_mail(conn, to_db(at), lease, BATCH)?)).await?;
         let mut sent = 0;

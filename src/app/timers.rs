@@ -38,6 +38,9 @@ impl App {
     /// fired. Safe on several instances at once (see
     /// `dialect::claim_due_deadlines`).
     pub async fn fire_due_deadlines(&self, at: DateTime<Utc>) -> Result<usize, AppError> {
+        if !self.read(move |conn| Ok(store::any_due(conn, to_db(at))?)).await? {
+            return Ok(0);
+        }
         let mut fired = 0;
         loop {
             let policy = self.policy.clone();

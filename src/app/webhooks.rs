@@ -76,6 +76,9 @@ impl App {
     /// Queues a delivery for every outbox event the dispatcher has not seen,
     /// in feed order; returns how many.
     pub async fn enqueue_webhooks(&self) -> Result<usize, AppError> {
+        if !self.read(|conn| Ok(outbox::any_unread(conn, CURSOR)?)).await? {
+            return Ok(0);
+        }
         self.write(|conn| {
             let from = dialect::lock_cursor(conn, CURSOR)?;
             let rows = outbox::after(conn, from, BATCH)?;
@@ -102,6 +105,9 @@ impl App {
     /// acknowledged.
     pub async fn deliver_webhooks(&self, target: &WebhookTarget) -> Result<usize, AppError> {
         let at = now();
+        if !self.read(move |conn| Ok(deliveries::any_due(conn, to_db(at))?)).await? {
+            return Ok(0);
+        }
         // Long enough for every attempt of the round to end first.
         let lease = to_db(at + chrono::Duration::from_std(target.timeout * 2).unwrap_or(chrono::Duration::minutes(1)));
         let claimed = self.write(move |conn| Ok(dialect::claim_due_webhooks(conn, to_db(at), lease, BATCH)?)).await?;

@@ -222,6 +222,15 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Complaint>> {
     })
 }
 
+/// Whether any deadline with an automatic outcome has passed at `now` (a
+/// read, so an idle timer takes no write lock).
+pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        complaints::table.filter(complaints::deadline_at.le(now)).filter(complaints::deadline_on_expiry.ne("none")),
+    ))
+    .get_result(conn)
+}
+
 /// Complaints whose deadline with an automatic outcome falls in `(from, to]`.
 pub fn deadlines_between(conn: &mut DbConn, from: NaiveDateTime, to: NaiveDateTime) -> QueryResult<Vec<Complaint>> {
     let rows = complaints::table

@@ -51,3 +51,16 @@ pub fn record(conn: &mut DbConn, id: &str, at: NaiveDateTime, outcome: Outcome) 
     }
     .map(drop)
 }
+
+/// Whether a mail is due at `now` (a read, before claiming).
+pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        m::table.filter(m::sent_at.is_null()).filter(m::given_up_at.is_null()).filter(m::next_attempt_at.le(now)),
+    ))
+    .get_result(conn)
+}
+
+/// Which of `ids` are queued already.
+pub fn queued_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<String>> {
+    m::table.filter(m::id.eq_any(ids)).select(m::id).load(conn)
+}

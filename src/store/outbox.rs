@@ -58,3 +58,15 @@ pub fn move_cursor(conn: &mut DbConn, name: &str, to: FeedPosition) -> QueryResu
         .execute(conn)
         .map(drop)
 }
+
+/// Whether the consumer `name` has events left to read (a read, so an idle
+/// consumer takes no write lock).
+pub fn any_unread(conn: &mut DbConn, name: &str) -> QueryResult<bool> {
+    use super::schema::outbox_cursors as k;
+    let (txid, seq) =
+        k::table.find(name).select((k::txid, k::seq)).first::<(i64, i64)>(conn).optional()?.unwrap_or((0, 0));
+    diesel::select(diesel::dsl::exists(
+        outbox::table.filter(outbox::txid.gt(txid).or(outbox::txid.eq(txid).and(outbox::seq.gt(seq)))),
+    ))
+    .get_result(conn)
+}

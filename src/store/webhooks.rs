@@ -60,3 +60,11 @@ pub fn record(conn: &mut DbConn, attempt: &Attempt, outcome: Outcome) -> QueryRe
     }
     .map(drop)
 }
+
+/// Whether a delivery is due at `now` (a read, before claiming).
+pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        d::table.filter(d::delivered_at.is_null()).filter(d::given_up_at.is_null()).filter(d::next_attempt_at.le(now)),
+    ))
+    .get_result(conn)
+}
