@@ -52,16 +52,7 @@ impl Workers {
             handles.push(every("webhooks", intervals.webhooks, stopped.clone(), move || {
                 let (app, target) = (app.clone(), target.clone());
                 async move {
-                    loop {
-                        match app.enqueue_webhooks().await {
-                            Ok(0) => break,
-                            Ok(_) => continue,
-                            Err(e) => {
-                                tracing::warn!(error = %e, "queueing webhooks failed; retrying at the next tick");
-                                break;
-                            }
-                        }
-                    }
+                    drain("webhooks", || app.enqueue_webhooks()).await;
                     if let Err(e) = app.deliver_webhooks(&target).await {
                         tracing::warn!(error = %e, "delivering webhooks failed; retrying at the next tick");
                     }
@@ -73,16 +64,7 @@ impl Workers {
             handles.push(every("mail", intervals.webhooks, stopped.clone(), move || {
                 let (app, mailer) = (app.clone(), mailer.clone());
                 async move {
-                    loop {
-                        match app.enqueue_mail(&mailer).await {
-                            Ok(0) => break,
-                            Ok(_) => continue,
-                            Err(e) => {
-                                tracing::warn!(error = %e, "queueing mail failed; retrying at the next tick");
-                                break;
-                            }
-                        }
-                    }
+                    drain("mail", || app.enqueue_mail(&mailer)).await;
                     if let Err(e) = app.enqueue_reminders(&mailer, now()).await {
                         tracing::warn!(error = %e, "queueing reminders failed; retrying at the next tick");
                     }
@@ -120,6 +102,24 @@ impl Workers {
         let _ = self.shutdown.send(true);
         for handle in self.handles {
             let _ = handle.await;
+        }
+    }
+}
+
+/// Queues everything the outbox holds for one consumer, batch after batch.
+async fn drain<F, Fut>(consumer: &str, mut batch: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<usize, crate::app::AppError>>,
+{
+    loop {
+        match batch().await {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(consumer, error = %e, "queueing from the outbox failed; retrying at the next tick");
+                return;
+            }
         }
     }
 }

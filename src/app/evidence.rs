@@ -348,27 +348,33 @@ impl App {
         if input.size_bytes == 0 || input.size_bytes > cap {
             return Err(AppError::invalid("size_bytes", format!("must be between 1 and {cap} for {}", input.kind)));
         }
-        self.may_upload(caller, &complaint_id).await?;
-        if !self.evidence.takes_direct_uploads() {
-            return Err(AppError::Conflict {
-                code: "direct_upload_unavailable",
-                message: "this service keeps evidence in a local directory: upload through POST …/evidence".into(),
-            });
-        }
         let size_bytes = input.size_bytes as i64;
         let evidence_id = new_id("evd");
         let key = object_key(&complaint_id, &evidence_id);
         let ttl = self.evidence_limits.upload_ttl;
-        let put = self.evidence.presign_put(&key, &media_type, input.size_bytes, ttl).await.map_err(unavailable)?;
+        // Signing is local (no request to the store); only S3 takes direct uploads.
+        let put = match self.evidence.takes_direct_uploads() {
+            true => {
+                Some(self.evidence.presign_put(&key, &media_type, input.size_bytes, ttl).await.map_err(unavailable)?)
+            }
+            false => None,
+        };
         let expires_at = now() + chrono::Duration::from_std(ttl).map_err(|e| AppError::Internal(e.into()))?;
 
         let (caller, limits) = (caller.clone(), self.evidence_limits.clone());
-        let row = self
+        let (row, put) = self
             .write(move |conn| {
                 dialect::lock_complaint(conn, &complaint_id)?;
                 let seen = load_for(conn, &complaint_id, &caller)?;
                 domain::guard(&seen.complaint, &seen.actor, Action::UploadEvidence, now())?;
                 check_room(conn, &seen, &limits)?;
+                let Some(put) = put else {
+                    return Err(AppError::Conflict {
+                        code: "direct_upload_unavailable",
+                        message: "this service keeps evidence in a local directory: upload through POST …/evidence"
+                            .into(),
+                    });
+                };
                 let row = EvidenceRow {
                     id: evidence_id,
                     complaint_id,
@@ -386,7 +392,7 @@ impl App {
                     upload_expires_at: Some(to_db(expires_at)),
                 };
                 rows::insert(conn, &row)?;
-                Ok(row)
+                Ok((row, put))
             })
             .await?;
         Ok((row, UploadTicket { url: put.url, headers: put.headers, expires_at }))
@@ -472,6 +478,7 @@ impl App {
             uploader_role: domain::Role::System, // `decide` sets the actor's role
         };
         let (caller, policy, latest_expiry) = (caller.clone(), self.policy.clone(), to_db(now() - COMPLETE_GRACE));
+        let pending = row.clone();
         let attached = self
             .write(move |conn| {
                 attach(conn, &complaint_id, &caller, &policy, file, |conn, _, at| {
@@ -487,10 +494,7 @@ impl App {
             .await;
         if let Err(AppError::Domain(_)) = &attached {
             // The complaint closed meanwhile: the file can never join it.
-            let (cid, eid) = (seen.complaint.id.clone(), evidence_id.clone());
-            if let Some(row) = self.read(move |conn| Ok(rows::find_any(conn, &cid, &eid)?)).await? {
-                self.discard(&row).await?;
-            }
+            self.discard(&pending).await?;
         }
         attached
     }

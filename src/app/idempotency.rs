@@ -2,11 +2,11 @@
 //! first answer to a key is stored and replayed; a key reused with another
 //! request is refused; a key whose first request still runs answers 409.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::{now, App, AppError};
-use crate::store::{dialect, idempotency as keys, to_db};
+use crate::store::{dialect, idempotency as keys, to_db, DbConn};
 
 /// How long a key is remembered.
 pub const KEY_TTL: Duration = Duration::hours(24);
@@ -37,29 +37,47 @@ pub enum UploadClaim {
     InFlight,
 }
 
+/// A key as a claim finds it.
+enum Found {
+    /// New, and now claimed under the given fingerprint.
+    Claimed,
+    /// Used (and not expired) by an earlier request.
+    Earlier(keys::IdempotencyRow),
+    /// Claimed a moment ago by a concurrent request.
+    Racing,
+}
+
+/// Claims `key` for `caller` with `fingerprint`, unless an earlier request
+/// holds it; a key past its 24 hours is reclaimed.
+fn claim(conn: &mut DbConn, caller: &str, key: &str, fingerprint: &str, at: DateTime<Utc>) -> Result<Found, AppError> {
+    if let Some(old) = keys::find(conn, caller, key)? {
+        if to_db(at - KEY_TTL) <= old.created_at {
+            return Ok(Found::Earlier(old));
+        }
+        keys::release(conn, caller, key)?;
+    }
+    match dialect::claim_idempotency_key(conn, caller, key, fingerprint, to_db(at)) {
+        Ok(true) => Ok(Found::Claimed),
+        Ok(false) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(Found::Racing),
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl App {
+    /// Claims a key for an upload, whose fingerprint is set when it is done.
     pub async fn claim_upload_key(&self, caller: String, key: String) -> Result<UploadClaim, AppError> {
         let at = now();
         self.write(move |conn| {
-            if let Some(old) = keys::find(conn, &caller, &key)? {
-                if to_db(at - KEY_TTL) > old.created_at {
-                    keys::release(conn, &caller, &key)?;
-                } else {
-                    return Ok(match (old.status, old.response) {
-                        (Some(status), Some(response)) => {
-                            UploadClaim::Done { fingerprint: old.fingerprint, status: status as u16, response }
-                        }
-                        _ => UploadClaim::InFlight,
-                    });
-                }
-            }
-            match dialect::claim_idempotency_key(conn, &caller, &key, "", to_db(at)) {
-                Ok(true) => Ok(UploadClaim::Fresh),
-                Ok(false) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                    Ok(UploadClaim::InFlight)
-                }
-                Err(e) => Err(e.into()),
-            }
+            Ok(match claim(conn, &caller, &key, "", at)? {
+                Found::Claimed => UploadClaim::Fresh,
+                Found::Earlier(old) => match (old.status, old.response) {
+                    (Some(status), Some(response)) => {
+                        UploadClaim::Done { fingerprint: old.fingerprint, status: status as u16, response }
+                    }
+                    _ => UploadClaim::InFlight,
+                },
+                Found::Racing => UploadClaim::InFlight,
+            })
         })
         .await
     }
@@ -87,24 +105,15 @@ impl App {
     ) -> Result<Claim, AppError> {
         let at = now();
         self.write(move |conn| {
-            if let Some(old) = keys::find(conn, &caller, &key)? {
-                if to_db(at - KEY_TTL) > old.created_at {
-                    keys::release(conn, &caller, &key)?;
-                } else {
-                    return Ok(match (old.fingerprint == fingerprint, old.status, old.response) {
-                        (false, _, _) => Claim::Mismatch,
-                        (true, Some(status), Some(response)) => Claim::Replay { status: status as u16, response },
-                        (true, _, _) => Claim::InFlight,
-                    });
-                }
-            }
-            match dialect::claim_idempotency_key(conn, &caller, &key, &fingerprint, to_db(at)) {
-                Ok(true) => Ok(Claim::Fresh),
-                Ok(false) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                    Ok(Claim::InFlight)
-                }
-                Err(e) => Err(e.into()),
-            }
+            Ok(match claim(conn, &caller, &key, &fingerprint, at)? {
+                Found::Claimed => Claim::Fresh,
+                Found::Earlier(old) => match (old.fingerprint == fingerprint, old.status, old.response) {
+                    (false, _, _) => Claim::Mismatch,
+                    (true, Some(status), Some(response)) => Claim::Replay { status: status as u16, response },
+                    (true, _, _) => Claim::InFlight,
+                },
+                Found::Racing => Claim::InFlight,
+            })
         })
         .await
     }

@@ -3,6 +3,7 @@
 //! before a party's deadline. Sending retries with backoff, so a mail server
 //! that is down loses nothing.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -86,30 +87,40 @@ impl App {
             let to = outbox::FeedPosition { txid: last.txid, seq: last.seq };
             let at = now();
             let mut queued = Vec::new();
+            // A change often writes several events: load each complaint and
+            // its contacts once per batch.
+            let mut loaded: HashMap<String, Option<(Complaint, serde_json::Value)>> = HashMap::new();
             for row in &rows {
-                let Some(c) = row.complaint_id.as_deref().map(|id| complaints::find(conn, id)).transpose()?.flatten()
-                else {
-                    continue;
-                };
+                let Some(id) = row.complaint_id.as_deref() else { continue };
+                if !loaded.contains_key(id) {
+                    let found = match complaints::find(conn, id)? {
+                        Some(c) => {
+                            let contacts = contacts_for(conn, &c)?;
+                            Some((c, contacts))
+                        }
+                        None => None,
+                    };
+                    loaded.insert(id.to_string(), found);
+                }
+                let Some((c, contacts)) = loaded.get(id).and_then(Option::as_ref) else { continue };
                 let data: serde_json::Value =
                     serde_json::from_str(&row.data).map_err(|e| AppError::Internal(e.into()))?;
-                let contacts = contacts_for(conn, &c)?;
                 for role in [Role::Buyer, Role::Seller] {
-                    let Some((address, lang)) = contact_of(&contacts, role) else { continue };
+                    let Some((address, lang)) = contact_of(contacts, role) else { continue };
                     let letter = match row.kind.as_str() {
                         "seller.sanctioned" if role == Role::Seller => Some(templates::sanction(&data, lang)),
                         "seller.sanctioned" => None,
-                        kind => templates::for_event(kind, &data, &c, role, lang),
+                        kind => templates::for_event(kind, &data, c, role, lang),
                     };
                     if let Some(letter) = letter {
                         let id = format!("{}:{role}", row.id);
-                        queued.push(mail(id, Some(&row.id), &c, role.as_str(), address, lang, letter, None, at));
+                        queued.push(mail(id, Some(&row.id), c, role.as_str(), address, lang, letter, None, at));
                     }
                 }
                 if let (Some(address), "complaint.escalated") = (&staff, row.kind.as_str()) {
-                    if let Some(letter) = templates::for_event(&row.kind, &data, &c, Role::Staff, Lang::En) {
+                    if let Some(letter) = templates::for_event(&row.kind, &data, c, Role::Staff, Lang::En) {
                         let id = format!("{}:staff", row.id);
-                        queued.push(mail(id, Some(&row.id), &c, "staff", address.clone(), Lang::En, letter, None, at));
+                        queued.push(mail(id, Some(&row.id), c, "staff", address.clone(), Lang::En, letter, None, at));
                     }
                 }
             }

@@ -6,8 +6,8 @@ use diesel::dsl::{count_star, min};
 use diesel::prelude::*;
 
 use super::{App, AppError};
-use crate::store::schema::{complaints, mail_deliveries, outbox, outbox_cursors, webhook_attempts, webhook_deliveries};
-use crate::store::{from_db, to_db, DbConn};
+use crate::store::schema::{complaints, mail_deliveries, webhook_attempts, webhook_deliveries};
+use crate::store::{from_db, outbox, to_db};
 
 /// A deadline this far past without firing counts as overdue.
 const OVERDUE_AFTER: chrono::Duration = chrono::Duration::minutes(1);
@@ -25,22 +25,6 @@ pub struct Figures {
     pub webhook_failed_attempts: i64,
     pub mail_failing: i64,
     pub mail_given_up: i64,
-}
-
-/// When the oldest event after the consumer's cursor happened; `None` when
-/// the consumer never ran (it is not configured anywhere).
-fn oldest_unread(conn: &mut DbConn, consumer: &str) -> QueryResult<Option<Option<chrono::NaiveDateTime>>> {
-    let cursor: Option<(i64, i64)> = outbox_cursors::table
-        .find(consumer)
-        .select((outbox_cursors::txid, outbox_cursors::seq))
-        .first(conn)
-        .optional()?;
-    let Some((txid, seq)) = cursor else { return Ok(None) };
-    outbox::table
-        .filter(outbox::txid.gt(txid).or(outbox::txid.eq(txid).and(outbox::seq.gt(seq))))
-        .select(min(outbox::occurred_at))
-        .first(conn)
-        .map(Some)
 }
 
 fn age(now: DateTime<Utc>, oldest: [Option<chrono::NaiveDateTime>; 2]) -> f64 {
@@ -71,11 +55,11 @@ impl App {
                 .filter(mail_deliveries::sent_at.is_null())
                 .filter(mail_deliveries::given_up_at.is_null());
             let mut oldest_undelivered = Vec::new();
-            if let Some(unread) = oldest_unread(conn, "webhooks")? {
+            if let Some(unread) = outbox::oldest_unread(conn, "webhooks")? {
                 let queued = pending_webhooks.select(min(webhook_deliveries::created_at)).first(conn)?;
                 oldest_undelivered.push(("webhooks", age(now, [queued, unread])));
             }
-            if let Some(unread) = oldest_unread(conn, "mail")? {
+            if let Some(unread) = outbox::oldest_unread(conn, "mail")? {
                 let queued = pending_mail.select(min(mail_deliveries::created_at)).first(conn)?;
                 oldest_undelivered.push(("mail", age(now, [queued, unread])));
             }

@@ -59,14 +59,30 @@ pub fn move_cursor(conn: &mut DbConn, name: &str, to: FeedPosition) -> QueryResu
         .map(drop)
 }
 
-/// Whether the consumer `name` has events left to read (a read, so an idle
-/// consumer takes no write lock).
-pub fn any_unread(conn: &mut DbConn, name: &str) -> QueryResult<bool> {
+/// Where the consumer `name` stands, `None` if it never ran.
+fn cursor_of(conn: &mut DbConn, name: &str) -> QueryResult<Option<FeedPosition>> {
     use super::schema::outbox_cursors as k;
-    let (txid, seq) =
-        k::table.find(name).select((k::txid, k::seq)).first::<(i64, i64)>(conn).optional()?.unwrap_or((0, 0));
+    let found = k::table.find(name).select((k::txid, k::seq)).first::<(i64, i64)>(conn).optional()?;
+    Ok(found.map(|(txid, seq)| FeedPosition { txid, seq }))
+}
+
+/// Whether the consumer `name` has events left to read (a read, so an idle
+/// consumer takes no write lock). A consumer that never ran has them all.
+pub fn any_unread(conn: &mut DbConn, name: &str) -> QueryResult<bool> {
+    let at = cursor_of(conn, name)?.unwrap_or_default();
     diesel::select(diesel::dsl::exists(
-        outbox::table.filter(outbox::txid.gt(txid).or(outbox::txid.eq(txid).and(outbox::seq.gt(seq)))),
+        outbox::table.filter(outbox::txid.gt(at.txid).or(outbox::txid.eq(at.txid).and(outbox::seq.gt(at.seq)))),
     ))
     .get_result(conn)
+}
+
+/// When the oldest event the consumer `name` has not read happened
+/// (`Some(None)`: it is up to date); `None` when the consumer never ran.
+pub fn oldest_unread(conn: &mut DbConn, name: &str) -> QueryResult<Option<Option<NaiveDateTime>>> {
+    let Some(at) = cursor_of(conn, name)? else { return Ok(None) };
+    outbox::table
+        .filter(outbox::txid.gt(at.txid).or(outbox::txid.eq(at.txid).and(outbox::seq.gt(at.seq))))
+        .select(diesel::dsl::min(outbox::occurred_at))
+        .first(conn)
+        .map(Some)
 }
