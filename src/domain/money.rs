@@ -43,10 +43,26 @@ impl fmt::Display for Currency {
 pub struct Money {
     /// Integer count of the currency's minor units.
     #[schema(minimum = 0, maximum = 1_000_000_000_000_000_i64, example = 150000)]
+    #[serde(deserialize_with = "whole_number")]
     pub amount: i64,
-    /// ISO 4217 code.
-    #[schema(value_type = String, example = "IDR", pattern = "^[A-Z]{3}$")]
     pub currency: CurrencyCode,
+}
+
+/// An integer as JSON Schema counts them: `150000` and `150000.0` alike, never
+/// `150000.5`. Above 2^53 only the integer form is exact, so only it is taken.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Integer(i64),
+        Float(f64),
+    }
+    const EXACT: f64 = (1u64 << 53) as f64;
+    match Number::deserialize(d)? {
+        Number::Integer(n) => Ok(n),
+        Number::Float(f) if f.fract() == 0.0 && f.abs() <= EXACT => Ok(f as i64),
+        Number::Float(_) => Err(serde::de::Error::custom("must be a whole number of minor units")),
+    }
 }
 
 /// A currency code as sent by a client, checked when it is parsed.
@@ -58,6 +74,27 @@ impl TryFrom<String> for CurrencyCode {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
         s.parse().map(CurrencyCode)
+    }
+}
+
+impl utoipa::PartialSchema for CurrencyCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use iso_currency::IntoEnumIterator;
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let mut codes: Vec<&str> = iso_currency::Currency::iter().map(|c| c.code()).collect();
+        codes.sort_unstable();
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("ISO 4217 code."))
+            .enum_values(Some(codes))
+            .examples(["IDR"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CurrencyCode {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Currency".into()
     }
 }
 
@@ -116,5 +153,16 @@ mod tests {
         assert!(Money::new(5, usd).amount_in(idr, "x").is_err());
         assert!(Money::new(-1, idr).amount_in(idr, "x").is_err());
         assert!(Money::new(MAX_AMOUNT + 1, idr).amount_in(idr, "x").is_err());
+    }
+
+    #[test]
+    fn an_amount_is_any_whole_json_number() {
+        let parse = |amount: &str| serde_json::from_str::<Money>(&format!(r#"{{"amount":{amount},"currency":"IDR"}}"#));
+        assert_eq!(parse("9889").unwrap().amount, 9889);
+        assert_eq!(parse("9889.0").unwrap().amount, 9889);
+        assert_eq!(parse("1e3").unwrap().amount, 1000);
+        assert!(parse("9889.5").is_err());
+        assert!(parse("\"9889\"").is_err());
+        assert!(parse("1e300").is_err());
     }
 }

@@ -20,8 +20,10 @@ pub struct QueueQuery {
     /// Only complaints assigned to this agent.
     pub assignee_id: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 
@@ -63,7 +65,7 @@ pub async fn queue(
 #[utoipa::path(
     tag = "arbitration",
     params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
-    request_body = AssignBody,
+    request_body(content = AssignBody, description = "Optional; an empty body assigns the caller"),
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
         super::openapi::Refused,
@@ -132,7 +134,7 @@ pub async fn request_evidence(
 ) -> Result<HttpResponse, ApiError> {
     let cmd = Command::RequestEvidence {
         request_id: new_id("evq"),
-        party: b.party,
+        party: b.party.into(),
         kinds: b.kinds,
         due_at: b.due_at,
         note: b.note,

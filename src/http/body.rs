@@ -8,6 +8,8 @@ use std::pin::Pin;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{dev::Payload, error::PayloadError, web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use super::problem::ApiError;
@@ -19,7 +21,7 @@ pub const JSON_LIMIT: usize = 64 * 1024;
 /// A JSON request body of type `T`, parsed and validated.
 pub struct Body<T>(pub T);
 
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
+impl<T: DeserializeOwned + Serialize + Validate + 'static> FromRequest for Body<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -47,7 +49,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Body<T> {
 }
 
 /// Parses and validates a JSON document as `T`.
-pub fn parse<T: DeserializeOwned + Validate>(text: &[u8]) -> Result<T, ApiError> {
+pub fn parse<T: DeserializeOwned + Serialize + Validate>(text: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(text);
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -68,6 +70,16 @@ pub fn parse<T: DeserializeOwned + Validate>(text: &[u8]) -> Result<T, ApiError>
         };
         ApiError::App(AppError::invalid(field, message))
     })?;
+    // serde also reads a struct from an array of its fields in order; the
+    // spec says object, so an array where `T` has an object is refused.
+    // Only a body with an array can hold one.
+    let arrays = text.contains(&b'[');
+    if let (true, Ok(input), Ok(read)) = (arrays, serde_json::from_slice::<Value>(text), serde_json::to_value(&value)) {
+        if let Some(field) = array_for_object(&input, &read, "") {
+            let field = if field.is_empty() { "body".to_string() } else { field };
+            return Err(ApiError::App(AppError::invalid(field, "must be an object")));
+        }
+    }
     value.validate().map_err(|e| {
         let mut errors = Vec::new();
         flatten("", &e, &mut errors);
@@ -75,6 +87,21 @@ pub fn parse<T: DeserializeOwned + Validate>(text: &[u8]) -> Result<T, ApiError>
         ApiError::App(AppError::Invalid(errors))
     })?;
     Ok(value)
+}
+
+/// The path of the first array in `input` that `T` read as an object.
+fn array_for_object(input: &Value, read: &Value, path: &str) -> Option<String> {
+    let at = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    match (input, read) {
+        (Value::Array(_), Value::Object(_)) => Some(path.to_string()),
+        (Value::Object(i), Value::Object(r)) => {
+            i.iter().find_map(|(k, v)| r.get(k).and_then(|rv| array_for_object(v, rv, &at(k))))
+        }
+        (Value::Array(i), Value::Array(r)) => {
+            i.iter().zip(r).enumerate().find_map(|(n, (v, rv))| array_for_object(v, rv, &format!("{path}[{n}]")))
+        }
+        _ => None,
+    }
 }
 
 fn strip_position(message: &str) -> String {

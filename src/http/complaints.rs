@@ -1,12 +1,12 @@
 //! Opening, reading and listing complaints, and their timelines.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::body::Body;
 use super::problem::ApiError;
-use super::wire::{ComplaintPage, ComplaintView, OpenComplaintBody, TimelineEntryView, TimelinePage};
+use super::wire::{ComplaintPage, ComplaintView, OpenComplaintBody, Party, TimelineEntryView, TimelinePage};
 use super::{complaint_response, limit_of};
 use crate::app::complaints::NewComplaint;
 use crate::app::{now, App, Caller};
@@ -27,6 +27,7 @@ use crate::store::complaints::ListFilter;
 pub async fn open_complaint(
     app: web::Data<App>,
     caller: Caller,
+    req: HttpRequest,
     Body(body): Body<OpenComplaintBody>,
 ) -> Result<HttpResponse, ApiError> {
     let input = NewComplaint {
@@ -38,7 +39,10 @@ pub async fn open_complaint(
         requested_refund: body.requested_solution.refund_amount,
         note: body.requested_solution.note,
     };
-    let seen = app.open_complaint(&caller, input).await?;
+    let seen = match super::idempotency::of(&req) {
+        Some(super::idempotency::Idempotent { committed: Some(id), .. }) => app.complaint(&caller, id).await?,
+        key => app.open_complaint(&caller, input, key.map(|k| k.key)).await?,
+    };
     let mut res = complaint_response(HttpResponse::Created(), &seen);
     res.headers_mut().insert(
         actix_web::http::header::LOCATION,
@@ -74,10 +78,12 @@ pub struct ListQuery {
     /// Only complaints in this status.
     pub status: Option<Status>,
     /// Only complaints where the caller is the `buyer` or the `seller`.
-    pub role: Option<Role>,
+    pub role: Option<Party>,
     /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 
@@ -97,12 +103,9 @@ pub async fn list_complaints(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    if q.role.is_some_and(|r| !matches!(r, Role::Buyer | Role::Seller)) {
-        return Err(ApiError::bad_parameter("role", "role filters by `buyer` or `seller`"));
-    }
     let filter = ListFilter {
         party: None,
-        role: q.role,
+        role: q.role.map(Role::from),
         status: q.status.map(|s| s.to_string()),
         before_id: q.cursor.map(|c| super::decode_cursor(&c)).transpose()?,
         limit: limit_of(q.limit)?,
@@ -120,8 +123,10 @@ pub async fn list_complaints(
 #[serde(deny_unknown_fields)]
 pub struct TimelineQuery {
     /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

@@ -15,8 +15,10 @@ use crate::store::outbox::FeedPosition;
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
     /// `next_cursor` of the previous page; omit to start from the first event.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub after: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -40,8 +42,9 @@ pub async fn events(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let after = match q.after.as_deref() {
-        Some(c) => decode_cursor(c)?
-            .split_once('.')
+        Some(c) => (decode_cursor(c).ok())
+            .as_deref()
+            .and_then(|raw| raw.split_once('.'))
             .and_then(|(txid, seq)| Some(FeedPosition { txid: txid.parse().ok()?, seq: seq.parse().ok()? }))
             .ok_or_else(|| ApiError::bad_parameter("after", "not a cursor of the event feed"))?,
         None => FeedPosition::default(),

@@ -32,6 +32,7 @@ pub struct EvidenceView {
     pub uploader_role: String,
     pub kind: EvidenceKind,
     /// Sniffed from the bytes.
+    #[schema(value_type = MediaType)]
     pub media_type: String,
     pub size_bytes: i64,
     pub sha256: Option<String>,
@@ -68,16 +69,34 @@ pub struct EvidenceList {
     pub data: Vec<EvidenceView>,
 }
 
+/// The schema of a media type: one of those accepted.
+pub struct MediaType;
+
+impl utoipa::PartialSchema for MediaType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("A media type accepted as evidence."))
+            .enum_values(Some(crate::app::evidence::ALLOWED_MEDIA_TYPES))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for MediaType {}
+
 /// The multipart form of an upload: `kind`, `description` and `size_bytes` before `file`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
     kind: EvidenceKind,
     /// Optional note about the file, shown in the timeline.
+    #[schema(nullable = false, max_length = 2000)]
     description: Option<String>,
     /// The file's exact size, if known: a file over the cap is then refused before it is read, and on S3
     /// the file is stored with one streamed PUT instead of a multipart upload.
-    size_bytes: Option<u64>,
+    #[schema(nullable = false, minimum = 0)]
+    size_bytes: Option<i64>,
     /// The file; its Content-Type must match its bytes.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
@@ -122,10 +141,9 @@ async fn with_file<T>(
             "description" => description = Some(text_field(&mut field, "description", 2000).await?),
             "size_bytes" => {
                 let text = text_field(&mut field, "size_bytes", 20).await?;
-                let size = text
-                    .trim()
-                    .parse()
-                    .map_err(|_| ApiError::App(AppError::invalid("size_bytes", "must be the file's size in bytes")))?;
+                let size = (text.trim().parse::<i64>().ok()).and_then(|n| u64::try_from(n).ok()).ok_or_else(|| {
+                    ApiError::App(AppError::invalid("size_bytes", "must be the file's size in bytes"))
+                })?;
                 size_bytes = Some(size);
             }
             "file" => {
@@ -355,7 +373,10 @@ pub async fn list(app: web::Data<App>, caller: Caller, path: web::Path<String>) 
     tag = "evidence",
     params(("id" = String, Path, description = "Complaint id"), ("eid" = String, Path, description = "Evidence id")),
     responses(
-        (status = 200, description = "The bytes (local store)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The bytes (local store), served as the type sniffed at upload", content(
+            (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "image/heic"),
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "video/mp4"), (Vec<u8> = "video/quicktime"),
+        )),
         (status = 307, description = "Redirect to a presigned GET valid for 5 minutes (S3)"),
         super::openapi::Refused,
     )

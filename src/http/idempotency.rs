@@ -45,19 +45,19 @@ pub async fn middleware(
     if req.method() != Method::POST || !req.headers().contains_key(HEADER) || multipart {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
-    let key = match key_of(req.request()) {
-        Ok(Some(k)) => k,
-        Ok(None) => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
-        Err(e) => return Ok(req.error_response(e)),
-    };
     let (Some(app), Some(verifier)) =
         (req.app_data::<web::Data<App>>().cloned(), req.app_data::<web::Data<Verifier>>().cloned())
     else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    // Without a valid token the handler answers 401; nothing to remember.
+    // Without a valid token the handler answers 401, whatever the key; nothing to remember.
     let Ok(caller) = verifier.caller_of(req.request()) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let key = match key_of(req.request()) {
+        Ok(Some(k)) => k,
+        Ok(None) => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
+        Err(e) => return Ok(req.error_response(e)),
     };
     let body = match read_body(&mut req).await {
         Ok(b) => b,
@@ -80,7 +80,12 @@ pub async fn middleware(
             let res = replay(status, &response)?;
             Ok(req.into_response(res))
         }
-        Ok(Claim::Fresh) => {
+        Ok(claim @ (Claim::Fresh | Claim::Committed { .. })) => {
+            let committed = match claim {
+                Claim::Committed { complaint_id } => Some(complaint_id),
+                _ => None,
+            };
+            req.extensions_mut().insert(Idempotent { key: key.clone(), committed });
             let res = match next.call(req).await {
                 Ok(res) => res,
                 Err(e) => {
@@ -108,12 +113,28 @@ pub async fn middleware(
     }
 }
 
+/// A request whose Idempotency-Key this service holds: the handlers that
+/// change a complaint mark the key with it in their transaction, and answer
+/// with the complaint instead of changing it again when a first attempt
+/// did (`committed`) but its answer was lost.
+#[derive(Clone, Debug)]
+pub struct Idempotent {
+    pub key: String,
+    pub committed: Option<String>,
+}
+
+/// The request's held Idempotency-Key, if any.
+pub fn of(req: &HttpRequest) -> Option<Idempotent> {
+    req.extensions().get::<Idempotent>().cloned()
+}
+
 /// The request's `Idempotency-Key`, if it sent one.
 pub(crate) fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(HEADER) else {
         return Ok(None);
     };
-    match value.to_str().ok().filter(|k| (1..=255).contains(&k.len())) {
+    let visible = |k: &&str| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic());
+    match value.to_str().ok().filter(visible) {
         Some(k) => Ok(Some(k.to_string())),
         None => Err(ApiError::bad_parameter("Idempotency-Key", "must be 1 to 255 visible ASCII characters")),
     }

@@ -28,6 +28,7 @@ use base64::Engine;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use self::auth::Verifier;
+use self::idempotency::Idempotent;
 use self::problem::ApiError;
 use self::wire::ComplaintView;
 use crate::app::complaints::Seen;
@@ -99,8 +100,13 @@ pub fn server(app: App, verifier: Verifier, listener: TcpListener, workers: usiz
     Ok(server)
 }
 
-async fn no_route() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::App(crate::app::AppError::NotFound("route")))
+/// What no route answers: 405 with `Allow` for a path of the API asked with
+/// another method, 404 for any other path.
+async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    match openapi::methods_of(req.path()) {
+        Some(allowed) => Err(ApiError::MethodNotAllowed { method: req.method().to_string(), allowed }),
+        None => Err(ApiError::App(crate::app::AppError::NotFound("route"))),
+    }
 }
 
 /// Answers carry the request id that every log line of the request carries.
@@ -131,7 +137,10 @@ pub(crate) async fn run_command(
     id: String,
     cmd: Command,
 ) -> Result<HttpResponse, ApiError> {
-    let seen = app.command(caller, id, if_match(req)?, cmd).await?;
+    let seen = match idempotency::of(req) {
+        Some(Idempotent { committed: Some(changed), .. }) if changed == id => app.complaint(caller, id).await?,
+        key => app.command(caller, id, if_match(req)?, cmd, key.map(|k| k.key)).await?,
+    };
     Ok(complaint_response(HttpResponse::Ok(), &seen))
 }
 
@@ -145,8 +154,13 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     if text == "*" {
         return Ok(None);
     }
-    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse().map(Some).map_err(|_| bad())
+    let tag = text.strip_prefix("W/").unwrap_or(text);
+    // A bare version is taken too: clients that drop the quotes mean the same.
+    let digits = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(tag);
+    if !(1..=18).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    digits.parse().map(Some).map_err(|_| bad())
 }
 
 /// Page size: 1 to 100, 20 by default.
@@ -167,6 +181,7 @@ pub(crate) fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
         .decode(cursor)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
+        .filter(|raw| !raw.is_empty())
         .ok_or_else(|| ApiError::bad_parameter("cursor", "not a cursor of this list"))
 }
 

@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use std::collections::BTreeMap;
 
+use actix_web::dev::ResourceDef;
+use utoipa::openapi::path::{HttpMethod, PathItem};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
@@ -33,7 +35,7 @@ use crate::domain;
         ops::healthz, ops::readyz, ops::openapi_yaml, metrics::metrics,
     ),
     components(schemas(FieldError, domain::Action, domain::Money, wire::Problem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &OptionalBodies),
     security(("bearer" = [])),
     tags(
         (name = "orders", description = "Escrowed orders, registered by the marketplace"),
@@ -60,16 +62,43 @@ impl Modify for BearerAuth {
     }
 }
 
+/// A JSON body whose fields are all optional may be left out: the body
+/// extractor reads an empty body as `{}`.
+struct OptionalBodies;
+
+impl Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::Required;
+        let Some(components) = openapi.components.as_ref() else { return };
+        let all_optional = |body: &utoipa::openapi::request_body::RequestBody| {
+            let Some(RefOr::T(content)) = body.content.get("application/json") else { return false };
+            let Some(RefOr::Ref(r)) = content.schema.as_ref() else { return false };
+            let name = r.ref_location.rsplit('/').next().unwrap_or_default();
+            matches!(components.schemas.get(name), Some(RefOr::T(Schema::Object(o))) if o.required.is_empty())
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.post, &mut item.put].into_iter().flatten() {
+                if let Some(RefOr::T(body)) =
+                    op.request_body.as_mut().filter(|b| matches!(b, RefOr::T(b) if all_optional(b)))
+                {
+                    body.required = Some(Required::False);
+                }
+            }
+        }
+    }
+}
+
 /// Headers of every command on a complaint.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]
 #[allow(dead_code)]
 pub struct CommandHeaders {
     /// The complaint's `ETag` as the caller last saw it; a stale one is refused with 412.
-    #[param(rename = "If-Match")]
+    #[param(rename = "If-Match", nullable = false, pattern = r#"^(\*|(W/)?("[0-9]{1,18}"|[0-9]{1,18}))$"#)]
     if_match: Option<String>,
     /// Makes a retry safe: the same key and body replay the first answer for 24 hours.
-    #[param(rename = "Idempotency-Key")]
+    #[param(rename = "Idempotency-Key", nullable = false, pattern = "^[!-~]{1,255}$")]
     idempotency_key: Option<String>,
 }
 
@@ -79,7 +108,7 @@ pub struct CommandHeaders {
 #[allow(dead_code)]
 pub struct IdempotencyHeader {
     /// Makes a retry safe: the same key and body replay the first answer for 24 hours.
-    #[param(rename = "Idempotency-Key")]
+    #[param(rename = "Idempotency-Key", nullable = false, pattern = "^[!-~]{1,255}$")]
     idempotency_key: Option<String>,
 }
 
@@ -95,6 +124,52 @@ impl IntoResponses for Refused {
             .build();
         BTreeMap::from([("4XX".to_string(), RefOr::T(response))])
     }
+}
+
+/// Each path of the API as a route pattern, with its methods.
+static PATHS: LazyLock<Vec<(ResourceDef, Vec<&'static str>)>> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let methods = METHODS.iter().filter(|(m, _)| item.has(m)).map(|(_, name)| *name).collect();
+            (ResourceDef::new(path.as_str()), methods)
+        })
+        .collect()
+});
+
+const METHODS: [(HttpMethod, &str); 5] = [
+    (HttpMethod::Get, "GET"),
+    (HttpMethod::Post, "POST"),
+    (HttpMethod::Put, "PUT"),
+    (HttpMethod::Patch, "PATCH"),
+    (HttpMethod::Delete, "DELETE"),
+];
+
+trait HasMethod {
+    fn has(&self, method: &HttpMethod) -> bool;
+}
+
+impl HasMethod for PathItem {
+    fn has(&self, method: &HttpMethod) -> bool {
+        match method {
+            HttpMethod::Get => self.get.is_some(),
+            HttpMethod::Post => self.post.is_some(),
+            HttpMethod::Put => self.put.is_some(),
+            HttpMethod::Patch => self.patch.is_some(),
+            HttpMethod::Delete => self.delete.is_some(),
+            _ => false,
+        }
+    }
+}
+
+/// The methods of the API's path that `path` matches, if any.
+pub fn methods_of(path: &str) -> Option<Vec<&'static str>> {
+    let mut methods: Vec<&'static str> =
+        PATHS.iter().filter(|(def, _)| def.is_match(path)).flat_map(|(_, m)| m.iter().copied()).collect();
+    methods.dedup();
+    (!methods.is_empty()).then_some(methods)
 }
 
 static YAML: LazyLock<String> = LazyLock::new(|| ApiDoc::openapi().to_yaml().expect("the OpenAPI document serializes"));

@@ -11,7 +11,7 @@ use crate::app::{App, Caller};
 /// Register or update an escrowed order (service role).
 #[utoipa::path(
     tag = "orders",
-    params(("order_id" = String, Path, description = "The marketplace's order id")),
+    params(("order_id" = String, Path, pattern = "^[A-Za-z0-9._:-]{1,100}$", description = "The marketplace's order id")),
     request_body = OrderBody,
     responses(
         (status = 201, description = "Registered", body = OrderView),

@@ -28,6 +28,9 @@ pub enum ApiError {
     IdempotencyKeyReused,
     #[error("a request with this Idempotency-Key is still being processed; retry later")]
     IdempotencyKeyInFlight,
+    /// The path exists, the method does not; carries the methods it has.
+    #[error("{method} is not a method of this path; it has {}", .allowed.join(", "))]
+    MethodNotAllowed { method: String, allowed: Vec<&'static str> },
 }
 
 impl From<DomainError> for ApiError {
@@ -76,6 +79,7 @@ impl ApiError {
             }
             ApiError::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", vec![]),
             ApiError::IdempotencyKeyInFlight => (StatusCode::CONFLICT, "idempotency_key_in_flight", vec![]),
+            ApiError::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", vec![]),
         }
     }
 }
@@ -111,6 +115,9 @@ impl ResponseError for ApiError {
         res.content_type("application/problem+json");
         if status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let ApiError::MethodNotAllowed { allowed, .. } = self {
+            res.insert_header((header::ALLOW, allowed.join(", ")));
         }
         res.json(problem)
     }

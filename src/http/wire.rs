@@ -25,15 +25,34 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// One of the two parties of a complaint.
+    Party {
+        Buyer = "buyer",
+        Seller = "seller",
+    }
+);
+
+impl From<Party> for Role {
+    fn from(p: Party) -> Role {
+        match p {
+            Party::Buyer => Role::Buyer,
+            Party::Seller => Role::Seller,
+        }
+    }
+}
+
 // ---- requests ----
 
 /// An escrowed order (`PUT /v1/orders/{order_id}`).
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderBody {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub buyer_id: String,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub seller_id: String,
     /// The money held in escrow.
     pub amount: Money,
@@ -58,31 +77,36 @@ pub struct Contacts {
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     #[validate(email, length(max = 254))]
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     pub locale: Option<Locale>,
 }
 
 /// A solution put forward: the complaint's requested solution, or a (counter-)proposal.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProposalBody {
     pub kind: ProposalKind,
     /// Required for `partial_refund`; defaults to the disputed amount for `full_refund` and `return_and_refund`.
     pub refund_amount: Option<Money>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
 /// Open a complaint (`POST /v1/complaints`).
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenComplaintBody {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub order_id: String,
     pub reason: Reason,
     #[validate(length(min = 1, max = 5000))]
+    #[schema(min_length = 1, max_length = 5000)]
     pub description: String,
     /// Defaults to the held amount.
     pub disputed_amount: Option<Money>,
@@ -90,31 +114,36 @@ pub struct OpenComplaintBody {
     pub requested_solution: ProposalBody,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
     #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub note: String,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FulfilmentBody {
     pub step: FulfilmentAction,
     /// Required for the `*_shipped` steps.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub tracking_number: Option<String>,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub carrier: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageBody {
     #[validate(length(min = 1, max = 5000))]
+    #[schema(min_length = 1, max_length = 5000)]
     pub body: String,
     #[serde(default)]
     #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
     pub evidence_ids: Vec<String>,
     /// `staff` posts an internal note the parties never see (staff only).
     #[serde(default = "parties")]
@@ -126,38 +155,44 @@ fn parties() -> Visibility {
 }
 
 /// Staff ask a party for evidence (`POST /v1/complaints/{id}/evidence-requests`).
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceRequestBody {
-    /// `buyer` or `seller`.
-    pub party: Role,
+    pub party: Party,
     /// The kinds of evidence wanted; the request is fulfilled once the party added one file of each.
     #[validate(length(min = 1, max = 9))]
+    #[schema(min_items = 1, max_items = 9)]
     pub kinds: Vec<EvidenceKind>,
     /// When the evidence is due; in the future.
     pub due_at: DateTime<Utc>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
 /// A file the client will PUT straight to the store (`POST …/evidence/uploads`).
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectUploadBody {
     pub kind: EvidenceKind,
     /// One of the allowed types; the stored bytes must show it.
     #[validate(length(min = 1, max = 100))]
+    #[schema(value_type = super::evidence::MediaType)]
     pub media_type: String,
     /// Exact size; the signed PUT accepts no other.
     #[validate(range(min = 1))]
+    #[schema(minimum = 1)]
     pub size_bytes: u64,
     #[validate(length(max = 255))]
+    #[schema(max_length = 255)]
     pub file_name: Option<String>,
     /// Hex SHA-256 of the file; when given, completion checks the stored bytes against it.
     #[validate(custom(function = "hex_digest"))]
+    #[schema(pattern = "^[0-9a-fA-F]{64}$")]
     pub sha256: Option<String>,
     /// Shown in the timeline with the file.
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -169,30 +204,33 @@ fn hex_digest(value: &str) -> Result<(), validator::ValidationError> {
     }
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EscalateBody {
     #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawBody {
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     /// Defaults to the caller.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub assignee_id: Option<String>,
 }
 
 /// The binding decision of customer care.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     pub outcome: Outcome,
@@ -200,12 +238,15 @@ pub struct DecisionBody {
     pub refund_amount: Option<Money>,
     pub seller_at_fault: bool,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub reason_code: String,
     #[serde(default)]
     #[validate(length(max = 50))]
+    #[schema(max_items = 50)]
     pub evidence_ids: Vec<String>,
     /// Shown to both parties.
     #[validate(length(min = 1, max = 5000))]
+    #[schema(min_length = 1, max_length = 5000)]
     pub rationale: String,
 }
 

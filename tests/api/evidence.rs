@@ -32,7 +32,7 @@ fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-async fn upload(
+pub async fn upload(
     app: &TestApp,
     c: &Value,
     who: &str,
