@@ -327,6 +327,11 @@ impl TestApp {
         auth::mint(&self.secret, sub, &roles, chrono::Duration::hours(1)).unwrap()
     }
 
+    /// A token for `sub` signed with the service's key that expired two hours ago.
+    pub fn token_expired(&self, sub: &str) -> String {
+        auth::mint(&self.secret, sub, &[], chrono::Duration::hours(-2)).unwrap()
+    }
+
     /// A token for `sub`: `staff-*` ids are staff, `market` is the service role.
     pub fn token_for(&self, sub: &str) -> String {
         match sub {
