@@ -42,6 +42,11 @@ pub struct Settings {
     /// How often the timer, the mailer and the webhook dispatcher look for work.
     #[arg(long, env = "RC_TIMER_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub timer_interval: std::time::Duration,
+    /// How long an `Idempotency-Key` whose request has not answered holds off a
+    /// retry (409); past it the request is taken as lost, e.g. in a crash, and
+    /// the retry runs.
+    #[arg(long, env = "RC_IDEMPOTENCY_LEASE", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub idempotency_lease: std::time::Duration,
     #[command(flatten)]
     pub webhooks: WebhookSettings,
     #[command(flatten)]

@@ -113,6 +113,7 @@ async fn serve(settings: Settings, listen: Listen, workers: Option<usize>) -> an
     }
     let mut app = App::new(db, settings.windows.policy()?, store.clone());
     app.evidence_limits = settings.evidence_limits();
+    app.idempotency_lease = settings.idempotency_lease;
     let listener = TcpListener::bind(listen.listen).with_context(|| format!("binding {}", listen.listen))?;
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
 

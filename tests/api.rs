@@ -1,8 +1,14 @@
 //! The API as a client meets it, on PostgreSQL and on SQLite.
 
+#[path = "api/authz.rs"]
+mod authz;
 mod common;
+#[path = "api/crash.rs"]
+mod crash;
 #[path = "api/evidence.rs"]
 mod evidence;
+#[path = "api/fuzz.rs"]
+mod fuzz;
 #[path = "api/mail.rs"]
 mod mail;
 #[path = "api/shutdown.rs"]
@@ -12,12 +18,15 @@ mod timers;
 #[path = "api/webhooks.rs"]
 mod webhooks;
 
+use authz::every_endpoint_answers_each_caller_as_the_table_says;
 use common::{spawn_app, Backend, TestApp};
+use crash::ten_sigkills_under_load_lose_nothing;
 use evidence::{
     a_direct_upload_is_bound_checked_and_attached, a_lying_or_oversized_file_leaves_nothing,
     a_photo_is_stored_listed_read_and_cited, a_retried_upload_is_replayed_not_stored_twice,
     staff_request_evidence_and_the_party_provides_it,
 };
+use fuzz::the_api_holds_to_its_spec_under_fuzzing;
 use mail::{mail_reaches_each_party_in_their_language, reminders_go_before_the_deadline_and_only_while_it_runs};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -396,6 +405,7 @@ async fn bad_input_gets_a_problem_naming_the_field(backend: Backend) {
         (open(json!({"description": "x".repeat(5001)})), "description"),
         (open(json!({"description": ""})), "description"),
         (open(json!({"reason": 7})), "reason"),
+        (open(json!({"disputed_amount": [5, "IDR"]})), "disputed_amount"),
     ];
     for (body, field) in cases {
         let a = app.post("/v1/complaints", "buyer-1", body.clone()).await;
@@ -434,12 +444,35 @@ async fn bad_input_gets_a_problem_naming_the_field(backend: Backend) {
     );
     let bad_mail = json!({"buyer_id": "b", "seller_id": "s", "amount": idr(5), "status": "paid", "contacts": {"buyer": {"email": "nope"}}});
     assert_eq!(put(bad_mail).await.problem(422, "validation_failed")["errors"][0]["field"], "contacts.buyer.email");
+    // Found by fuzzing: serde reads a struct from an array of its fields.
+    let listed =
+        json!({"buyer_id": "b", "seller_id": "s", "amount": idr(5), "status": "paid", "contacts": [null, null]});
+    assert_eq!(put(listed).await.problem(422, "validation_failed")["errors"][0]["field"], "contacts");
+    // …an empty cursor is no cursor of the list, an amount may be written 5.0, …
+    app.get("/v1/complaints?cursor=", "buyer-1").await.problem(400, "invalid_parameter");
+    app.get("/v1/events?after=", "market").await.problem(400, "invalid_parameter");
+    let whole = put(order(json!({"amount": 5.0, "currency": "IDR"}), "b")).await;
+    assert_eq!(whole.ok()["amount"], idr(5));
+    // …a method the path does not have is a 405 naming those it has, …
+    let trace = common::answer(app.client.delete(format!("{}/v1/complaints", app.base)).send().await.unwrap()).await;
+    trace.problem(405, "method_not_allowed");
+    assert_eq!(trace.headers["allow"], "GET, POST");
+    // …and without a token the answer is 401 whatever the Idempotency-Key.
+    let anonymous = app.client.post(format!("{}/v1/complaints", app.base)).header("Idempotency-Key", "bad key");
+    common::answer(anonymous.json(&open(json!({}))).send().await.unwrap()).await.problem(401, "unauthorized");
+    // A key is visible ASCII: no spaces (found by fuzzing).
+    let spaced =
+        app.call(Method::POST, "/v1/complaints", "buyer-1", Some(open(json!({}))), &[("Idempotency-Key", "bad key")]);
+    assert_eq!(spaced.await.problem(400, "invalid_parameter")["errors"][0]["field"], "Idempotency-Key");
     app.call(Method::PUT, "/v1/orders/bad%20id", "market", Some(order(idr(5), "b")), &[])
         .await
         .problem(400, "invalid_parameter");
 
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
     app.post("/v1/complaints", "buyer-1", open(json!({}))).await.problem(409, "complaint_exists");
+    let listed = app.post(&path(&c, "/escalate"), "seller-1", json!(["The buyer broke it."])).await;
+    listed.problem(422, "validation_failed");
+    assert_eq!(listed.fields(), ["body"]);
     let counter = app
         .post(&path(&c, "/proposals"), "seller-1", json!({"kind": "partial_refund", "refund_amount": idr(150_001)}))
         .await;
@@ -641,6 +674,9 @@ on_both_backends!(
     every_event_reaches_the_receiver_signed_despite_failures,
     mail_reaches_each_party_in_their_language,
     reminders_go_before_the_deadline_and_only_while_it_runs,
+    the_api_holds_to_its_spec_under_fuzzing,
+    every_endpoint_answers_each_caller_as_the_table_says,
+    ten_sigkills_under_load_lose_nothing,
 );
 
 /// 32 parallel accept / counter / decide calls on one complaint end in exactly

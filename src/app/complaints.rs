@@ -11,10 +11,10 @@ use super::publish::{self, Published};
 use super::{now, App, AppError, Caller};
 use crate::domain::{self, Actor, Command, Complaint, Event, Money, OpenComplaint, Role};
 use crate::store::complaints::{self as store, ListFilter};
-use crate::store::outbox;
 use crate::store::standing::{self as violations, ViolationRow};
 use crate::store::timeline::{self, TimelineRow};
 use crate::store::{dialect, evidence, from_db, to_db, DbConn};
+use crate::store::{idempotency, outbox};
 
 /// A complaint as one caller sees it.
 #[derive(Debug, Clone)]
@@ -152,7 +152,14 @@ fn cited_evidence(cmd: &Command) -> &[String] {
 
 impl App {
     #[tracing::instrument(skip_all, fields(order_id = %input.order_id))]
-    pub async fn open_complaint(&self, caller: &Caller, input: NewComplaint) -> Result<Seen, AppError> {
+    /// Opens a complaint; `key` is the request's Idempotency-Key, marked with
+    /// the new complaint in the same transaction.
+    pub async fn open_complaint(
+        &self,
+        caller: &Caller,
+        input: NewComplaint,
+        key: Option<String>,
+    ) -> Result<Seen, AppError> {
         let caller = caller.clone();
         let policy = self.policy.clone();
         self.write(move |conn| {
@@ -181,6 +188,9 @@ impl App {
             };
             let (mut complaint, events) = domain::open(&order.snapshot(), &actor, cmd, at, &policy)?;
             persist(conn, None, &mut complaint, &actor, &events, at)?;
+            if let Some(key) = &key {
+                idempotency::mark(conn, &caller.id, key, &complaint.id)?;
+            }
             tracing::info!(complaint_id = %complaint.id, "complaint opened");
             Ok(Seen { complaint, actor })
         })
@@ -193,7 +203,8 @@ impl App {
     }
 
     /// Runs one command of the state machine. `if_match` is the version the
-    /// caller last saw; `make` builds the command from the current complaint.
+    /// caller last saw; `key` the request's Idempotency-Key, marked with the
+    /// complaint in the same transaction.
     #[tracing::instrument(skip(self, caller, cmd), fields(complaint_id = %id))]
     pub async fn command(
         &self,
@@ -201,6 +212,7 @@ impl App {
         id: String,
         if_match: Option<i64>,
         cmd: Command,
+        key: Option<String>,
     ) -> Result<Seen, AppError> {
         let caller = caller.clone();
         let policy = self.policy.clone();
@@ -219,6 +231,9 @@ impl App {
                 after.apply(e, at);
             }
             persist(conn, Some(&before), &mut after, &actor, &events, at)?;
+            if let Some(key) = &key {
+                idempotency::mark(conn, &caller.id, key, &id)?;
+            }
             Ok(Seen { complaint: after, actor })
         })
         .await

@@ -22,6 +22,9 @@ pub enum Claim {
     Mismatch,
     /// The first request with this key has not finished.
     InFlight,
+    /// The first request changed this complaint, but its answer was lost
+    /// (the process died before keeping it): answer with the complaint.
+    Committed { complaint_id: String },
 }
 
 /// What a key says about an upload about to run. An upload's fingerprint is
@@ -48,10 +51,20 @@ enum Found {
 }
 
 /// Claims `key` for `caller` with `fingerprint`, unless an earlier request
-/// holds it; a key past its 24 hours is reclaimed.
-fn claim(conn: &mut DbConn, caller: &str, key: &str, fingerprint: &str, at: DateTime<Utc>) -> Result<Found, AppError> {
+/// holds it. A key past its 24 hours is reclaimed, and so is a key whose
+/// request went unanswered for `lease` without changing anything: that
+/// request died with its process.
+fn claim(
+    conn: &mut DbConn,
+    caller: &str,
+    key: &str,
+    fingerprint: &str,
+    at: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Found, AppError> {
     if let Some(old) = keys::find(conn, caller, key)? {
-        if to_db(at - KEY_TTL) <= old.created_at {
+        let answered = old.status.is_some() || old.complaint_id.is_some();
+        if to_db(at - KEY_TTL) <= old.created_at && (answered || to_db(at - lease) <= old.created_at) {
             return Ok(Found::Earlier(old));
         }
         keys::release(conn, caller, key)?;
@@ -64,11 +77,15 @@ fn claim(conn: &mut DbConn, caller: &str, key: &str, fingerprint: &str, at: Date
 }
 
 impl App {
+    fn lease(&self) -> Duration {
+        Duration::from_std(self.idempotency_lease).unwrap_or(Duration::seconds(30))
+    }
+
     /// Claims a key for an upload, whose fingerprint is set when it is done.
     pub async fn claim_upload_key(&self, caller: String, key: String) -> Result<UploadClaim, AppError> {
-        let at = now();
+        let (at, lease) = (now(), self.lease());
         self.write(move |conn| {
-            Ok(match claim(conn, &caller, &key, "", at)? {
+            Ok(match claim(conn, &caller, &key, "", at, lease)? {
                 Found::Claimed => UploadClaim::Fresh,
                 Found::Earlier(old) => match (old.status, old.response) {
                     (Some(status), Some(response)) => {
@@ -103,14 +120,17 @@ impl App {
         key: String,
         fingerprint: String,
     ) -> Result<Claim, AppError> {
-        let at = now();
+        let (at, lease) = (now(), self.lease());
         self.write(move |conn| {
-            Ok(match claim(conn, &caller, &key, &fingerprint, at)? {
+            Ok(match claim(conn, &caller, &key, &fingerprint, at, lease)? {
                 Found::Claimed => Claim::Fresh,
                 Found::Earlier(old) => match (old.fingerprint == fingerprint, old.status, old.response) {
                     (false, _, _) => Claim::Mismatch,
                     (true, Some(status), Some(response)) => Claim::Replay { status: status as u16, response },
-                    (true, _, _) => Claim::InFlight,
+                    (true, _, _) => match old.complaint_id {
+                        Some(complaint_id) => Claim::Committed { complaint_id },
+                        None => Claim::InFlight,
+                    },
                 },
                 Found::Racing => Claim::InFlight,
             })

@@ -112,6 +112,8 @@ pub struct App {
     pub policy: Policy,
     pub evidence: EvidenceStore,
     pub evidence_limits: evidence::Limits,
+    /// How long an unanswered idempotency key holds off a retry.
+    pub idempotency_lease: std::time::Duration,
 }
 
 /// The wait before retrying after `attempts` failed attempts: `base`,
@@ -130,7 +132,8 @@ pub fn now() -> DateTime<Utc> {
 
 impl App {
     pub fn new(db: Db, policy: Policy, evidence: EvidenceStore) -> Self {
-        App { db, policy, evidence, evidence_limits: evidence::Limits::default() }
+        let idempotency_lease = std::time::Duration::from_secs(30);
+        App { db, policy, evidence, evidence_limits: evidence::Limits::default(), idempotency_lease }
     }
 
     /// Runs `f` with a pooled connection on the blocking pool.

@@ -15,6 +15,8 @@ pub struct IdempotencyRow {
     pub status: Option<i32>,
     pub response: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The complaint the request changed, set in the transaction of the change.
+    pub complaint_id: Option<String>,
 }
 
 pub fn find(conn: &mut DbConn, caller: &str, key: &str) -> QueryResult<Option<IdempotencyRow>> {
@@ -26,6 +28,11 @@ pub fn complete(conn: &mut DbConn, caller: &str, key: &str, status: i32, respons
         .set((k::status.eq(status), k::response.eq(response)))
         .execute(conn)
         .map(drop)
+}
+
+/// Records, in the transaction of the change, the complaint a request changed.
+pub fn mark(conn: &mut DbConn, caller: &str, key: &str, complaint_id: &str) -> QueryResult<()> {
+    diesel::update(k::table.find((caller, key))).set(k::complaint_id.eq(complaint_id)).execute(conn).map(drop)
 }
 
 pub fn set_fingerprint(conn: &mut DbConn, caller: &str, key: &str, fingerprint: &str) -> QueryResult<()> {

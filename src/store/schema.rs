@@ -153,6 +153,7 @@ diesel::table! {
         status -> Nullable<Integer>,
         response -> Nullable<Text>,
         created_at -> Timestamp,
+        complaint_id -> Nullable<Text>,
     }
 }
 

@@ -13,15 +13,15 @@ use serde_json::{json, Value};
 use crate::common::{spawn_app_with, Backend, Options};
 
 /// The Python receiver on a free port; killed when dropped.
-struct Receiver {
+pub struct Receiver {
     child: std::process::Child,
-    url: String,
+    pub url: String,
     out: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Receiver {
-    fn start(secret: &str, fail_first: u32) -> Receiver {
+    pub fn start(secret: &str, fail_first: u32) -> Receiver {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("received.jsonl");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -38,7 +38,7 @@ impl Receiver {
         Receiver { child, url: format!("http://127.0.0.1:{port}/hooks"), out, _dir: dir }
     }
 
-    fn requests(&self) -> Vec<Value> {
+    pub fn requests(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.out)
             .unwrap_or_default()
             .lines()
@@ -115,7 +115,7 @@ pub async fn every_event_reaches_the_receiver_signed_despite_failures(backend: B
     assert!(text.lines().any(|l| l == "rc_webhook_deliveries{state=\"failing\"} 0"), "{text}");
 }
 
-fn rand_bytes() -> [u8; 32] {
+pub fn rand_bytes() -> [u8; 32] {
     let mut bytes = [0u8; 32];
     for (i, b) in ulid::Ulid::new().to_bytes().iter().chain(ulid::Ulid::new().to_bytes().iter()).enumerate() {
         bytes[i] = *b;
