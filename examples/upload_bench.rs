@@ -4,9 +4,8 @@
 //! process so its resident memory can be watched during each upload. Run
 //! with `scripts/bench-upload`.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,6 +17,9 @@ use futures_util::StreamExt;
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use tokio::io::AsyncReadExt;
+
+mod common;
+use common::{cpu_secs, free_port, median, rss_kib, wait_for, Process};
 
 #[derive(Parser)]
 #[command(about = "Uploads a large video through the service and straight to S3; prints throughput and memory")]
@@ -38,40 +40,6 @@ struct Args {
 
 const KEY: &str = "bench";
 const SECRET: &str = "bench-secret-bench-secret-bench-secret";
-
-/// Kills the child when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-async fn wait_for(url: &str) -> anyhow::Result<()> {
-    for _ in 0..500 {
-        if reqwest::get(url).await.is_ok() {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    anyhow::bail!("{url} did not answer")
-}
-
-/// Resident memory of a process, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 /// An MP4 of exactly `size` bytes: an `ftyp` box, then one `mdat` box of pseudo-random bytes.
 fn write_video(path: &Path, size: u64) -> anyhow::Result<()> {
@@ -141,21 +109,6 @@ async fn multipart_upload(s3: &aws_sdk_s3::Client, path: &Path, key: &str) -> an
         .send()
         .await?;
     Ok(())
-}
-
-/// CPU time a process has used (user + system), in seconds.
-fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The fields after the command name, which is in parentheses.
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks: f64 = [11, 12].iter().filter_map(|i| fields.get(*i)?.parse::<f64>().ok()).sum();
-    ticks / 100.0
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 #[tokio::main]
