@@ -2,7 +2,7 @@
 //! an S3 server (s3s-fs on loopback), against the same file sent straight to
 //! the same server with aws-sdk-s3, in one run. The service runs as its own
 //! process so its resident memory can be watched during each upload. Run
-//! with `scripts/bench-upload`.
+//! with `scripts/bench`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -30,7 +30,7 @@ struct Args {
     /// Uploads of each kind; medians are printed.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
-    /// The service binary (built by scripts/bench-upload).
+    /// The service binary (built by scripts/bench).
     #[arg(long, default_value = "target/release/resolution-center")]
     service: PathBuf,
     /// The s3s-fs binary.
@@ -129,7 +129,7 @@ async fn main() -> anyhow::Result<()> {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .with_context(|| format!("starting {} (scripts/bench-upload installs it)", args.s3s_fs))?,
+            .with_context(|| format!("starting {} (scripts/bench installs it)", args.s3s_fs))?,
     );
     let s3_pid = s3_process.0.id();
     let endpoint = format!("http://127.0.0.1:{s3_port}");
