@@ -64,10 +64,16 @@ fn claim(
 ) -> Result<Found, AppError> {
     if let Some(old) = keys::find(conn, caller, key)? {
         let answered = old.status.is_some() || old.complaint_id.is_some();
-        if to_db(at - KEY_TTL) <= old.created_at && (answered || to_db(at - lease) <= old.created_at) {
+        let live = to_db(at - KEY_TTL) <= old.created_at;
+        if live && (answered || to_db(at - lease) <= old.created_at) {
             return Ok(Found::Earlier(old));
         }
-        keys::release(conn, caller, key)?;
+        if !live {
+            keys::release(conn, caller, key)?;
+        } else if !keys::release_unanswered(conn, caller, key)? {
+            // The lost request's change committed while we looked: ask again.
+            return Ok(Found::Racing);
+        }
     }
     match dialect::claim_idempotency_key(conn, caller, key, fingerprint, to_db(at)) {
         Ok(true) => Ok(Found::Claimed),

@@ -45,6 +45,15 @@ pub fn release(conn: &mut DbConn, caller: &str, key: &str) -> QueryResult<()> {
     diesel::delete(k::table.find((caller, key))).execute(conn).map(drop)
 }
 
+/// Forgets a key whose request went unanswered without changing anything,
+/// unless that changed meanwhile: on PostgreSQL the delete waits for a
+/// transaction still marking the key and then leaves the marked row alone.
+/// Whether the key was forgotten.
+pub fn release_unanswered(conn: &mut DbConn, caller: &str, key: &str) -> QueryResult<bool> {
+    let unanswered = k::table.find((caller, key)).filter(k::status.is_null()).filter(k::complaint_id.is_null());
+    Ok(diesel::delete(unanswered).execute(conn)? == 1)
+}
+
 /// Forgets every key older than `before`; returns how many.
 pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(k::table.filter(k::created_at.lt(before))).execute(conn)
