@@ -61,6 +61,9 @@ impl Verifier {
         if data.claims.sub.is_empty() {
             return Err(ApiError::Unauthorized("the token's `sub` is empty".into()));
         }
+        if data.claims.sub.contains('\0') {
+            return Err(ApiError::Unauthorized("the token's `sub` holds a NUL character".into()));
+        }
         Ok(Caller { staff: has("staff"), service: has("service"), id: data.claims.sub })
     }
 
@@ -156,6 +159,11 @@ mod tests {
         assert_eq!(
             Verifier::new(&secret).unwrap().verify(&t).unwrap(),
             Caller { id: "ops-1".into(), staff: false, service: true }
+        );
+        // A `sub` no id can be (PostgreSQL text holds no NUL) is no caller.
+        let nul = mint(b"0123456789abcdef0123456789abcdef", "ops\u{0}1", &[], chrono::Duration::minutes(5)).unwrap();
+        assert!(
+            matches!(Verifier::new(&secret).unwrap().verify(&nul), Err(ApiError::Unauthorized(m)) if m.contains("NUL"))
         );
     }
 }

@@ -80,6 +80,15 @@ pub fn parse<T: DeserializeOwned + Serialize + Validate>(text: &[u8]) -> Result<
             return Err(ApiError::App(AppError::invalid(field, "must be an object")));
         }
     }
+    // PostgreSQL text cannot hold NUL, and no field means one: refused here
+    // on both backends rather than failing at the insert. Only a body that
+    // spells the escape can hold one (JSON forbids raw control characters).
+    if text.windows(6).any(|w| w == b"\\u0000") {
+        if let Some(field) = serde_json::from_slice::<Value>(text).ok().and_then(|v| nul_in(&v, "")) {
+            let field = if field.is_empty() { "body".to_string() } else { field };
+            return Err(ApiError::App(AppError::invalid(field, NUL_MESSAGE)));
+        }
+    }
     value.validate().map_err(|e| {
         let mut errors = Vec::new();
         flatten("", &e, &mut errors);
@@ -89,9 +98,32 @@ pub fn parse<T: DeserializeOwned + Serialize + Validate>(text: &[u8]) -> Result<
     Ok(value)
 }
 
+/// The path of `key` inside the object at `path`.
+fn member(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// What a text with a NUL character is refused with.
+pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
+
+/// The path of the first string in `input` (value or key) holding a NUL.
+fn nul_in(input: &Value, path: &str) -> Option<String> {
+    let at = |key: &str| member(path, key);
+    match input {
+        Value::String(s) => s.contains('\0').then(|| path.to_string()),
+        Value::Object(o) => o.iter().find_map(|(k, v)| if k.contains('\0') { Some(at(k)) } else { nul_in(v, &at(k)) }),
+        Value::Array(a) => a.iter().enumerate().find_map(|(n, v)| nul_in(v, &format!("{path}[{n}]"))),
+        _ => None,
+    }
+}
+
 /// The path of the first array in `input` that `T` read as an object.
 fn array_for_object(input: &Value, read: &Value, path: &str) -> Option<String> {
-    let at = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    let at = |key: &str| member(path, key);
     match (input, read) {
         (Value::Array(_), Value::Object(_)) => Some(path.to_string()),
         (Value::Object(i), Value::Object(r)) => {

@@ -118,7 +118,16 @@ async fn text_field(field: &mut Field, name: &str, limit: usize) -> Result<Strin
         }
         out.extend_from_slice(&chunk);
     }
-    String::from_utf8(out).map_err(|_| ApiError::App(AppError::invalid(name, "must be UTF-8 text")))
+    let text = String::from_utf8(out).map_err(|_| ApiError::App(AppError::invalid(name, "must be UTF-8 text")))?;
+    without_nul(name, text)
+}
+
+/// `text`, unless it holds a NUL character (which PostgreSQL cannot store).
+fn without_nul(name: &str, text: String) -> Result<String, ApiError> {
+    match text.contains('\0') {
+        true => Err(ApiError::App(AppError::invalid(name, super::body::NUL_MESSAGE))),
+        false => Ok(text),
+    }
 }
 
 /// Reads the form's `kind` and `description`, then hands the `file` field
@@ -153,10 +162,11 @@ async fn with_file<T>(
                         "send `kind` (and `description`, `size_bytes`) before `file`",
                     ))
                 })?;
+                let file_name = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string);
                 let input = NewEvidence {
                     kind,
                     declared_type: field.content_type().map(|m| m.essence_str().to_string()),
-                    file_name: field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_string),
+                    file_name: file_name.map(|n| without_nul("file", n)).transpose()?,
                     description,
                     size_bytes,
                 };

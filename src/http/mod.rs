@@ -19,7 +19,7 @@ pub mod wire;
 
 use std::net::TcpListener;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{from_fn, Next};
@@ -88,6 +88,7 @@ pub fn server(app: App, verifier: Verifier, listener: TcpListener, workers: usiz
                 web::PathConfig::default().error_handler(|e, _| ApiError::bad_parameter("path", e.to_string()).into()),
             )
             .wrap(from_fn(idempotency::middleware))
+            .wrap(from_fn(refuse_nul))
             .wrap(from_fn(request_id_header))
             .wrap(TracingLogger::default())
             .wrap(http_metrics.clone())
@@ -107,6 +108,21 @@ async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         Some(allowed) => Err(ApiError::MethodNotAllowed { method: req.method().to_string(), allowed }),
         None => Err(ApiError::App(crate::app::AppError::NotFound("route"))),
     }
+}
+
+/// Refuses a path or query that spells a NUL character (`%00`): no id,
+/// filter or cursor holds one, and PostgreSQL text cannot.
+async fn refuse_nul(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let uri = req.uri();
+    let field = match (uri.path().contains("%00"), uri.query().is_some_and(|q| q.contains("%00"))) {
+        (true, _) => "path",
+        (false, true) => "query",
+        (false, false) => return next.call(req).await.map(ServiceResponse::map_into_left_body),
+    };
+    Ok(req.error_response(ApiError::bad_parameter(field, body::NUL_MESSAGE)).map_into_right_body())
 }
 
 /// Answers carry the request id that every log line of the request carries.
