@@ -808,3 +808,52 @@ async fn the_feed_misses_nothing_under_concurrent_writes_on_postgres() {
         assert_eq!(types, &["complaint.opened", "complaint.proposal_made", "complaint.agreed", "complaint.resolved"]);
     }
 }
+
+/// PostgreSQL ends every connection of the service (a restart, a failover,
+/// an operator's `pg_terminate_backend`). A connection the server closed is
+/// never used twice: while the pool is hot, each fails at most one request,
+/// with 503 `database_unavailable`, and is replaced; a connection idle for
+/// a while is checked before use, so after a pause no request fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_the_server_closed_are_replaced_on_postgres() {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    let app = spawn_app(Backend::Postgres).await;
+    app.order("ord-1", 150_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    let complaint = path(&c, "");
+    let terminate_all = || {
+        let mut admin = PgConnection::establish(&app.db_url).unwrap();
+        let sql = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                   WHERE datname = current_database() AND pid <> pg_backend_pid()";
+        diesel::sql_query(sql).execute(&mut admin).unwrap()
+    };
+    // Eight reads at once: as many as the pool has connections.
+    let eight_reads = || async {
+        let reads: Vec<_> = (0..8).map(|_| app.get(&complaint, "buyer-1")).collect();
+        futures_util::future::join_all(reads).await
+    };
+
+    eight_reads().await.iter().for_each(|a| assert_eq!(a.status, 200, "{}", a.body));
+    assert!(terminate_all() >= 1, "the service had connections to end");
+    let (mut failed, mut clean_rounds) = (0, 0);
+    for _ in 0..10 {
+        let answers = eight_reads().await;
+        let failures: Vec<_> = answers.iter().filter(|a| a.status != 200).collect();
+        for a in &failures {
+            a.problem(503, "database_unavailable");
+        }
+        failed += failures.len();
+        clean_rounds = if failures.is_empty() { clean_rounds + 1 } else { 0 };
+        if clean_rounds == 2 {
+            break;
+        }
+    }
+    assert_eq!(clean_rounds, 2, "the service kept failing after its connections were ended");
+    assert!(failed <= 8, "{failed} requests failed: more than the pool's 8 connections");
+
+    assert!(terminate_all() >= 1);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    eight_reads().await.iter().for_each(|a| assert_eq!(a.status, 200, "{}", a.body));
+    let answer = app.post(&path(&c, "/withdraw"), "buyer-1", json!({})).await;
+    assert_eq!(answer.ok()["status"], "resolved", "writes go through on the new connections");
+}

@@ -69,6 +69,22 @@ impl AppError {
     }
 }
 
+/// Whether a query failed because the connection to the server is gone.
+fn connection_lost(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _)
+    )
+}
+
+impl AppError {
+    /// Whether this failed because the database connection is gone, so the
+    /// connection must not be used again.
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, AppError::Unavailable(e) if e.downcast_ref::<DieselError>().is_some_and(connection_lost))
+    }
+}
+
 impl From<DieselError> for AppError {
     fn from(e: DieselError) -> Self {
         match &e {
@@ -87,10 +103,7 @@ impl From<DieselError> for AppError {
                     }
                 }
             }
-            DieselError::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                _,
-            ) => AppError::Unavailable(e.into()),
+            _ if connection_lost(&e) => AppError::Unavailable(e.into()),
             DieselError::DatabaseError(_, info) if info.message().contains("database is locked") => {
                 AppError::Unavailable(e.into())
             }
@@ -145,7 +158,11 @@ impl App {
         let db = self.db.clone();
         spawn_blocking_with_tracing(move || {
             let mut conn = db.conn()?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            if result.as_ref().is_err_and(AppError::is_connection_lost) {
+                conn.mark_lost();
+            }
+            result
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("blocking task")))?

@@ -14,7 +14,7 @@ pub mod standing;
 pub mod timeline;
 pub mod webhooks;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::connection::{SimpleConnection, TransactionManager};
@@ -34,6 +34,42 @@ pub enum DbConn {
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
+/// A pooled connection and what the pool knows of it.
+pub struct Pooled {
+    conn: DbConn,
+    /// When it was last handed back to the pool.
+    returned: Instant,
+    /// Set when a query found the server gone: the pool then closes it.
+    lost: bool,
+}
+
+impl Pooled {
+    /// Marks the connection as lost (the server closed it, or the link
+    /// broke): it is closed instead of going back to the pool.
+    pub fn mark_lost(&mut self) {
+        self.lost = true;
+    }
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
+/// A connection back in use within this long is handed out without a
+/// check: under load that saves a round trip per request, and a connection
+/// that died meanwhile fails its query as unavailable and is closed then.
+/// One idle for longer (the server may have restarted) is checked first.
+const CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 /// Opens connections of the backend the URL names.
 #[derive(Debug, Clone)]
 pub struct Manager {
@@ -41,19 +77,26 @@ pub struct Manager {
 }
 
 impl diesel::r2d2::ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Pooled;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, Self::Error> {
-        dialect::connect(&self.url).map_err(diesel::r2d2::Error::ConnectionError)
+    fn connect(&self) -> Result<Pooled, Self::Error> {
+        let conn = dialect::connect(&self.url).map_err(diesel::r2d2::Error::ConnectionError)?;
+        Ok(Pooled { conn, returned: Instant::now(), lost: false })
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), Self::Error> {
+        if conn.returned.elapsed() < CHECK_AFTER_IDLE {
+            return Ok(());
+        }
         conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking() || <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        conn.returned = Instant::now();
+        conn.lost
+            || std::thread::panicking()
+            || <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(&mut conn.conn)
     }
 }
 
@@ -90,7 +133,7 @@ impl Db {
     /// Applies the embedded migrations of this backend.
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
         let mut conn = self.pool.get()?;
-        let applied = match &mut *conn {
+        let applied = match &mut **conn {
             DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
             DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         }
@@ -100,7 +143,8 @@ impl Db {
 
     pub fn ping(&self) -> anyhow::Result<()> {
         let mut conn = self.pool.get()?;
-        conn.batch_execute("SELECT 1")?;
+        // A connection that cannot answer `SELECT 1` is of no further use.
+        conn.batch_execute("SELECT 1").inspect_err(|_| conn.mark_lost())?;
         Ok(())
     }
 }

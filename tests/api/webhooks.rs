@@ -101,7 +101,9 @@ pub async fn every_event_reaches_the_receiver_signed_despite_failures(backend: B
     // The receiver logs a request before it answers, and the service
     // records the attempt once the answer is in: wait for the last ones.
     let mut conn = app.app.db.conn().unwrap();
-    let recorded = |conn: &mut _| webhook_attempts::table.select(count_star()).first::<i64>(conn).unwrap();
+    let recorded = |conn: &mut resolution_center::store::DbConn| {
+        webhook_attempts::table.select(count_star()).first::<i64>(conn).unwrap()
+    };
     let start = std::time::Instant::now();
     while recorded(&mut conn) < 3 * feed.len() as i64 && start.elapsed() < Duration::from_secs(10) {
         tokio::time::sleep(Duration::from_millis(50)).await;
