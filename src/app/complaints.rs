@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 
 use super::ids::new_id;
-use super::orders::load as load_order;
+use super::orders::load_for_update as load_order_for_update;
 use super::publish::{self, Published};
 use super::{now, App, AppError, Caller};
 use crate::domain::{self, Actor, Command, Complaint, Event, Money, OpenComplaint, Role};
@@ -59,7 +59,16 @@ fn actor_of(c: &Complaint, caller: &Caller) -> Result<Actor, AppError> {
 }
 
 pub(crate) fn load_for(conn: &mut DbConn, id: &str, caller: &Caller) -> Result<Seen, AppError> {
-    let complaint = store::find(conn, id)?.ok_or(AppError::NotFound("complaint"))?;
+    seen_by(store::find(conn, id)?, caller)
+}
+
+/// `load_for`, the complaint's row locked until the transaction ends.
+pub(crate) fn load_for_update(conn: &mut DbConn, id: &str, caller: &Caller) -> Result<Seen, AppError> {
+    seen_by(store::find_for_update(conn, id)?, caller)
+}
+
+fn seen_by(complaint: Option<Complaint>, caller: &Caller) -> Result<Seen, AppError> {
+    let complaint = complaint.ok_or(AppError::NotFound("complaint"))?;
     let actor = actor_of(&complaint, caller)?;
     Ok(Seen { complaint, actor })
 }
@@ -163,8 +172,7 @@ impl App {
         let caller = caller.clone();
         let policy = self.policy.clone();
         self.write(move |conn| {
-            dialect::lock_order(conn, &input.order_id)?;
-            let order = match load_order(conn, &input.order_id)? {
+            let order = match load_order_for_update(conn, &input.order_id)? {
                 Some(o) if caller.id == o.buyer_id || caller.id == o.seller_id || caller.staff => o,
                 _ => return Err(AppError::NotFound("order")),
             };
@@ -217,8 +225,7 @@ impl App {
         let caller = caller.clone();
         let policy = self.policy.clone();
         self.write(move |conn| {
-            dialect::lock_complaint(conn, &id)?;
-            let Seen { complaint: before, actor } = load_for(conn, &id, &caller)?;
+            let Seen { complaint: before, actor } = load_for_update(conn, &id, &caller)?;
             if let Some(given) = if_match.filter(|v| *v != before.version) {
                 return Err(AppError::StaleVersion { current: before.version, given });
             }

@@ -11,13 +11,13 @@ use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 
-use super::complaints::{load_for, persist, Seen};
+use super::complaints::{load_for, load_for_update, persist, Seen};
 use super::ids::new_id;
 use super::{now, App, AppError, Caller};
 use crate::domain::{self, Action, Command, EvidenceFile, EvidenceKind};
 use crate::evidence::{Content, StoreError, Upload};
 use crate::store::evidence::{self as rows, EvidenceRow};
-use crate::store::{dialect, from_db, to_db, DbConn};
+use crate::store::{from_db, to_db, DbConn};
 
 pub use crate::store::evidence::EvidenceRow as Evidence;
 
@@ -156,8 +156,7 @@ fn attach(
     file: EvidenceFile,
     write_row: impl FnOnce(&mut DbConn, &Seen, chrono::NaiveDateTime) -> Result<EvidenceRow, AppError>,
 ) -> Result<(Seen, EvidenceRow), AppError> {
-    dialect::lock_complaint(conn, complaint_id)?;
-    let seen = load_for(conn, complaint_id, caller)?;
+    let seen = load_for_update(conn, complaint_id, caller)?;
     let at = now();
     let events = domain::decide(&seen.complaint, &seen.actor, Command::AddEvidence(file), at, policy)?;
     let row = write_row(conn, &seen, to_db(at))?;
@@ -364,8 +363,7 @@ impl App {
         let (caller, limits) = (caller.clone(), self.evidence_limits.clone());
         let (row, put) = self
             .write(move |conn| {
-                dialect::lock_complaint(conn, &complaint_id)?;
-                let seen = load_for(conn, &complaint_id, &caller)?;
+                let seen = load_for_update(conn, &complaint_id, &caller)?;
                 domain::guard(&seen.complaint, &seen.actor, Action::UploadEvidence, now())?;
                 check_room(conn, &seen, &limits)?;
                 let Some(put) = put else {

@@ -96,9 +96,20 @@ impl Order {
 
 /// Loads an order with its active complaint.
 pub(crate) fn load(conn: &mut DbConn, id: &str) -> Result<Option<Order>, AppError> {
-    match rows::find(conn, id)? {
+    let row = rows::find(conn, id)?;
+    with_active_complaint(conn, row)
+}
+
+/// `load`, the order's row locked until the transaction ends.
+pub(crate) fn load_for_update(conn: &mut DbConn, id: &str) -> Result<Option<Order>, AppError> {
+    let row = dialect::order_for_update(conn, id)?;
+    with_active_complaint(conn, row)
+}
+
+fn with_active_complaint(conn: &mut DbConn, row: Option<OrderRow>) -> Result<Option<Order>, AppError> {
+    match row {
         Some(row) => {
-            let active = complaints::active_for_order(conn, id)?;
+            let active = complaints::active_for_order(conn, &row.id)?;
             Ok(Some(Order::of(row, active)?))
         }
         None => Ok(None),
@@ -120,8 +131,7 @@ impl App {
         let amount = input.checked_amount()?;
         let at = now();
         self.write(move |conn| {
-            dialect::lock_order(conn, &id)?;
-            let existing = load(conn, &id)?;
+            let existing = load_for_update(conn, &id)?;
             let auto_release_at = input.auto_release_at.or(input.delivered_at.map(|d| d + AUTO_RELEASE_AFTER_DELIVERY));
             let row = OrderRow {
                 id: id.clone(),

@@ -216,6 +216,16 @@ pub fn hydrate(conn: &mut DbConn, rows: Vec<ComplaintRow>) -> QueryResult<Vec<Co
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Complaint>> {
     let row = complaints::table.find(id).select(ComplaintRow::as_select()).first(conn).optional()?;
+    hydrate_one(conn, row)
+}
+
+/// The complaint, its row locked for the rest of the transaction.
+pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<Complaint>> {
+    let row = super::dialect::complaint_for_update(conn, id)?;
+    hydrate_one(conn, row)
+}
+
+fn hydrate_one(conn: &mut DbConn, row: Option<ComplaintRow>) -> QueryResult<Option<Complaint>> {
     Ok(match row {
         Some(row) => hydrate(conn, vec![row])?.pop(),
         None => None,

@@ -7,7 +7,10 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{PgConnection, SqliteConnection};
 
+use super::complaints::ComplaintRow;
+use super::orders::OrderRow;
 use super::outbox::{FeedPosition, OutboxRow};
+use super::schema::{complaints, orders};
 use super::DbConn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,15 +99,14 @@ where
     }
 }
 
-/// Locks a complaint's row for the rest of the transaction. SQLite's
-/// `BEGIN IMMEDIATE` already holds the database's write lock.
-pub fn lock_complaint(conn: &mut DbConn, complaint_id: &str) -> QueryResult<()> {
+/// Reads a complaint's row and locks it for the rest of the transaction,
+/// in one statement. SQLite's `BEGIN IMMEDIATE` already holds the
+/// database's write lock.
+pub fn complaint_for_update(conn: &mut DbConn, complaint_id: &str) -> QueryResult<Option<ComplaintRow>> {
+    let query = complaints::table.find(complaint_id);
     match conn {
-        DbConn::Pg(c) => diesel::sql_query("SELECT id FROM complaints WHERE id = $1 FOR UPDATE")
-            .bind::<Text, _>(complaint_id)
-            .execute(c)
-            .map(drop),
-        DbConn::Sqlite(_) => Ok(()),
+        DbConn::Pg(c) => query.select(ComplaintRow::as_select()).for_update().first(c).optional(),
+        DbConn::Sqlite(c) => query.select(ComplaintRow::as_select()).first(c).optional(),
     }
 }
 
@@ -169,15 +171,13 @@ pub fn claim_idempotency_key(
     Ok(inserted == 1)
 }
 
-/// Locks an order's row, so its amount and parties cannot change under a
-/// complaint being opened on it.
-pub fn lock_order(conn: &mut DbConn, order_id: &str) -> QueryResult<()> {
+/// Reads an order's row and locks it, so its amount and parties cannot
+/// change under a complaint being opened on it (see `complaint_for_update`).
+pub fn order_for_update(conn: &mut DbConn, order_id: &str) -> QueryResult<Option<OrderRow>> {
+    let query = orders::table.find(order_id);
     match conn {
-        DbConn::Pg(c) => diesel::sql_query("SELECT id FROM orders WHERE id = $1 FOR UPDATE")
-            .bind::<Text, _>(order_id)
-            .execute(c)
-            .map(drop),
-        DbConn::Sqlite(_) => Ok(()),
+        DbConn::Pg(c) => query.select(OrderRow::as_select()).for_update().first(c).optional(),
+        DbConn::Sqlite(c) => query.select(OrderRow::as_select()).first(c).optional(),
     }
 }
 
