@@ -9,7 +9,7 @@ use super::{from_db, to_db, DbConn};
 use crate::domain::{Complaint, Deadline, Decision, Proposal, Resolution, Role};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = complaints, treat_none_as_null = true)]
+#[diesel(table_name = complaints, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct ComplaintRow {
     pub id: String,
     pub order_id: String,
@@ -36,7 +36,7 @@ pub struct ComplaintRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = proposals)]
+#[diesel(table_name = proposals, treat_none_as_default_value = false)]
 pub struct ProposalRow {
     pub id: String,
     pub complaint_id: String,
@@ -53,7 +53,7 @@ pub struct ProposalRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = settlements)]
+#[diesel(table_name = settlements, treat_none_as_default_value = false)]
 pub struct SettlementRow {
     pub complaint_id: String,
     pub resolved_by: String,

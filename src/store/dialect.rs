@@ -52,14 +52,16 @@ pub fn connect(url: &str) -> ConnectionResult<DbConn> {
     }
 }
 
-/// Inserts many rows in one statement. Multi-row inserts do not compile
-/// through the connection enum (their SQL differs per backend), so this
-/// matches the backend.
+/// Inserts rows in one statement. One row goes through a statement diesel
+/// keeps prepared (a multi-row insert's SQL depends on its row count, so it
+/// is parsed anew each time). Multi-row inserts do not compile through the
+/// connection enum (their SQL differs per backend), so those match it.
 macro_rules! insert_all {
     ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            $crate::store::DbConn::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
-            $crate::store::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        match ($conn, $rows) {
+            (conn, [row]) => diesel::insert_into($table).values(row).execute(conn),
+            ($crate::store::DbConn::Pg(c), rows) => diesel::insert_into($table).values(rows).execute(c),
+            ($crate::store::DbConn::Sqlite(c), rows) => diesel::insert_into($table).values(rows).execute(c),
         }
     };
 }

@@ -18,7 +18,7 @@ pub fn count_of_complaint(conn: &mut DbConn, complaint_id: &str, ids: &[String])
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = evidence)]
+#[diesel(table_name = evidence, treat_none_as_default_value = false)]
 pub struct EvidenceRow {
     pub id: String,
     pub complaint_id: String,

@@ -8,7 +8,7 @@ use super::schema::mail_deliveries as m;
 use super::DbConn;
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = m)]
+#[diesel(table_name = m, treat_none_as_default_value = false)]
 pub struct NewMail {
     pub id: String,
     pub event_id: Option<String>,

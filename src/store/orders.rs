@@ -7,7 +7,7 @@ use super::schema::orders;
 use super::DbConn;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = orders, treat_none_as_null = true)]
+#[diesel(table_name = orders, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct OrderRow {
     pub id: String,
     pub buyer_id: String,

@@ -9,7 +9,7 @@ use super::schema::outbox;
 use super::DbConn;
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = outbox)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
 pub struct NewOutboxEvent {
     pub id: String,
     pub kind: String,

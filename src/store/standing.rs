@@ -8,7 +8,7 @@ use super::schema::violations;
 use super::DbConn;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = violations)]
+#[diesel(table_name = violations, treat_none_as_default_value = false)]
 pub struct ViolationRow {
     pub id: String,
     pub seller_id: String,

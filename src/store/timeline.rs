@@ -8,7 +8,7 @@ use super::schema::timeline;
 use super::DbConn;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = timeline)]
+#[diesel(table_name = timeline, treat_none_as_default_value = false)]
 pub struct TimelineRow {
     pub complaint_id: String,
     pub seq: i64,

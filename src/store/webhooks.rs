@@ -8,7 +8,7 @@ use super::schema::{webhook_attempts, webhook_deliveries as d};
 use super::DbConn;
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = d)]
+#[diesel(table_name = d, treat_none_as_default_value = false)]
 pub struct NewDelivery {
     pub event_id: String,
     pub payload: String,
@@ -25,7 +25,7 @@ pub fn enqueue(conn: &mut DbConn, rows: &[NewDelivery]) -> QueryResult<usize> {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = webhook_attempts)]
+#[diesel(table_name = webhook_attempts, treat_none_as_default_value = false)]
 pub struct Attempt {
     pub event_id: String,
     pub attempt: i32,
