@@ -10,7 +10,10 @@ pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // A line when each request's span closes: the access log, with status,
     // latency and request id.
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).with_span_events(FmtSpan::CLOSE);
+    // Colours only for a terminal: a log file or collector gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder =
+        fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).with_span_events(FmtSpan::CLOSE);
     // A second init (tests start several servers) keeps the first subscriber.
     let _ = match format {
         LogFormat::Pretty => builder.try_init(),
