@@ -45,10 +45,11 @@ struct Args {
     #[arg(long, default_value_t = 50)]
     readers: usize,
     /// Length of each measured round.
-    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "8s", value_parser = humantime::parse_duration)]
     duration: Duration,
-    /// Rounds of each flow measurement; medians are printed.
-    #[arg(long, default_value_t = 3)]
+    /// Rounds of each flow measurement; medians are printed. The machine's
+    /// speed drifts, so more, shorter rounds give a steadier median.
+    #[arg(long, default_value_t = 5)]
     rounds: usize,
     /// Cold starts timed on SQLite.
     #[arg(long, default_value_t = 5)]
