@@ -857,3 +857,46 @@ async fn connections_the_server_closed_are_replaced_on_postgres() {
     let answer = app.post(&path(&c, "/withdraw"), "buyer-1", json!({})).await;
     assert_eq!(answer.ok()["status"], "resolved", "writes go through on the new connections");
 }
+
+/// A retry that finds its key unanswered past the lease releases the key
+/// only while it is still unanswered. When the first attempt's transaction
+/// is marking the key at that moment, the release waits for it and then
+/// leaves the marked key alone, so the retry replays the opening instead of
+/// running it a second time.
+#[test]
+fn a_key_being_marked_is_not_released_on_postgres() {
+    use diesel::connection::SimpleConnection;
+    use diesel::RunQueryDsl;
+    use resolution_center::store::{dialect, idempotency, Db};
+    let url = common::new_pg_database();
+    Db::connect(&url, 1).unwrap().migrate().unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    let mut first = dialect::connect(&url).unwrap();
+    assert!(dialect::claim_idempotency_key(&mut first, "buyer-1", "open-1", "fp", now).unwrap());
+    first.batch_execute("BEGIN").unwrap();
+    idempotency::mark(&mut first, "buyer-1", "open-1", "cmp_1").unwrap();
+
+    let retry = {
+        let url = url.clone();
+        std::thread::spawn(move || {
+            let mut second = dialect::connect(&url).unwrap();
+            idempotency::release_unanswered(&mut second, "buyer-1", "open-1").unwrap()
+        })
+    };
+    // Commit only once the retry's DELETE waits on the marking transaction.
+    let mut watch = dialect::connect(&url).unwrap();
+    let waiting = "(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                   AND wait_event_type = 'Lock')";
+    let start = std::time::Instant::now();
+    while diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(waiting)).get_result::<i64>(&mut watch).unwrap()
+        == 0
+    {
+        assert!(start.elapsed() < std::time::Duration::from_secs(10), "the retry never waited on the lock");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    first.batch_execute("COMMIT").unwrap();
+
+    assert!(!retry.join().unwrap(), "the retry released a key its first attempt had marked");
+    let key = idempotency::find(&mut watch, "buyer-1", "open-1").unwrap().expect("the key is kept");
+    assert_eq!(key.complaint_id.as_deref(), Some("cmp_1"));
+}
