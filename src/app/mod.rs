@@ -67,6 +67,12 @@ impl AppError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
     }
+
+    /// Whether this failed because the database connection is gone, so the
+    /// connection must not be used again.
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, AppError::Unavailable(e) if e.downcast_ref::<DieselError>().is_some_and(connection_lost))
+    }
 }
 
 /// Whether a query failed because the connection to the server is gone.
@@ -75,14 +81,6 @@ fn connection_lost(e: &DieselError) -> bool {
         e,
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _)
     )
-}
-
-impl AppError {
-    /// Whether this failed because the database connection is gone, so the
-    /// connection must not be used again.
-    pub fn is_connection_lost(&self) -> bool {
-        matches!(self, AppError::Unavailable(e) if e.downcast_ref::<DieselError>().is_some_and(connection_lost))
-    }
 }
 
 impl From<DieselError> for AppError {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{now, App, AppError, Caller};
 use crate::domain::{Currency, Money, OrderSnapshot, OrderStatus};
 use crate::store::orders::{self as rows, OrderRow};
-use crate::store::{complaints, dialect, from_db, to_db, DbConn};
+use crate::store::{complaints, from_db, to_db, DbConn};
 
 /// Seed 001: the marketplace pays the seller 2 days after delivery unless the
 /// buyer complains.
@@ -102,7 +102,7 @@ pub(crate) fn load(conn: &mut DbConn, id: &str) -> Result<Option<Order>, AppErro
 
 /// `load`, the order's row locked until the transaction ends.
 pub(crate) fn load_for_update(conn: &mut DbConn, id: &str) -> Result<Option<Order>, AppError> {
-    let row = dialect::order_for_update(conn, id)?;
+    let row = rows::find_for_update(conn, id)?;
     with_active_complaint(conn, row)
 }
 

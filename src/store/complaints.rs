@@ -221,7 +221,8 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Complaint>> {
 
 /// The complaint, its row locked for the rest of the transaction.
 pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<Complaint>> {
-    let row = super::dialect::complaint_for_update(conn, id)?;
+    let row = super::dialect::first_for_update!(conn, complaints::table.find(id).select(ComplaintRow::as_select()))
+        .optional()?;
     hydrate_one(conn, row)
 }
 

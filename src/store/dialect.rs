@@ -7,10 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{PgConnection, SqliteConnection};
 
-use super::complaints::ComplaintRow;
-use super::orders::OrderRow;
 use super::outbox::{FeedPosition, OutboxRow};
-use super::schema::{complaints, orders};
 use super::DbConn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,16 +98,19 @@ where
     }
 }
 
-/// Reads a complaint's row and locks it for the rest of the transaction,
-/// in one statement. SQLite's `BEGIN IMMEDIATE` already holds the
-/// database's write lock.
-pub fn complaint_for_update(conn: &mut DbConn, complaint_id: &str) -> QueryResult<Option<ComplaintRow>> {
-    let query = complaints::table.find(complaint_id);
-    match conn {
-        DbConn::Pg(c) => query.select(ComplaintRow::as_select()).for_update().first(c).optional(),
-        DbConn::Sqlite(c) => query.select(ComplaintRow::as_select()).first(c).optional(),
-    }
+/// The first row `query` finds, locked for the rest of the transaction on
+/// PostgreSQL (`FOR UPDATE`); SQLite's `BEGIN IMMEDIATE` already holds the
+/// database's write lock. The query is written out for each backend, as
+/// its row type is inferred per backend.
+macro_rules! first_for_update {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            $crate::store::DbConn::Pg(c) => $query.for_update().first(c),
+            $crate::store::DbConn::Sqlite(c) => $query.first(c),
+        }
+    };
 }
+pub(crate) use first_for_update;
 
 /// Outbox events after `position`. On PostgreSQL sequence numbers are taken
 /// at insert, not at commit, so a reader ordering by `seq` alone could pass a
@@ -173,16 +173,6 @@ pub fn claim_idempotency_key(
     Ok(inserted == 1)
 }
 
-/// Reads an order's row and locks it, so its amount and parties cannot
-/// change under a complaint being opened on it (see `complaint_for_update`).
-pub fn order_for_update(conn: &mut DbConn, order_id: &str) -> QueryResult<Option<OrderRow>> {
-    let query = orders::table.find(order_id);
-    match conn {
-        DbConn::Pg(c) => query.select(OrderRow::as_select()).for_update().first(c).optional(),
-        DbConn::Sqlite(c) => query.select(OrderRow::as_select()).first(c).optional(),
-    }
-}
-
 /// Claims up to `limit` complaints whose deadline with an automatic outcome
 /// has passed, oldest first. On PostgreSQL the rows stay locked until the
 /// transaction ends and rows another instance holds are skipped, so several
@@ -222,11 +212,7 @@ pub fn lock_cursor(conn: &mut DbConn, name: &str) -> QueryResult<FeedPosition> {
     use super::schema::outbox_cursors as k;
     let start = (k::name.eq(name), k::txid.eq(0i64), k::seq.eq(0i64));
     insert_new!(conn, k::table, start)?;
-    let query = k::table.find(name).select((k::txid, k::seq));
-    let (txid, seq) = match conn {
-        DbConn::Pg(c) => query.for_update().first::<(i64, i64)>(c)?,
-        DbConn::Sqlite(c) => query.first::<(i64, i64)>(c)?,
-    };
+    let (txid, seq): (i64, i64) = first_for_update!(conn, k::table.find(name).select((k::txid, k::seq)))?;
     Ok(FeedPosition { txid, seq })
 }
 

@@ -27,6 +27,12 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrderRow>> {
     orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()
 }
 
+/// The order's row, locked so its amount and parties cannot change under a
+/// complaint being opened on it.
+pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrderRow>> {
+    super::dialect::first_for_update!(conn, orders::table.find(id).select(OrderRow::as_select())).optional()
+}
+
 pub fn insert(conn: &mut DbConn, row: &OrderRow) -> QueryResult<()> {
     diesel::insert_into(orders::table).values(row).execute(conn).map(drop)
 }
