@@ -9,6 +9,8 @@ mod crash;
 mod evidence;
 #[path = "api/fuzz.rs"]
 mod fuzz;
+#[path = "api/integrity.rs"]
+mod integrity;
 #[path = "api/mail.rs"]
 mod mail;
 #[path = "api/shutdown.rs"]
@@ -27,6 +29,7 @@ use evidence::{
     staff_request_evidence_and_the_party_provides_it,
 };
 use fuzz::the_api_holds_to_its_spec_under_fuzzing;
+use integrity::{a_disputed_order_is_frozen, a_settled_hold_cannot_be_disputed_again};
 use mail::{mail_reaches_each_party_in_their_language, reminders_go_before_the_deadline_and_only_while_it_runs};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -698,7 +701,14 @@ on_both_backends!(
     the_api_holds_to_its_spec_under_fuzzing,
     every_endpoint_answers_each_caller_as_the_table_says,
     ten_sigkills_under_load_lose_nothing,
+    a_settled_hold_cannot_be_disputed_again,
+    a_disputed_order_is_frozen,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_openings_settle_a_hold_once_on_postgres() {
+    integrity::racing_openings_settle_a_hold_once_on_postgres().await
+}
 
 /// 32 parallel accept / counter / decide calls on one complaint end in exactly
 /// one settlement and one `complaint.resolved` event, and never a 5xx.

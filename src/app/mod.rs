@@ -94,6 +94,8 @@ impl From<DieselError> for AppError {
                         code: "complaint_exists",
                         message: "the order already has an active complaint".into(),
                     }
+                } else if constraint == "settlements_one_per_hold" || message.contains("settlements.order_id") {
+                    AppError::Domain(DomainError::HoldSettled("the order's hold was already settled".into()))
                 } else {
                     AppError::Conflict {
                         code: "conflict",

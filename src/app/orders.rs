@@ -50,12 +50,14 @@ pub struct Order {
     pub contacts: Option<serde_json::Value>,
     /// The complaint that freezes the auto-release, if one is running.
     pub active_complaint_id: Option<String>,
+    /// The complaint whose settlement moved the hold, once one resolved.
+    pub settled_by: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl Order {
-    fn of(row: OrderRow, active_complaint_id: Option<String>) -> Result<Self, AppError> {
+    fn of(row: OrderRow, active_complaint_id: Option<String>, settled_by: Option<String>) -> Result<Self, AppError> {
         Ok(Order {
             currency: row.currency.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
             contacts: row
@@ -74,6 +76,7 @@ impl Order {
             amount: row.amount,
             status: row.status.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
             active_complaint_id,
+            settled_by,
         })
     }
 
@@ -85,7 +88,9 @@ impl Order {
             amount: self.amount,
             currency: self.currency,
             status: self.status,
+            delivered_at: self.delivered_at,
             auto_release_at: self.auto_release_at,
+            settled: self.settled_by.is_some(),
         }
     }
 
@@ -109,8 +114,15 @@ pub(crate) fn load_for_update(conn: &mut DbConn, id: &str) -> Result<Option<Orde
 fn with_active_complaint(conn: &mut DbConn, row: Option<OrderRow>) -> Result<Option<Order>, AppError> {
     match row {
         Some(row) => {
+            // Active first: a complaint resolves and its settlement is written
+            // in one transaction, so a complaint no longer seen active has its
+            // settlement visible to the second read.
             let active = complaints::active_for_order(conn, &row.id)?;
-            Ok(Some(Order::of(row, active)?))
+            let settled = match active {
+                Some(_) => None,
+                None => complaints::settled_for_order(conn, &row.id)?,
+            };
+            Ok(Some(Order::of(row, active, settled)?))
         }
         None => Ok(None),
     }
@@ -146,26 +158,18 @@ impl App {
                 created_at: existing.as_ref().map_or(to_db(at), |o| to_db(o.created_at)),
                 updated_at: to_db(at),
             };
+            let order = Order::of(row.clone(), None, None)?;
             match &existing {
                 None => rows::insert(conn, &row)?,
                 Some(old) => {
-                    let money_or_parties_change = old.buyer_id != row.buyer_id
-                        || old.seller_id != row.seller_id
-                        || old.amount != row.amount
-                        || old.currency.code() != row.currency;
-                    if old.active_complaint_id.is_some() && money_or_parties_change {
-                        return Err(AppError::Conflict {
-                            code: "order_in_dispute",
-                            message: "the order has an active complaint: its parties, amount and currency are frozen"
-                                .into(),
-                        });
-                    }
+                    let new = Order { settled_by: old.settled_by.clone(), ..order };
+                    old.snapshot().may_become(&new.snapshot(), old.active_complaint_id.is_some())?;
                     rows::update(conn, &row)?;
                 }
             }
             let created = existing.is_none();
-            let active = existing.and_then(|o| o.active_complaint_id);
-            Ok((Order::of(row, active)?, created))
+            let (active, settled) = existing.map_or((None, None), |o| (o.active_complaint_id, o.settled_by));
+            Ok((Order::of(row, active, settled)?, created))
         })
         .await
     }

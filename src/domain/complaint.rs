@@ -249,6 +249,8 @@ pub struct Resolution {
     pub refund_to_buyer: i64,
     pub release_to_seller: i64,
     pub resolved_at: DateTime<Utc>,
+    /// Where the money stands at the payment system.
+    pub payout: super::escrow::Payout,
 }
 
 /// A stored evidence file as the timeline shows it.
@@ -423,6 +425,7 @@ impl Complaint {
                     refund_to_buyer: *refund_to_buyer,
                     release_to_seller: *release_to_seller,
                     resolved_at: at,
+                    payout: super::escrow::Payout::pending(),
                 });
             }
         }

@@ -4,7 +4,8 @@
 
 use super::complaint::*;
 use super::error::DomainError;
-use super::money::{Currency, Money};
+use super::escrow::OrderSnapshot;
+use super::money::Money;
 use super::policy::Policy;
 use chrono::{DateTime, Utc};
 
@@ -111,18 +112,6 @@ impl Command {
     }
 }
 
-/// What the domain needs to know of the escrowed order to open a complaint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderSnapshot {
-    pub id: String,
-    pub buyer_id: String,
-    pub seller_id: String,
-    pub amount: i64,
-    pub currency: Currency,
-    pub status: OrderStatus,
-    pub auto_release_at: Option<DateTime<Utc>>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenComplaint {
     pub complaint_id: String,
@@ -146,6 +135,11 @@ pub fn open(
 ) -> Result<(Complaint, Vec<Event>), DomainError> {
     if actor.id != order.buyer_id {
         return Err(DomainError::Forbidden("only the order's buyer can open a complaint".into()));
+    }
+    if order.settled {
+        return Err(DomainError::HoldSettled(
+            "the order's hold was settled by an earlier complaint; it cannot be disputed again".into(),
+        ));
     }
     if !order.status.holds_money() {
         return Err(DomainError::EscrowNotHeld(format!("the order is {}; its money is no longer held", order.status)));

@@ -20,6 +20,15 @@ pub enum DomainError {
     /// The order's escrow does not allow a complaint.
     #[error("{0}")]
     EscrowNotHeld(String),
+    /// The order's hold was settled by an earlier complaint.
+    #[error("{0}")]
+    HoldSettled(String),
+    /// A complaint runs on the order: this field of it is frozen.
+    #[error("the order has an active complaint: its `{field}` is frozen until the complaint resolves")]
+    OrderInDispute { field: &'static str },
+    /// The payment system already reported this settlement otherwise.
+    #[error("{0}")]
+    SettlementReported(String),
 }
 
 impl DomainError {

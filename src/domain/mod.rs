@@ -5,6 +5,7 @@
 pub mod complaint;
 pub mod decide;
 pub mod error;
+pub mod escrow;
 pub mod money;
 pub mod policy;
 pub mod sanction;
@@ -13,8 +14,9 @@ pub mod sanction;
 mod properties;
 
 pub use complaint::*;
-pub use decide::{allowed_actions, decide, guard, open, Action, Command, OpenComplaint, OrderSnapshot};
+pub use decide::{allowed_actions, decide, guard, open, Action, Command, OpenComplaint};
 pub use error::DomainError;
+pub use escrow::{report_payout, OrderSnapshot, PaymentReport, Payout, RefundDestination, SettlementState};
 pub use money::{Currency, Money, MAX_AMOUNT};
 pub use policy::Policy;
 pub use sanction::{sanction_for, Sanction};

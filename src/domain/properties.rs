@@ -72,7 +72,9 @@ fn start(held: i64, disputed: i64, t0: DateTime<Utc>) -> (Complaint, Vec<Event>)
         amount: held,
         currency: idr,
         status: OrderStatus::Delivered,
+        delivered_at: None,
         auto_release_at: None,
+        settled: false,
     };
     let cmd = OpenComplaint {
         complaint_id: "cmp".into(),

@@ -62,6 +62,11 @@ impl ApiError {
                 A::Domain(D::Resolved) => (StatusCode::CONFLICT, "complaint_resolved", vec![]),
                 A::Domain(D::ProposalNotPending(_)) => (StatusCode::CONFLICT, "proposal_not_pending", vec![]),
                 A::Domain(D::EscrowNotHeld(_)) => (StatusCode::CONFLICT, "escrow_not_held", vec![]),
+                A::Domain(D::HoldSettled(_)) => (StatusCode::CONFLICT, "hold_settled", vec![]),
+                A::Domain(D::OrderInDispute { field: f }) => {
+                    (StatusCode::CONFLICT, "order_in_dispute", field(f, "frozen while the complaint runs"))
+                }
+                A::Domain(D::SettlementReported(_)) => (StatusCode::CONFLICT, "settlement_already_reported", vec![]),
                 A::Conflict { code, .. } => (StatusCode::CONFLICT, code, vec![]),
                 A::StaleVersion { .. } => (StatusCode::PRECONDITION_FAILED, "version_mismatch", vec![]),
                 A::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", errors.clone()),

@@ -13,8 +13,8 @@ use crate::app::FieldError;
 use crate::domain::complaint::wire_enum;
 use crate::domain::{
     allowed_actions, Action, Complaint, Currency, EvidenceKind, EvidenceRequest, Expiry, FulfilmentAction,
-    FulfilmentKind, FulfilmentStep, Money, OrderStatus, Outcome, Proposal, ProposalKind, ProposalStatus, Reason,
-    ResolvedBy, Role, Status, Visibility,
+    FulfilmentKind, FulfilmentStep, Money, OrderStatus, Outcome, Payout, Proposal, ProposalKind, ProposalStatus,
+    Reason, RefundDestination, ResolvedBy, Role, SettlementState, Status, Visibility,
 };
 
 wire_enum!(
@@ -264,6 +264,9 @@ pub struct OrderView {
     /// True while a complaint runs: the marketplace must not auto-release.
     pub auto_release_frozen: bool,
     pub active_complaint_id: Option<String>,
+    /// The complaint whose settlement moved this order's hold. A settled hold
+    /// is never disputed again, whatever the order's status becomes.
+    pub settled_by_complaint_id: Option<String>,
     /// The parties' mail contacts; shown to staff and the service role only.
     #[schema(value_type = Option<Object>)]
     pub contacts: Option<serde_json::Value>,
@@ -283,6 +286,7 @@ impl From<Order> for OrderView {
             delivered_at: o.delivered_at,
             auto_release_at: o.auto_release_at,
             active_complaint_id: o.active_complaint_id,
+            settled_by_complaint_id: o.settled_by,
             contacts: o.contacts,
             created_at: o.created_at,
             updated_at: o.updated_at,
@@ -345,6 +349,34 @@ pub struct ResolutionView {
     pub refund_to_buyer: Money,
     pub release_to_seller: Money,
     pub resolved_at: DateTime<Utc>,
+    /// Where the money stands at the payment system.
+    pub settlement: SettlementView,
+}
+
+/// The settlement's life after the resolution: `pending` until the payment
+/// system reports it `executed` or `failed`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettlementView {
+    pub state: SettlementState,
+    /// The payment system's reference of the executed payout.
+    pub payment_reference: Option<String>,
+    /// Where the refund went, when there was one.
+    pub refund_destination: Option<RefundDestination>,
+    /// Why the payout failed (kept after a later execution).
+    pub failure_reason: Option<String>,
+    pub reported_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Payout> for SettlementView {
+    fn from(p: &Payout) -> Self {
+        SettlementView {
+            state: p.state,
+            payment_reference: p.payment_reference.clone(),
+            refund_destination: p.refund_destination,
+            failure_reason: p.failure_reason.clone(),
+            reported_at: p.reported_at,
+        }
+    }
 }
 
 wire_enum!(
@@ -444,6 +476,7 @@ impl ComplaintView {
                 refund_to_buyer: money(r.refund_to_buyer),
                 release_to_seller: money(r.release_to_seller),
                 resolved_at: r.resolved_at,
+                settlement: SettlementView::from(&r.payout),
             }),
             evidence_requests: c.evidence_requests.iter().map(EvidenceRequestView::from).collect(),
             version: c.version,

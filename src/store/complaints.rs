@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{complaints, decisions, proposals, settlements};
 use super::{from_db, to_db, DbConn};
-use crate::domain::{Complaint, Deadline, Decision, Proposal, Resolution, Role};
+use crate::domain::{Complaint, Deadline, Decision, Payout, Proposal, Resolution, Role};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = complaints, treat_none_as_null = true, treat_none_as_default_value = false)]
@@ -63,6 +63,24 @@ pub struct SettlementRow {
     pub release_to_seller: i64,
     pub event_id: String,
     pub resolved_at: NaiveDateTime,
+    pub order_id: String,
+    pub state: String,
+    pub payment_reference: Option<String>,
+    pub refund_destination: Option<String>,
+    pub failure_reason: Option<String>,
+    pub reported_at: Option<NaiveDateTime>,
+}
+
+impl SettlementRow {
+    fn payout(&self) -> QueryResult<Payout> {
+        Ok(Payout {
+            state: parse(&self.state)?,
+            payment_reference: self.payment_reference.clone(),
+            refund_destination: self.refund_destination.as_deref().map(parse).transpose()?,
+            failure_reason: self.failure_reason.clone(),
+            reported_at: self.reported_at.map(from_db),
+        })
+    }
 }
 
 fn roles_to_text(roles: &[Role]) -> String {
@@ -155,6 +173,7 @@ impl ComplaintRow {
                     refund_to_buyer: s.refund_to_buyer,
                     release_to_seller: s.release_to_seller,
                     resolved_at: from_db(s.resolved_at),
+                    payout: s.payout()?,
                 })
             })
             .transpose()?;
@@ -255,6 +274,29 @@ pub fn deadlines_between(conn: &mut DbConn, from: NaiveDateTime, to: NaiveDateTi
     hydrate(conn, rows)
 }
 
+/// The complaint whose settlement moved this order's hold, if one did.
+pub fn settled_for_order(conn: &mut DbConn, order_id: &str) -> QueryResult<Option<String>> {
+    settlements::table
+        .filter(settlements::order_id.eq(order_id))
+        .select(settlements::complaint_id)
+        .first(conn)
+        .optional()
+}
+
+/// Records the payment system's report of a complaint's settlement.
+pub fn save_payout(conn: &mut DbConn, complaint_id: &str, p: &Payout) -> QueryResult<()> {
+    diesel::update(settlements::table.find(complaint_id))
+        .set((
+            settlements::state.eq(p.state.as_str()),
+            settlements::payment_reference.eq(&p.payment_reference),
+            settlements::refund_destination.eq(p.refund_destination.map(|d| d.as_str())),
+            settlements::failure_reason.eq(&p.failure_reason),
+            settlements::reported_at.eq(p.reported_at.map(to_db)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
 pub fn active_for_order(conn: &mut DbConn, order_id: &str) -> QueryResult<Option<String>> {
     complaints::table
         .filter(complaints::order_id.eq(order_id))
@@ -320,6 +362,12 @@ pub fn save(
                 release_to_seller: r.release_to_seller,
                 event_id: resolved_event_id.unwrap_or_default().to_string(),
                 resolved_at: to_db(r.resolved_at),
+                order_id: after.order_id.clone(),
+                state: r.payout.state.to_string(),
+                payment_reference: None,
+                refund_destination: None,
+                failure_reason: None,
+                reported_at: None,
             })
             .execute(conn)?;
     }

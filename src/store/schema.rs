@@ -98,6 +98,12 @@ diesel::table! {
         release_to_seller -> BigInt,
         event_id -> Text,
         resolved_at -> Timestamp,
+        order_id -> Text,
+        state -> Text,
+        payment_reference -> Nullable<Text>,
+        refund_destination -> Nullable<Text>,
+        failure_reason -> Nullable<Text>,
+        reported_at -> Nullable<Timestamp>,
     }
 }
 

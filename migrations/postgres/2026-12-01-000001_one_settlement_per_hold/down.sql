@@ -1,0 +1,11 @@
+DROP INDEX settlements_open;
+ALTER TABLE settlements DROP CONSTRAINT settlements_reported;
+ALTER TABLE settlements DROP COLUMN reported_at;
+ALTER TABLE settlements DROP COLUMN failure_reason;
+ALTER TABLE settlements DROP COLUMN refund_destination;
+ALTER TABLE settlements DROP COLUMN payment_reference;
+ALTER TABLE settlements DROP COLUMN state;
+DROP INDEX settlements_one_per_hold;
+ALTER TABLE settlements DROP CONSTRAINT settlements_complaint_of_order;
+ALTER TABLE settlements DROP COLUMN order_id;
+ALTER TABLE complaints DROP CONSTRAINT complaints_id_order_id;
