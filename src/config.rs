@@ -47,6 +47,10 @@ pub struct Settings {
     /// the retry runs.
     #[arg(long, env = "RC_IDEMPOTENCY_LEASE", default_value = "30s", value_parser = humantime::parse_duration)]
     pub idempotency_lease: std::time::Duration,
+    /// How long a settlement may wait for the payment system's report before
+    /// staff see it among the payment problems (and `rc_settlements_overdue`).
+    #[arg(long, env = "RC_SETTLEMENT_OVERDUE", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub settlement_overdue: std::time::Duration,
     #[command(flatten)]
     pub webhooks: WebhookSettings,
     #[command(flatten)]
@@ -97,7 +101,7 @@ pub struct MailSettings {
     pub mail_transport: Option<String>,
     #[arg(long, env = "RC_MAIL_FROM", default_value = "Resolution Center <no-reply@resolution-center.invalid>")]
     pub mail_from: String,
-    /// Customer care's mailbox, told of every escalation.
+    /// Customer care's mailbox, told of every escalation and failed payout.
     #[arg(long, env = "RC_STAFF_EMAIL")]
     pub staff_email: Option<String>,
     /// How long before a party's deadline it is reminded, comma-separated.

@@ -120,6 +120,8 @@ async fn serve(settings: Settings, listen: Listen, workers: Option<usize>) -> an
     let mut app = App::new(db, settings.windows.policy()?, store.clone());
     app.evidence_limits = settings.evidence_limits();
     app.idempotency_lease = settings.idempotency_lease;
+    app.settlement_overdue =
+        chrono::Duration::from_std(settings.settlement_overdue).context("RC_SETTLEMENT_OVERDUE is out of range")?;
     let listener = TcpListener::bind(listen.listen).with_context(|| format!("binding {}", listen.listen))?;
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
 

@@ -29,7 +29,10 @@ use evidence::{
     staff_request_evidence_and_the_party_provides_it,
 };
 use fuzz::the_api_holds_to_its_spec_under_fuzzing;
-use integrity::{a_disputed_order_is_frozen, a_settled_hold_cannot_be_disputed_again};
+use integrity::{
+    a_disputed_order_is_frozen, a_settled_hold_cannot_be_disputed_again,
+    a_settlement_lives_until_the_payment_system_reports_it,
+};
 use mail::{mail_reaches_each_party_in_their_language, reminders_go_before_the_deadline_and_only_while_it_runs};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -703,6 +706,7 @@ on_both_backends!(
     ten_sigkills_under_load_lose_nothing,
     a_settled_hold_cannot_be_disputed_again,
     a_disputed_order_is_frozen,
+    a_settlement_lives_until_the_payment_system_reports_it,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

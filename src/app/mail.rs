@@ -25,7 +25,7 @@ const BATCH: i64 = 100;
 pub struct Mailer {
     pub transport: MailTransport,
     pub from: Mailbox,
-    /// Customer care's mailbox: told of every escalation.
+    /// Customer care's mailbox: told of every escalation and failed payout.
     pub staff_mailbox: Option<String>,
     /// Reminders go this long before a party's deadline.
     pub reminder_leads: Vec<chrono::Duration>,
@@ -117,7 +117,7 @@ impl App {
                         queued.push(mail(id, Some(&row.id), c, role.as_str(), address, lang, letter, None, at));
                     }
                 }
-                if let (Some(address), "complaint.escalated") = (&staff, row.kind.as_str()) {
+                if let (Some(address), "complaint.escalated" | "settlement.failed") = (&staff, row.kind.as_str()) {
                     if let Some(letter) = templates::for_event(&row.kind, &data, c, Role::Staff, Lang::En) {
                         let id = format!("{}:staff", row.id);
                         queued.push(mail(id, Some(&row.id), c, "staff", address.clone(), Lang::En, letter, None, at));

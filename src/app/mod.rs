@@ -10,6 +10,7 @@ pub mod mail;
 pub mod ops;
 pub mod orders;
 mod publish;
+pub mod settlements;
 pub mod standing;
 pub mod timers;
 pub mod webhooks;
@@ -127,6 +128,8 @@ pub struct App {
     pub evidence_limits: evidence::Limits,
     /// How long an unanswered idempotency key holds off a retry.
     pub idempotency_lease: std::time::Duration,
+    /// How long a settlement may stay unreported before it is a payment problem.
+    pub settlement_overdue: chrono::Duration,
 }
 
 /// The wait before retrying after `attempts` failed attempts: `base`,
@@ -146,7 +149,14 @@ pub fn now() -> DateTime<Utc> {
 impl App {
     pub fn new(db: Db, policy: Policy, evidence: EvidenceStore) -> Self {
         let idempotency_lease = std::time::Duration::from_secs(30);
-        App { db, policy, evidence, evidence_limits: evidence::Limits::default(), idempotency_lease }
+        App {
+            db,
+            policy,
+            evidence,
+            evidence_limits: evidence::Limits::default(),
+            idempotency_lease,
+            settlement_overdue: chrono::Duration::hours(24),
+        }
     }
 
     /// Runs `f` with a pooled connection on the blocking pool.

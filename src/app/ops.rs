@@ -6,6 +6,7 @@ use diesel::dsl::{count_star, min};
 use diesel::prelude::*;
 
 use super::{App, AppError};
+use crate::store::complaints as complaints_store;
 use crate::store::schema::{complaints, mail_deliveries, webhook_attempts, webhook_deliveries};
 use crate::store::{from_db, outbox, to_db};
 
@@ -25,6 +26,10 @@ pub struct Figures {
     pub webhook_failed_attempts: i64,
     pub mail_failing: i64,
     pub mail_given_up: i64,
+    pub settlements_pending: i64,
+    pub settlements_failed: i64,
+    /// Pending longer than `App::settlement_overdue`.
+    pub settlements_overdue: i64,
 }
 
 fn age(now: DateTime<Utc>, oldest: [Option<chrono::NaiveDateTime>; 2]) -> f64 {
@@ -38,7 +43,10 @@ fn age(now: DateTime<Utc>, oldest: [Option<chrono::NaiveDateTime>; 2]) -> f64 {
 
 impl App {
     pub async fn figures(&self, now: DateTime<Utc>) -> Result<Figures, AppError> {
+        let pending_before = to_db(now - self.settlement_overdue);
         self.read(move |conn| {
+            let (settlements_pending, settlements_failed, settlements_overdue) =
+                complaints_store::unexecuted_counts(conn, pending_before)?;
             let complaints_by_status = complaints::table
                 .group_by(complaints::status)
                 .select((complaints::status, count_star()))
@@ -92,6 +100,9 @@ impl App {
                     .filter(mail_deliveries::given_up_at.is_not_null())
                     .select(count_star())
                     .first(conn)?,
+                settlements_pending,
+                settlements_failed,
+                settlements_overdue,
             })
         })
         .await

@@ -34,7 +34,9 @@ pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event
         });
         id
     };
-    let base = |c: &Complaint| json!({ "complaint_id": c.id, "order_id": c.order_id, "buyer_id": c.buyer_id, "seller_id": c.seller_id });
+    // `status` is where the change left the complaint, so a consumer (and
+    // the mail) reads the status the event was about, not a later one.
+    let base = |c: &Complaint| json!({ "complaint_id": c.id, "order_id": c.order_id, "buyer_id": c.buyer_id, "seller_id": c.seller_id, "status": c.status });
     let with = |mut v: serde_json::Value, extra: serde_json::Value| {
         if let (Some(m), Some(e)) = (v.as_object_mut(), extra.as_object()) {
             m.extend(e.clone());

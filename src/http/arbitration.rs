@@ -27,6 +27,14 @@ pub struct QueueQuery {
     pub cursor: Option<String>,
 }
 
+/// A decoded `<RFC 3339 time>|<id>` cursor.
+pub(crate) fn time_cursor(raw: &str) -> Result<(DateTime<Utc>, String), ApiError> {
+    let bad = || ApiError::bad_parameter("cursor", "not a cursor of this list");
+    let (at, id) = raw.split_once('|').ok_or_else(bad)?;
+    let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
+    Ok((at, id.to_string()))
+}
+
 /// Escalated complaints, oldest deadline first, with each party's last offer (staff).
 #[utoipa::path(
     tag = "arbitration",
@@ -43,16 +51,7 @@ pub async fn queue(
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let after = q
-        .cursor
-        .map(|c| -> Result<(DateTime<Utc>, String), ApiError> {
-            let bad = || ApiError::bad_parameter("cursor", "not a cursor of this list");
-            let raw = decode_cursor(&c)?;
-            let (at, id) = raw.split_once('|').ok_or_else(bad)?;
-            let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
-            Ok((at, id.to_string()))
-        })
-        .transpose()?;
+    let after = q.cursor.map(|c| time_cursor(&decode_cursor(&c)?)).transpose()?;
     let page = app.arbitration_queue(&caller, after, q.assignee_id, limit_of(q.limit)?).await?;
     let at = now();
     Ok(HttpResponse::Ok().json(QueuePage {

@@ -21,6 +21,8 @@ pub struct Metrics {
     webhooks: IntGaugeVec,
     webhook_failed_attempts: IntGauge,
     mail: IntGaugeVec,
+    settlements: IntGaugeVec,
+    settlements_overdue: IntGauge,
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -58,6 +60,16 @@ impl Metrics {
                 .map_err(internal)?;
         let mail = IntGaugeVec::new(Opts::new("rc_mail", "Mails failing (being retried) or given up"), &["state"])
             .map_err(internal)?;
+        let settlements = IntGaugeVec::new(
+            Opts::new("rc_settlements", "Settlements the payment system has not executed, by state"),
+            &["state"],
+        )
+        .map_err(internal)?;
+        let settlements_overdue = IntGauge::new(
+            "rc_settlements_overdue",
+            "Settlements pending longer than RC_SETTLEMENT_OVERDUE without a report from the payment system",
+        )
+        .map_err(internal)?;
         for c in [
             Box::new(complaints.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(overdue_timers.clone()),
@@ -65,6 +77,8 @@ impl Metrics {
             Box::new(webhooks.clone()),
             Box::new(webhook_failed_attempts.clone()),
             Box::new(mail.clone()),
+            Box::new(settlements.clone()),
+            Box::new(settlements_overdue.clone()),
         ] {
             registry.register(c).map_err(internal)?;
         }
@@ -77,12 +91,14 @@ impl Metrics {
             webhooks,
             webhook_failed_attempts,
             mail,
+            settlements,
+            settlements_overdue,
         })
     }
 }
 
 /// Prometheus metrics: HTTP requests and latency by route and status, complaints by status, overdue
-/// timers, the age of the oldest undelivered event, mail and webhook failures.
+/// timers, the age of the oldest undelivered event, mail and webhook failures, unexecuted settlements.
 #[utoipa::path(
     tag = "operations",
     security(()),
@@ -108,6 +124,9 @@ pub async fn metrics(app: web::Data<App>, m: web::Data<Metrics>) -> Result<HttpR
     m.webhook_failed_attempts.set(f.webhook_failed_attempts);
     m.mail.with_label_values(&["failing"]).set(f.mail_failing);
     m.mail.with_label_values(&["given_up"]).set(f.mail_given_up);
+    m.settlements.with_label_values(&["pending"]).set(f.settlements_pending);
+    m.settlements.with_label_values(&["failed"]).set(f.settlements_failed);
+    m.settlements_overdue.set(f.settlements_overdue);
     let mut out = Vec::new();
     TextEncoder::new().encode(&m.registry.gather(), &mut out).map_err(|e| ApiError::App(internal(e)))?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(out))

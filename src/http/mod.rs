@@ -15,6 +15,7 @@ pub mod ops;
 pub mod orders;
 pub mod problem;
 pub mod sellers;
+pub mod settlements;
 pub mod wire;
 
 use std::net::TcpListener;
@@ -59,6 +60,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(arbitration::assign)
         .service(arbitration::decide)
         .service(arbitration::request_evidence)
+        .service(settlements::report)
+        .service(settlements::read)
+        .service(settlements::payment_problems)
         .service(sellers::standing)
         .service(events::events)
         .service(ops::healthz)

@@ -11,7 +11,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
-use super::{arbitration, complaints, events, evidence, metrics, negotiation, ops, orders, sellers, wire};
+use super::{arbitration, complaints, events, evidence, metrics, negotiation, ops, orders, sellers, settlements, wire};
 use crate::app::FieldError;
 use crate::domain;
 
@@ -31,6 +31,7 @@ use crate::domain;
         negotiation::fulfil, negotiation::escalate, negotiation::withdraw,
         evidence::upload, evidence::start_upload, evidence::complete_upload, evidence::list, evidence::content,
         arbitration::queue, arbitration::assign, arbitration::decide, arbitration::request_evidence,
+        settlements::report, settlements::read, settlements::payment_problems,
         sellers::standing, events::events,
         ops::healthz, ops::readyz, ops::openapi_yaml, metrics::metrics,
     ),
@@ -43,6 +44,7 @@ use crate::domain;
         (name = "negotiation", description = "Messages, proposals, consensus, fulfilment, escalation"),
         (name = "evidence", description = "Files that prove a claim. Two ways in: a streamed multipart upload through the service (`POST …/evidence`), or, on an S3 store, a direct upload: `POST …/evidence/uploads` answers a presigned PUT bound to the declared size and type, the client PUTs the bytes to it, then `POST …/evidence/{eid}/complete` checks the stored object (size, type from the first bytes, SHA-256 when given) and attaches it. Uploads not completed within their expiry are removed."),
         (name = "arbitration", description = "Customer care: queue, assignment, decisions"),
+        (name = "settlements", description = "Where a resolved complaint's money stands: pending until the payment system reports it executed or failed"),
         (name = "sellers", description = "Seller standing"),
         (name = "events", description = "The event feed for the payment system"),
         (name = "operations", description = "Health, metrics and description"),

@@ -8,6 +8,7 @@ use validator::Validate;
 use crate::app::complaints::{Seen, TimelineEntry};
 use crate::app::feed::FeedEvent;
 use crate::app::orders::Order;
+use crate::app::settlements::Settlement;
 use crate::app::standing::Standing;
 use crate::app::FieldError;
 use crate::domain::complaint::wire_enum;
@@ -379,6 +380,58 @@ impl From<&Payout> for SettlementView {
     }
 }
 
+/// The payment system's report of a settlement.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementReportBody {
+    /// `executed` or `failed`; `pending` is the state before any report.
+    pub state: SettlementState,
+    /// The payment system's reference of the payout; required with `executed`.
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub payment_reference: Option<String>,
+    /// Where the refund went; required with `executed` when the buyer gets a refund.
+    pub refund_destination: Option<RefundDestination>,
+    /// Why the payout failed; required with `failed`.
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: Option<String>,
+}
+
+/// A complaint's settlement, as the payment system and staff read it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettlementRecord {
+    pub complaint_id: String,
+    pub order_id: String,
+    pub resolved_by: ResolvedBy,
+    pub refund_to_buyer: Money,
+    pub release_to_seller: Money,
+    pub resolved_at: DateTime<Utc>,
+    pub state: SettlementState,
+    pub payment_reference: Option<String>,
+    pub refund_destination: Option<RefundDestination>,
+    pub failure_reason: Option<String>,
+    pub reported_at: Option<DateTime<Utc>>,
+}
+
+impl From<Settlement> for SettlementRecord {
+    fn from(s: Settlement) -> Self {
+        SettlementRecord {
+            complaint_id: s.complaint_id,
+            order_id: s.order_id,
+            resolved_by: s.resolved_by,
+            refund_to_buyer: s.refund_to_buyer,
+            release_to_seller: s.release_to_seller,
+            resolved_at: s.resolved_at,
+            state: s.payout.state,
+            payment_reference: s.payout.payment_reference,
+            refund_destination: s.payout.refund_destination,
+            failure_reason: s.payout.failure_reason,
+            reported_at: s.payout.reported_at,
+        }
+    }
+}
+
 wire_enum!(
     EvidenceRequestStatus {
         Open = "open",
@@ -587,6 +640,7 @@ macro_rules! page {
 }
 page!(ComplaintPage, ComplaintView);
 page!(QueuePage, QueueEntry);
+page!(SettlementPage, SettlementRecord);
 page!(TimelinePage, TimelineEntryView);
 page!(EventPage, EventView);
 
@@ -599,7 +653,15 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Stable machine-readable code.
+    /// Stable machine-readable code: `validation_failed`, `invalid_json`, `invalid_parameter`,
+    /// `body_too_large`, `unsupported_media_type`, `unauthorized`, `forbidden`, `not_found`,
+    /// `order_not_found`, `complaint_not_found`, `evidence_not_found`, `method_not_allowed`,
+    /// `invalid_state`, `complaint_resolved`, `proposal_not_pending`, `complaint_exists`,
+    /// `escrow_not_held`, `hold_settled`, `order_in_dispute`, `not_settled`,
+    /// `settlement_already_reported`, `version_mismatch`, `idempotency_key_reused`,
+    /// `idempotency_key_in_flight`, `conflict`, `evidence_too_large`, `evidence_limit_reached`,
+    /// `direct_upload_unavailable`, `upload_not_found`, `upload_expired`, `database_unavailable`,
+    /// `evidence_store_unavailable`, `internal_error`.
     pub code: String,
     /// Per-field messages of a validation failure.
     pub errors: Option<Vec<FieldError>>,

@@ -125,12 +125,21 @@ fn headline(kind: &str, data: &Value, who: Role, lang: Lang) -> Option<String> {
         }
         ("complaint.agreed", Lang::En) => "Both parties agreed on a solution.".into(),
         ("complaint.agreed", Lang::Id) => "Kedua pihak menyepakati solusi.".into(),
-        ("complaint.escalated", Lang::En) => format!(
-            "The complaint was escalated to customer care: {}.",
-            data["reason"].as_str().unwrap_or("no reason given")
-        ),
-        ("complaint.escalated", Lang::Id) => {
-            format!("Komplain diteruskan ke layanan pelanggan: {}.", data["reason"].as_str().unwrap_or("tanpa alasan"))
+        ("complaint.escalated", lang) => {
+            let by = data["by"].as_str().unwrap_or("system");
+            let reason = data["reason"].as_str().map(party_words);
+            match (lang, by, reason) {
+                (Lang::En, "system", _) | (Lang::En, _, None) => {
+                    "The complaint was escalated to customer care.".to_string()
+                }
+                (Lang::Id, "system", _) | (Lang::Id, _, None) => "Komplain diteruskan ke layanan pelanggan.".to_string(),
+                (Lang::En, by, Some(r)) => {
+                    format!("The {by} escalated the complaint to customer care. The {by} wrote:\n\n  > {r}")
+                }
+                (Lang::Id, by, Some(r)) => format!(
+                    "Pihak {by} meneruskan komplain ke layanan pelanggan. Pihak {by} menulis:\n\n  > {r}"
+                ),
+            }
         }
         ("complaint.decided", Lang::En) => format!(
             "Customer care decided: {}, refund {}. Reason: {}",
@@ -154,8 +163,62 @@ fn headline(kind: &str, data: &Value, who: Role, lang: Lang) -> Option<String> {
             money(&data["settlement"]["refund_to_buyer"]),
             money(&data["settlement"]["release_to_seller"])
         ),
+        ("settlement.executed", Lang::En) => format!(
+            "The payment system has paid out the settlement: {} refunded to the buyer{}, {} released to the seller.",
+            money(&data["settlement"]["refund_to_buyer"]),
+            destination(&data["settlement"]["refund_destination"], Lang::En),
+            money(&data["settlement"]["release_to_seller"])
+        ),
+        ("settlement.executed", Lang::Id) => format!(
+            "Sistem pembayaran telah mencairkan penyelesaian: {} dikembalikan ke pembeli{}, {} diteruskan ke penjual.",
+            money(&data["settlement"]["refund_to_buyer"]),
+            destination(&data["settlement"]["refund_destination"], Lang::Id),
+            money(&data["settlement"]["release_to_seller"])
+        ),
+        ("settlement.failed", Lang::En) => {
+            "The payout of the settlement failed. Customer care has been told and will follow it up; nothing is needed from you now.".into()
+        }
+        ("settlement.failed", Lang::Id) => {
+            "Pencairan penyelesaian gagal. Layanan pelanggan telah diberi tahu dan akan menindaklanjutinya; Anda tidak perlu melakukan apa pun sekarang.".into()
+        }
         _ => return None,
     })
+}
+
+/// Longest party text quoted in a mail, in characters.
+const QUOTE_LIMIT: usize = 300;
+
+/// A party's own words as the platform's mail may quote them: one line,
+/// control characters gone, cut to `QUOTE_LIMIT` characters.
+pub fn party_words(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() || is_bidi_control(c) { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    match flat.char_indices().nth(QUOTE_LIMIT) {
+        Some((cut, _)) => format!("{}...", flat[..cut].trim_end()),
+        None => flat,
+    }
+}
+
+/// Unicode's bidirectional controls, which can make text read otherwise than it is.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+fn destination(v: &Value, lang: Lang) -> &'static str {
+    match (v.as_str(), lang) {
+        (Some("balance"), Lang::En) => " (to their balance)",
+        (Some("card"), Lang::En) => " (to their card)",
+        (Some("bank"), Lang::En) => " (to their bank account)",
+        (Some("balance"), Lang::Id) => " (ke saldo)",
+        (Some("card"), Lang::Id) => " (ke kartu)",
+        (Some("bank"), Lang::Id) => " (ke rekening bank)",
+        _ => "",
+    }
 }
 
 fn subject_of(kind: &str, c: &Complaint, lang: Lang) -> String {
@@ -172,6 +235,10 @@ fn subject_of(kind: &str, c: &Complaint, lang: Lang) -> String {
         ("complaint.decided", Lang::Id) => "keputusan dibuat",
         ("complaint.resolved", Lang::En) => "resolved",
         ("complaint.resolved", Lang::Id) => "selesai",
+        ("settlement.executed", Lang::En) => "money paid out",
+        ("settlement.executed", Lang::Id) => "dana dicairkan",
+        ("settlement.failed", Lang::En) => "payout failed",
+        ("settlement.failed", Lang::Id) => "pencairan gagal",
         ("reminder", Lang::En) => "reminder: your response is due",
         ("reminder", Lang::Id) => "pengingat: tanggapan Anda ditunggu",
         (_, _) => "update",
@@ -182,7 +249,8 @@ fn subject_of(kind: &str, c: &Complaint, lang: Lang) -> String {
     }
 }
 
-fn letter(kind: &str, c: &Complaint, who: Role, lang: Lang, headline: String) -> Letter {
+/// `status` is the complaint's status when the event happened.
+fn letter(kind: &str, c: &Complaint, at_event: Status, who: Role, lang: Lang, headline: String) -> Letter {
     let (greeting, id, order, status, sign) = match lang {
         Lang::En => ("Hello,", "Complaint", "Order", "Status", "Resolution Center"),
         Lang::Id => ("Halo,", "Komplain", "Pesanan", "Status", "Pusat Resolusi"),
@@ -191,7 +259,7 @@ fn letter(kind: &str, c: &Complaint, who: Role, lang: Lang, headline: String) ->
         "{greeting}\n\n{headline}\n\n{id}: {}\n{order}: {}\n{status}: {}\n\n{}\n\n-- \n{sign}\n",
         c.id,
         c.order_id,
-        status_text(c.status, lang),
+        status_text(at_event, lang),
         next_text(c, who, lang),
     );
     Letter { subject: subject_of(kind, c, lang), body }
@@ -207,7 +275,9 @@ pub fn for_event(kind: &str, data: &Value, c: &Complaint, who: Role, lang: Lang)
         return None;
     }
     let line = headline(kind, data, who, lang)?;
-    Some(letter(kind, c, who, lang, line))
+    // Events say the status they left the complaint in; older ones do not.
+    let status = data["status"].as_str().and_then(|s| s.parse().ok()).unwrap_or(c.status);
+    Some(letter(kind, c, status, who, lang, line))
 }
 
 /// The reminder to `who`, whose deadline is close.
@@ -216,7 +286,7 @@ pub fn reminder(c: &Complaint, who: Role, lang: Lang) -> Letter {
         Lang::En => "A reminder: the complaint is waiting for you.".to_string(),
         Lang::Id => "Pengingat: komplain ini menunggu tanggapan Anda.".to_string(),
     };
-    letter("reminder", c, who, lang, line)
+    letter("reminder", c, c.status, who, lang, line)
 }
 
 /// The mail for a sanction on the seller.

@@ -72,7 +72,7 @@ pub struct SettlementRow {
 }
 
 impl SettlementRow {
-    fn payout(&self) -> QueryResult<Payout> {
+    pub fn payout(&self) -> QueryResult<Payout> {
         Ok(Payout {
             state: parse(&self.state)?,
             payment_reference: self.payment_reference.clone(),
@@ -293,6 +293,57 @@ pub fn save_payout(conn: &mut DbConn, complaint_id: &str, p: &Payout) -> QueryRe
             settlements::failure_reason.eq(&p.failure_reason),
             settlements::reported_at.eq(p.reported_at.map(to_db)),
         ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn settlement(conn: &mut DbConn, complaint_id: &str) -> QueryResult<Option<SettlementRow>> {
+    settlements::table.find(complaint_id).select(SettlementRow::as_select()).first(conn).optional()
+}
+
+/// Settlements the payment system failed, or has not reported since before
+/// `pending_before`, oldest first, after the `(resolved_at, complaint_id)` cursor.
+pub fn payment_problems(
+    conn: &mut DbConn,
+    pending_before: NaiveDateTime,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<SettlementRow>> {
+    let mut q = settlements::table
+        .filter(settlements::state.ne("executed"))
+        .filter(settlements::state.eq("failed").or(settlements::resolved_at.lt(pending_before)))
+        .order((settlements::resolved_at.asc(), settlements::complaint_id.asc()))
+        .limit(limit)
+        .select(SettlementRow::as_select())
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            settlements::resolved_at.gt(at).or(settlements::resolved_at.eq(at).and(settlements::complaint_id.gt(id))),
+        );
+    }
+    q.load(conn)
+}
+
+/// Settlements not executed yet: (pending, failed, pending since before `pending_before`).
+pub fn unexecuted_counts(conn: &mut DbConn, pending_before: NaiveDateTime) -> QueryResult<(i64, i64, i64)> {
+    use diesel::dsl::count_star;
+    let open = settlements::table.filter(settlements::state.ne("executed"));
+    let by_state: Vec<(String, i64)> =
+        open.group_by(settlements::state).select((settlements::state, count_star())).load(conn)?;
+    let of = |s: &str| by_state.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+    let overdue = open
+        .filter(settlements::state.eq("pending"))
+        .filter(settlements::resolved_at.lt(pending_before))
+        .select(count_star())
+        .first(conn)?;
+    Ok((of("pending"), of("failed"), overdue))
+}
+
+/// Moves a complaint's version on after a change outside its state machine
+/// (the settlement's payment state), so ETags and caches see it.
+pub fn touch(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(complaints::table.find(id))
+        .set((complaints::version.eq(complaints::version + 1), complaints::updated_at.eq(at)))
         .execute(conn)
         .map(drop)
 }

@@ -75,6 +75,9 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET",  "/v1/arbitration/queue",                     [403,  403,   403,   200,   403,    401,   401,   401]),
     ("POST", "/v1/complaints/{id}/assign",                [403,  403,   404,   200,   404,    401,   401,   401]),
     ("POST", "/v1/complaints/{id}/decision",              [403,  403,   404,   200,   404,    401,   401,   401]),
+    ("POST", "/v1/complaints/{id}/settlement",            [403,  403,   403,   403,   200,    401,   401,   401]),
+    ("GET",  "/v1/complaints/{id}/settlement",            [403,  403,   403,   200,   200,    401,   401,   401]),
+    ("GET",  "/v1/arbitration/payment-problems",          [403,  403,   403,   200,   403,    401,   401,   401]),
     ("GET",  "/v1/sellers/{seller_id}/standing",          [403,  200,   403,   200,   200,    401,   401,   401]),
     ("GET",  "/v1/events",                                [403,  403,   403,   403,   200,    401,   401,   401]),
 ];
@@ -134,7 +137,8 @@ impl Fixture {
         app.order_between(&order, &buyer, &seller, 150_000).await;
         let mut f =
             Fixture { buyer, seller, order, complaint: Value::Null, proposal: String::new(), evidence: String::new() };
-        if path == "/v1/complaints" {
+        // An order with a running complaint is frozen: the PUT below changes its status.
+        if path == "/v1/complaints" || path.starts_with("/v1/orders/") {
             return f;
         }
         let body = json!({"order_id": f.order, "reason": "damaged", "description": "Cracked.", "requested_solution": {"kind": "full_refund"}});
@@ -153,6 +157,9 @@ impl Fixture {
             if !path.ends_with("/assign") {
                 app.post(&at("/assign"), "staff-az", json!({})).await.ok();
             }
+        }
+        if path.ends_with("/settlement") {
+            app.post(&at("/withdraw"), &f.buyer, json!({})).await.ok();
         }
         if path.ends_with("/content") {
             let stored =
@@ -210,6 +217,9 @@ impl Fixture {
             ("POST", p) if p.ends_with("/evidence-requests") => Some(json!({
                 "party": "seller", "kinds": ["photo"], "due_at": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339(),
             })),
+            ("POST", p) if p.ends_with("/settlement") => {
+                Some(json!({"state": "executed", "payment_reference": "pay-1"}))
+            }
             ("POST", p) if p.ends_with("/decision") => Some(json!({
                 "outcome": "refund", "reason_code": "item_damaged", "rationale": "The photo shows the crack.", "seller_at_fault": true,
             })),

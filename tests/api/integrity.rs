@@ -143,3 +143,129 @@ pub async fn racing_openings_settle_a_hold_once_on_postgres() {
     }
     assert_eq!(resolutions_of(&app, "ord-1", 1).await.len(), 1, "one settlement of the hold");
 }
+
+/// Mails queued from the feed so far, rendered into `.eml` files: (to, subject, body).
+async fn mails(app: &TestApp, dir: &std::path::Path) -> Vec<(String, String, String)> {
+    use resolution_center::app::mail::Mailer;
+    use resolution_center::notify::mail::MailTransport;
+    let mailer = Mailer {
+        transport: MailTransport::from_url(&format!("file:{}", dir.display())).unwrap(),
+        from: "Resolution Center <rc@example.com>".parse().unwrap(),
+        staff_mailbox: Some("care@example.com".into()),
+        reminder_leads: vec![],
+        retry_base: std::time::Duration::from_millis(100),
+    };
+    while app.app.enqueue_mail(&mailer).await.unwrap() > 0 {}
+    while app.app.deliver_mail(&mailer).await.unwrap() > 0 {}
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap().replace("\r\n", "\n").replace("=\n", "");
+        let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+        // Unfold continuation lines (RFC 5322 2.2.3) before reading a header.
+        let head = head.replace("\n ", " ").replace("\n\t", " ");
+        let header = |name: &str| {
+            head.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or_default().to_string()
+        };
+        let body = body.to_string();
+        out.push((header("To"), header("Subject"), body));
+    }
+    out
+}
+
+/// The payment system reports each settlement once: pending until executed
+/// or failed; a repeat changes nothing, a conflicting report is refused, a
+/// failed one is a payment problem for staff and in `/metrics` until it is
+/// executed, and the parties hear of it.
+pub async fn a_settlement_lives_until_the_payment_system_reports_it(backend: Backend) {
+    let app = crate::common::spawn_app_with(
+        backend,
+        crate::common::Options { settlement_overdue: Some(chrono::Duration::hours(1)), ..Default::default() },
+    )
+    .await;
+    app.order("ord-1", 100_000).await;
+    app.order("ord-2", 100_000).await;
+    let report = |c: &Value, body: Value| {
+        let at = path(c, "/settlement");
+        let app = &app;
+        async move { app.post(&at, "market", body).await }
+    };
+
+    let running = app.open("ord-2", json!({"kind": "full_refund"})).await;
+    report(&running, json!({"state": "executed", "payment_reference": "pay-0"})).await.problem(409, "not_settled");
+
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    decide_refund(&app, &c).await;
+    let v = app.get(&path(&c, ""), "buyer-1").await.ok()["version"].as_i64().unwrap();
+    let problems = app.get("/v1/arbitration/payment-problems", "staff-1").await;
+    assert_eq!(problems.ok()["data"], json!([]), "pending for less than the overdue time is no problem yet");
+
+    // Where the refund went is required for a refund; a body that is not a
+    // report is refused whoever sends it, but only the service learns why.
+    let executed = json!({"state": "executed", "payment_reference": "pay-1"});
+    assert_eq!(
+        report(&c, executed.clone()).await.problem(422, "validation_failed")["errors"][0]["field"],
+        "refund_destination"
+    );
+    app.post(&path(&c, "/settlement"), "buyer-1", json!({"state": "nonsense"})).await.problem(403, "forbidden");
+
+    let failed = json!({"state": "failed", "reason": "card expired"});
+    assert_eq!(report(&c, failed.clone()).await.ok()["state"], "failed");
+    assert_eq!(report(&c, failed.clone()).await.ok()["failure_reason"], "card expired", "a repeat answers the same");
+    report(&c, json!({"state": "failed", "reason": "other"})).await.problem(409, "settlement_already_reported");
+    let problems = app.get("/v1/arbitration/payment-problems", "staff-1").await;
+    assert_eq!(problems.ok()["data"][0]["complaint_id"], c["id"]);
+    assert_eq!(problems.body["data"][0]["state"], "failed");
+    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("rc_settlements{state=\"failed\"} 1"), "{metrics}");
+
+    let card = json!({"state": "executed", "payment_reference": "pay-1", "refund_destination": "card"});
+    let done = report(&c, card.clone()).await;
+    assert_eq!(done.ok()["state"], "executed");
+    assert_eq!(done.body["refund_destination"], "card");
+    assert_eq!(done.body["refund_to_buyer"], idr(100_000));
+    assert_eq!(report(&c, card).await.ok()["payment_reference"], "pay-1");
+    report(&c, json!({"state": "executed", "payment_reference": "pay-2", "refund_destination": "card"}))
+        .await
+        .problem(409, "settlement_already_reported");
+    report(&c, failed).await.problem(409, "settlement_already_reported");
+    assert_eq!(app.get("/v1/arbitration/payment-problems", "staff-1").await.ok()["data"], json!([]));
+
+    let shown = app.get(&path(&c, ""), "seller-1").await;
+    assert_eq!(shown.ok()["resolution"]["settlement"]["state"], "executed");
+    assert_eq!(shown.body["resolution"]["settlement"]["payment_reference"], "pay-1");
+    assert_eq!(shown.body["version"].as_i64().unwrap(), v + 2, "each recorded report moves the version on");
+    let timeline = app.get(&path(&c, "/timeline"), "buyer-1").await;
+    let kinds: Vec<&str> =
+        timeline.ok()["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds[kinds.len() - 2..], ["settlement_failed", "settlement_executed"]);
+    let id = c["id"].as_str().unwrap();
+    let types = app.event_types_of(id, 8).await;
+    assert_eq!(
+        types.iter().filter(|t| t.starts_with("settlement.")).collect::<Vec<_>>(),
+        ["settlement.failed", "settlement.executed"]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let sent = mails(&app, dir.path()).await;
+    let about = |to: &str, what: &str| sent.iter().filter(|(t, s, _)| t.contains(to) && s.contains(what)).count();
+    assert_eq!(about("buyer@example.com", "money paid out"), 0, "the buyer's locale is id");
+    assert_eq!(about("buyer@example.com", "dana dicairkan"), 1);
+    assert_eq!(about("seller@example.com", "money paid out"), 1);
+    assert_eq!(about("seller@example.com", "payout failed"), 1);
+    assert_eq!(about("care@example.com", "payout failed"), 1, "customer care hears of a failed payout");
+
+    // A settlement left pending past the overdue time is a problem too.
+    let overdue = crate::common::spawn_app_with(
+        backend,
+        crate::common::Options { settlement_overdue: Some(chrono::Duration::zero()), ..Default::default() },
+    )
+    .await;
+    overdue.order("ord-1", 100_000).await;
+    let w = overdue.open("ord-1", json!({"kind": "full_refund"})).await;
+    overdue.post(&path(&w, "/withdraw"), "buyer-1", json!({})).await.ok();
+    let problems = overdue.get("/v1/arbitration/payment-problems", "staff-1").await;
+    assert_eq!(problems.ok()["data"][0]["state"], "pending");
+    assert_eq!(problems.body["data"][0]["release_to_seller"], idr(100_000));
+    let metrics = overdue.client.get(format!("{}/metrics", overdue.base)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("rc_settlements_overdue 1"), "{metrics}");
+}

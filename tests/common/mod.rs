@@ -66,6 +66,8 @@ pub struct Options {
     pub webhook: Option<(String, String)>,
     /// Send mail so (with the workers).
     pub mailer: Option<resolution_center::app::mail::Mailer>,
+    /// How long a settlement may stay unreported (default 24 h).
+    pub settlement_overdue: Option<chrono::Duration>,
 }
 
 /// Credentials of the test S3 servers (scripts/test exports them as the AWS variables).
@@ -245,6 +247,9 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let port = listener.local_addr().unwrap().port();
     let mut app = App::new(db, options.policy, store.clone());
     app.evidence_limits = options.limits;
+    if let Some(overdue) = options.settlement_overdue {
+        app.settlement_overdue = overdue;
+    }
     let server = http::server(app.clone(), verifier, listener, 2).expect("the server starts");
     tokio::spawn(server);
     let webhook_target = options.webhook.map(|(url, secret)| {
