@@ -34,6 +34,9 @@ pub struct Settings {
     /// PEM file with an RSA or Ed25519 public key: tokens are then RS256 or EdDSA.
     #[arg(long, env = "RC_JWT_PUBLIC_KEY")]
     pub jwt_public_key: Option<PathBuf>,
+    /// Longest a token may live, from its `iat` (or now) to its `exp`; longer ones are refused.
+    #[arg(long, env = "RC_JWT_MAX_LIFETIME", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub jwt_max_lifetime: std::time::Duration,
     #[arg(long, env = "RC_LOG_FORMAT", value_enum, default_value = "pretty")]
     pub log_format: LogFormat,
     /// Run the background workers (timer, mail, webhooks, housekeeping); `off` for an API-only instance.

@@ -105,7 +105,7 @@ async fn serve(settings: Settings, listen: Listen, workers: Option<usize>) -> an
     let db = Db::connect(&url, settings.database_pool_size).with_context(|| format!("connecting {}", redact(&url)))?;
     let applied = db.migrate()?;
     let (key, generated) = settings.jwt_key()?;
-    let verifier = auth::Verifier::new(&key)?;
+    let verifier = auth::Verifier::new(&key)?.with_max_lifetime(settings.jwt_max_lifetime);
     let e = &settings.evidence;
     let store = EvidenceStore::from_url(
         &settings.evidence_store_url(),

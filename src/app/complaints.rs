@@ -205,6 +205,32 @@ impl App {
         .await
     }
 
+    /// Whether the caller may take any of `actions` on the complaint now: the
+    /// refusal it would get (404 for a stranger, 403 for a party without the
+    /// right, 409 in the wrong state), before anything it sent is looked at.
+    pub async fn authorize(
+        &self,
+        caller: &Caller,
+        id: String,
+        actions: &'static [domain::Action],
+    ) -> Result<(), AppError> {
+        let caller = caller.clone();
+        self.read(move |conn| {
+            let Seen { complaint, actor } = load_for(conn, &id, &caller)?;
+            let at = now();
+            let mut refusal = None;
+            for action in actions {
+                match domain::guard(&complaint, &actor, *action, at) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => refusal = refusal.or(Some(e)),
+                }
+            }
+            Err(refusal
+                .map_or(AppError::Forbidden("no action of this request is open to the caller".into()), Into::into))
+        })
+        .await
+    }
+
     pub async fn complaint(&self, caller: &Caller, id: String) -> Result<Seen, AppError> {
         let caller = caller.clone();
         self.read(move |conn| load_for(conn, &id, &caller)).await
@@ -321,10 +347,11 @@ impl App {
                         .and_then(|c| c.deadline.as_ref().map(|d| format!("{}|{}", d.at.to_rfc3339(), c.id)))
                 })
                 .flatten();
+            // An agent who is a party of a complaint in the queue sees it as that party.
             let items = complaints
                 .into_iter()
-                .map(|complaint| Seen { complaint, actor: Actor { id: caller.id.clone(), role: Role::Staff } })
-                .collect();
+                .map(|complaint| actor_of(&complaint, &caller).map(|actor| Seen { complaint, actor }))
+                .collect::<Result<_, _>>()?;
             Ok(Page { items, next_cursor })
         })
         .await

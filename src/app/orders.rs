@@ -30,9 +30,7 @@ impl RegisterOrder {
         if amount == 0 {
             return Err(AppError::invalid("amount.amount", "must be greater than zero"));
         }
-        if self.buyer_id == self.seller_id {
-            return Err(AppError::invalid("seller_id", "buyer and seller must differ"));
-        }
+        crate::domain::check_parties(&self.buyer_id, &self.seller_id)?;
         Ok(amount)
     }
 }

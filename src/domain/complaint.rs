@@ -336,12 +336,14 @@ impl Complaint {
 
     /// The caller's role in this complaint, or `None` for a stranger.
     pub fn role_of(&self, user_id: &str, is_staff: bool) -> Option<Role> {
-        if is_staff {
-            Some(Role::Staff)
-        } else if user_id == self.buyer_id {
+        // The relation comes first: an agent who bought or sold the order is
+        // a party of this complaint, never its arbiter.
+        if user_id == self.buyer_id {
             Some(Role::Buyer)
         } else if user_id == self.seller_id {
             Some(Role::Seller)
+        } else if is_staff {
+            Some(Role::Staff)
         } else {
             None
         }
@@ -357,7 +359,10 @@ impl Complaint {
     pub fn apply(&mut self, event: &Event, at: DateTime<Utc>) {
         self.updated_at = at;
         match event {
-            Event::Opened { .. } | Event::MessagePosted { .. } | Event::DeadlinePassed { .. } => {}
+            Event::Opened { .. }
+            | Event::MessagePosted { .. }
+            | Event::DeadlinePassed { .. }
+            | Event::Withdrawn { .. } => {}
             Event::EvidenceAdded { file } => {
                 for r in self.evidence_requests.iter_mut().filter(|r| r.is_open() && r.party == file.uploader_role) {
                     if r.kinds.contains(&file.kind) && !r.provided.contains(&file.kind) {
@@ -512,6 +517,10 @@ pub enum Event {
     DeadlinePassed {
         on_expiry: Expiry,
     },
+    /// The buyer dropped the complaint, with their note to the seller.
+    Withdrawn {
+        note: Option<String>,
+    },
     Resolved {
         by: ResolvedBy,
         refund_to_buyer: i64,
@@ -537,6 +546,7 @@ impl Event {
             Event::Assigned { .. } => "assigned",
             Event::Decided { .. } => "decided",
             Event::DeadlinePassed { .. } => "deadline_passed",
+            Event::Withdrawn { .. } => "withdrawn",
             Event::Resolved { .. } => "resolved",
         }
     }

@@ -70,7 +70,9 @@ pub enum Command {
     Escalate {
         reason: String,
     },
-    Withdraw,
+    Withdraw {
+        note: Option<String>,
+    },
     Assign {
         assignee_id: String,
     },
@@ -104,7 +106,7 @@ impl Command {
                 FulfilmentAction::ReplacementReceived => Action::ConfirmReplacementReceived,
             },
             Command::Escalate { .. } => Action::Escalate,
-            Command::Withdraw => Action::Withdraw,
+            Command::Withdraw { .. } => Action::Withdraw,
             Command::Assign { .. } => Action::Assign,
             Command::Decide { .. } => Action::Decide,
             Command::ExpireDeadline => return None,
@@ -449,10 +451,14 @@ pub fn decide(
             }
         }
         Command::Escalate { reason } => Ok(escalate(c, role, reason, now, policy)),
-        Command::Withdraw => {
+        Command::Withdraw { note } => {
             let mut events = supersede_pending(c);
+            events.push(Event::Withdrawn { note });
             events.push(resolve(c, ResolvedBy::Withdrawal, 0));
             Ok(events)
+        }
+        Command::Assign { assignee_id } if assignee_id == c.buyer_id || assignee_id == c.seller_id => {
+            Err(DomainError::invalid("assignee_id", "a party of the complaint cannot be its arbiter"))
         }
         Command::Assign { assignee_id } => Ok(vec![Event::Assigned { assignee_id }]),
         Command::Decide {

@@ -58,6 +58,29 @@ impl OrderSnapshot {
     }
 }
 
+/// A marketplace user id as an order names its buyer or seller: 1 to 100 of
+/// `A-Z a-z 0-9 . _ : @ + -`, so no blank, invisible or direction-changing
+/// character can make two ids look alike.
+pub fn check_party_id(field: &'static str, id: &str) -> Result<(), DomainError> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"._:@+-".contains(&b);
+    if (1..=100).contains(&id.len()) && id.bytes().all(allowed) {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(field, "must be 1 to 100 of A-Z a-z 0-9 . _ : @ + -"))
+    }
+}
+
+/// Buyer and seller must be two people; ids differing only in case are taken
+/// for the same one.
+pub fn check_parties(buyer_id: &str, seller_id: &str) -> Result<(), DomainError> {
+    check_party_id("buyer_id", buyer_id)?;
+    check_party_id("seller_id", seller_id)?;
+    if buyer_id.eq_ignore_ascii_case(seller_id) {
+        return Err(DomainError::invalid("seller_id", "buyer and seller must differ"));
+    }
+    Ok(())
+}
+
 wire_enum!(
     /// Where the money of a settlement stands at the payment system.
     SettlementState {
@@ -200,6 +223,16 @@ mod tests {
         assert!(matches!(old.may_become(&more, false), Err(DomainError::HoldSettled(_))));
         let completed = OrderSnapshot { status: OrderStatus::Completed, ..old.clone() };
         assert_eq!(old.may_become(&completed, false), Ok(()));
+    }
+
+    #[test]
+    fn party_ids_are_plain_and_distinct() {
+        assert_eq!(check_parties("buyer-1", "seller-1"), Ok(()));
+        assert_eq!(check_parties("u+1@shop.example", "u2"), Ok(()));
+        for bad in [" ", "", "a b", "sel\u{202E}ler", "x".repeat(101).as_str()] {
+            assert!(check_parties(bad, "seller-1").is_err(), "{bad:?}");
+        }
+        assert!(check_parties("Buyer-1", "buyer-1").is_err());
     }
 
     #[test]

@@ -16,7 +16,10 @@ mod properties;
 pub use complaint::*;
 pub use decide::{allowed_actions, decide, guard, open, Action, Command, OpenComplaint};
 pub use error::DomainError;
-pub use escrow::{report_payout, OrderSnapshot, PaymentReport, Payout, RefundDestination, SettlementState};
+pub use escrow::{
+    check_parties, check_party_id, report_payout, OrderSnapshot, PaymentReport, Payout, RefundDestination,
+    SettlementState,
+};
 pub use money::{Currency, Money, MAX_AMOUNT};
 pub use policy::Policy;
 pub use sanction::{sanction_for, Sanction};

@@ -22,12 +22,22 @@ impl Currency {
     }
 }
 
+/// ISO 4217 codes that are no money an escrow can hold: funds and units of
+/// account (`CLF`, `USN`…), precious metals, and the testing and "no
+/// currency" codes (`XAU`, `XTS`, `XXX`…). Of the `X` codes only the regional
+/// currencies (`XAF`, `XCD`, `XCG`, `XOF`, `XPF`) are legal tender.
+const NOT_TENDER: &[&str] = &["BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"];
+const X_TENDER: &[&str] = &["XAF", "XCD", "XCG", "XOF", "XPF"];
+
 impl FromStr for Currency {
     type Err = String;
     fn from_str(code: &str) -> Result<Self, Self::Err> {
-        iso_currency::Currency::from_code(code)
-            .map(Currency)
-            .ok_or_else(|| format!("`{code}` is not an ISO 4217 currency code"))
+        let known = iso_currency::Currency::from_code(code)
+            .ok_or_else(|| format!("`{code}` is not an ISO 4217 currency code"))?;
+        if NOT_TENDER.contains(&code) || (code.starts_with('X') && !X_TENDER.contains(&code)) {
+            return Err(format!("`{code}` is an ISO 4217 code but not a currency an escrow can hold"));
+        }
+        Ok(Currency(known))
     }
 }
 
@@ -81,11 +91,12 @@ impl utoipa::PartialSchema for CurrencyCode {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use iso_currency::IntoEnumIterator;
         use utoipa::openapi::schema::{ObjectBuilder, Type};
-        let mut codes: Vec<&str> = iso_currency::Currency::iter().map(|c| c.code()).collect();
+        let mut codes: Vec<&str> =
+            iso_currency::Currency::iter().map(|c| c.code()).filter(|c| c.parse::<Currency>().is_ok()).collect();
         codes.sort_unstable();
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .description(Some("ISO 4217 code."))
+            .description(Some("ISO 4217 code of a currency (not a fund, metal or testing code)."))
             .enum_values(Some(codes))
             .examples(["IDR"])
             .into()
@@ -143,6 +154,12 @@ mod tests {
         assert_eq!("USD".parse::<Currency>().unwrap().exponent(), 2);
         assert!("XYZ".parse::<Currency>().is_err());
         assert!("idr".parse::<Currency>().is_err());
+        for code in ["XXX", "XTS", "XAU", "XDR", "USN", "CLF", "BOV"] {
+            assert!(code.parse::<Currency>().is_err(), "{code} holds no escrow");
+        }
+        for code in ["XAF", "XOF", "XCD", "XPF", "CHF", "BHD"] {
+            assert!(code.parse::<Currency>().is_ok(), "{code} is money");
+        }
     }
 
     #[test]

@@ -109,7 +109,7 @@ proptest! {
                 Op::Reject(r, i) => (actor(r), Command::Reject { proposal_id: c.proposals.get(i % c.proposals.len()).unwrap().id.clone(), note: "no".into() }),
                 Op::Fulfil(r, action, tracking) => (actor(r), Command::Fulfil { action, tracking_number: tracking.then(|| "T1".into()), carrier: None }),
                 Op::Escalate(r) => (actor(r), Command::Escalate { reason: "r".into() }),
-                Op::Withdraw(r) => (actor(r), Command::Withdraw),
+                Op::Withdraw(r) => (actor(r), Command::Withdraw { note: None }),
                 Op::Assign => (actor(Role::Staff), Command::Assign { assignee_id: "staff".into() }),
                 Op::Decide(outcome, f, fault) => (actor(Role::Staff), Command::Decide { decision_id: format!("dec_{n}"), outcome, refund_amount: Some(frac(f)).filter(|_| outcome != Outcome::Release), seller_at_fault: fault, reason_code: "x".into(), evidence_ids: vec![], rationale: "y".into() }),
                 Op::Expire(hours) => {

@@ -11,7 +11,7 @@ use super::wire::{AssignBody, DecisionBody, EvidenceRequestBody, QueueEntry, Que
 use super::{decode_cursor, encode_cursor, limit_of, run_command};
 use crate::app::ids::new_id;
 use crate::app::{now, App, Caller};
-use crate::domain::Command;
+use crate::domain::{Action, Command};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -76,8 +76,9 @@ pub async fn assign(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
-    Body(b): Body<AssignBody>,
+    body: Result<Body<AssignBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    let b = super::authorized(&app, &caller, &path, &[Action::Assign], body).await?;
     let assignee_id = b.assignee_id.unwrap_or_else(|| caller.id.clone());
     run_command(&app, &caller, &req, path.into_inner(), Command::Assign { assignee_id }).await
 }
@@ -98,8 +99,9 @@ pub async fn decide(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
-    Body(b): Body<DecisionBody>,
+    body: Result<Body<DecisionBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    let b = super::authorized(&app, &caller, &path, &[Action::Decide], body).await?;
     let cmd = Command::Decide {
         decision_id: new_id("dec"),
         outcome: b.outcome,
@@ -129,8 +131,9 @@ pub async fn request_evidence(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
-    Body(b): Body<EvidenceRequestBody>,
+    body: Result<Body<EvidenceRequestBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    let b = super::authorized(&app, &caller, &path, &[Action::RequestEvidence], body).await?;
     let cmd = Command::RequestEvidence {
         request_id: new_id("evq"),
         party: b.party.into(),

@@ -1,5 +1,9 @@
 //! Bearer tokens: HS256 with a shared secret, or RS256 / EdDSA with a public
-//! key. `exp` is required. The `token` command mints HS256 tokens.
+//! key, checked strictly: `exp` and `sub` are required, `nbf` and `iat` must
+//! not lie in the future, the token may live at most `RC_JWT_MAX_LIFETIME`,
+//! and a `crit` header (an extension this service cannot know) is refused.
+//! A refusal says which rule failed, never the parser's own words. The
+//! `token` command mints HS256 tokens.
 
 use std::future::{ready, Ready};
 
@@ -25,6 +29,26 @@ pub struct Claims {
 pub struct Verifier {
     key: DecodingKey,
     validation: Validation,
+    /// Longest a token may live, from `iat` (or from now, without one) to `exp`.
+    max_lifetime: i64,
+}
+
+/// Clock skew tolerated between the token's issuer and this service, in seconds.
+const LEEWAY: u64 = 30;
+
+/// Default longest token lifetime: a day.
+pub const DEFAULT_MAX_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Whether the token's JOSE header has a `crit` member (RFC 7515 4.1.11: a
+/// recipient that does not understand the extensions it lists must refuse it).
+fn has_crit_header(token: &str) -> bool {
+    use base64::Engine;
+    let Some(head) = token.split('.').next() else { return false };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(head.trim_end_matches('='))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|h| h.get("crit").is_some())
 }
 
 impl Verifier {
@@ -43,20 +67,43 @@ impl Verifier {
         };
         let mut validation = Validation::new(alg);
         validation.set_required_spec_claims(&["exp", "sub"]);
-        validation.leeway = 30;
-        Ok(Verifier { key, validation })
+        validation.leeway = LEEWAY;
+        validation.validate_nbf = true;
+        Ok(Verifier { key, validation, max_lifetime: DEFAULT_MAX_LIFETIME.as_secs() as i64 })
+    }
+
+    /// Tokens may live at most `max` (RC_JWT_MAX_LIFETIME).
+    pub fn with_max_lifetime(mut self, max: std::time::Duration) -> Self {
+        self.max_lifetime = i64::try_from(max.as_secs()).unwrap_or(i64::MAX);
+        self
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
+        let refuse = |why: &str| ApiError::Unauthorized(why.to_string());
+        if has_crit_header(token) {
+            return Err(refuse("the token's header lists critical extensions (`crit`) this service does not support"));
+        }
         let data = decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind as K;
-            ApiError::Unauthorized(match e.kind() {
-                K::ExpiredSignature => "the token has expired".into(),
-                K::InvalidSignature => "the token's signature is not valid".into(),
-                K::MissingRequiredClaim(c) => format!("the token has no `{c}` claim"),
-                _ => format!("the token is not valid: {e}"),
+            refuse(match e.kind() {
+                K::ExpiredSignature => "the token has expired",
+                K::ImmatureSignature => "the token is not valid yet (`nbf`)",
+                K::InvalidSignature => "the token's signature is not valid",
+                K::MissingRequiredClaim(c) if c == "sub" => "the token has no `sub` claim",
+                K::MissingRequiredClaim(_) => "the token has no `exp` claim",
+                K::InvalidAlgorithm => "the token is signed with an algorithm this service does not accept",
+                _ => "the token is not a well-formed JWT of this service",
             })
         })?;
+        let now = chrono::Utc::now().timestamp();
+        let leeway = LEEWAY as i64;
+        if data.claims.iat.is_some_and(|iat| iat > now + leeway) {
+            return Err(refuse("the token was issued in the future (`iat`)"));
+        }
+        let from = data.claims.iat.unwrap_or(now);
+        if data.claims.exp.saturating_sub(from) > self.max_lifetime.saturating_add(leeway) {
+            return Err(refuse("the token lives longer than this service allows (RC_JWT_MAX_LIFETIME)"));
+        }
         let has = |r: &str| data.claims.roles.iter().any(|x| x == r);
         if data.claims.sub.is_empty() {
             return Err(ApiError::Unauthorized("the token's `sub` is empty".into()));
@@ -73,12 +120,16 @@ impl Verifier {
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
             .ok_or_else(|| ApiError::Unauthorized("send `Authorization: Bearer <token>`".into()))?;
+        // The scheme is case-insensitive (RFC 9110 11.1).
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .and_then(|h| h.trim_start().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
-        self.verify(token.trim())
+        self.verify(token)
     }
 }
 
@@ -149,6 +200,49 @@ mod tests {
         let (_, public) = key_pair("ED25519");
         let confused = token(Algorithm::HS256, &EncodingKey::from_secret(&public), 600);
         assert!(Verifier::new(&JwtKey::PublicKeyPem(public)).unwrap().verify(&confused).is_err());
+    }
+
+    /// A token with these claims and header, signed with `SECRET`.
+    fn signed(header: serde_json::Value, claims: serde_json::Value) -> String {
+        use base64::Engine;
+        let b64 = |v: &serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let input = format!("{}.{}", b64(&header), b64(&claims));
+        let sig =
+            jsonwebtoken::crypto::sign(input.as_bytes(), &EncodingKey::from_secret(SECRET), Algorithm::HS256).unwrap();
+        format!("{input}.{sig}")
+    }
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn tokens_are_checked_strictly() {
+        let v = Verifier::new(&JwtKey::Secret(SECRET.to_vec())).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let hs = serde_json::json!({"alg": "HS256", "typ": "JWT"});
+        let claims = |extra: serde_json::Value| {
+            let mut c = serde_json::json!({"sub": "u1", "exp": now + 600, "iat": now});
+            c.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            c
+        };
+        let refusal = |t: String| match v.verify(&t) {
+            Err(ApiError::Unauthorized(m)) => m,
+            other => panic!("accepted: {other:?}"),
+        };
+        assert_eq!(v.verify(&signed(hs.clone(), claims(serde_json::json!({})))).unwrap().id, "u1");
+        assert!(refusal(signed(hs.clone(), claims(serde_json::json!({"nbf": now + 600})))).contains("nbf"));
+        assert!(refusal(signed(hs.clone(), claims(serde_json::json!({"iat": now + 600})))).contains("iat"));
+        let forever = claims(serde_json::json!({"exp": 253_402_300_799_i64}));
+        assert!(refusal(signed(hs.clone(), forever)).contains("RC_JWT_MAX_LIFETIME"));
+        let no_iat = serde_json::json!({"sub": "u1", "exp": now + 3 * 86_400});
+        assert!(refusal(signed(hs.clone(), no_iat)).contains("RC_JWT_MAX_LIFETIME"));
+        let crit = serde_json::json!({"alg": "HS256", "crit": ["exp-ext"], "exp-ext": 1});
+        assert!(refusal(signed(crit, claims(serde_json::json!({})))).contains("crit"));
+        // The parser's own words never reach the caller.
+        let garbage = refusal("not.a.jwt".into());
+        assert_eq!(garbage, "the token is not a well-formed JWT of this service");
+        let longer =
+            Verifier::new(&JwtKey::Secret(SECRET.to_vec())).unwrap().with_max_lifetime(DEFAULT_MAX_LIFETIME * 7);
+        assert!(longer.verify(&signed(hs, claims(serde_json::json!({"exp": now + 3 * 86_400})))).is_ok());
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::wire::DirectUploadBody;
 use crate::app::evidence::{DirectUpload, Evidence, NewEvidence};
 use crate::app::idempotency::UploadClaim;
 use crate::app::{App, AppError, Caller};
-use crate::domain::EvidenceKind;
+use crate::domain::{Action, EvidenceKind};
 use crate::evidence::Content;
 
 /// A file attached to a complaint.
@@ -320,8 +320,9 @@ pub async fn start_upload(
     app: web::Data<App>,
     caller: Caller,
     path: web::Path<String>,
-    Body(b): Body<DirectUploadBody>,
+    body: Result<Body<DirectUploadBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    let b = super::authorized(&app, &caller, &path, &[Action::UploadEvidence], body).await?;
     let input = DirectUpload {
         kind: b.kind,
         media_type: b.media_type,

@@ -34,7 +34,7 @@ use self::problem::ApiError;
 use self::wire::ComplaintView;
 use crate::app::complaints::Seen;
 use crate::app::{now, App, Caller};
-use crate::domain::Command;
+use crate::domain::{Action, Command};
 
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -162,6 +162,27 @@ pub(crate) async fn run_command(
         key => app.command(caller, id, if_match(req)?, cmd, key.map(|k| k.key)).await?,
     };
     Ok(complaint_response(HttpResponse::Ok(), &seen))
+}
+
+/// The body of a command on complaint `id`, which only a caller allowed one
+/// of `actions` learns anything about: a body that does not parse or
+/// validate is answered with the caller's refusal when it has one (404,
+/// 403, 409), and with what is wrong with it otherwise. The check runs only
+/// for a bad body; a good one is authorized by the command itself.
+pub(crate) async fn authorized<T>(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    actions: &'static [Action],
+    body: Result<body::Body<T>, ApiError>,
+) -> Result<T, ApiError> {
+    match body {
+        Ok(body::Body(b)) => Ok(b),
+        Err(e) => {
+            app.authorize(caller, id.to_string(), actions).await?;
+            Err(e)
+        }
+    }
 }
 
 /// The version in `If-Match: "7"` (`*` or no header: any version).

@@ -9,7 +9,7 @@ use super::run_command;
 use super::wire::{EscalateBody, FulfilmentBody, MessageBody, ProposalBody, RejectBody, WithdrawBody};
 use crate::app::ids::new_id;
 use crate::app::{App, Caller};
-use crate::domain::Command;
+use crate::domain::{Action, Command};
 
 /// Post a message to the thread, optionally citing evidence (parties, staff).
 #[utoipa::path(
@@ -27,8 +27,9 @@ pub async fn post_message(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
-    Body(b): Body<MessageBody>,
+    body: Result<Body<MessageBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    let b = super::authorized(&app, &caller, &path, &[Action::PostMessage], body).await?;
     let cmd = Command::PostMessage {
         message_id: new_id("msg"),
         body: b.body,
@@ -54,8 +55,9 @@ pub async fn propose(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
-    Body(b): Body<ProposalBody>,
+    body: Result<Body<ProposalBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    let b = super::authorized(&app, &caller, &path, &[Action::Counter], body).await?;
     let cmd =
         Command::Propose { proposal_id: new_id("prp"), kind: b.kind, refund_amount: b.refund_amount, note: b.note };
     run_command(&app, &caller, &req, path.into_inner(), cmd).await
@@ -97,9 +99,10 @@ pub async fn reject(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    Body(b): Body<RejectBody>,
+    body: Result<Body<RejectBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, proposal_id) = path.into_inner();
+    let b = super::authorized(&app, &caller, &id, &[Action::RejectProposal], body).await?;
     run_command(&app, &caller, &req, id, Command::Reject { proposal_id, note: b.note }).await
 }
 
@@ -119,8 +122,21 @@ pub async fn fulfil(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
-    Body(b): Body<FulfilmentBody>,
+    body: Result<Body<FulfilmentBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    let b = super::authorized(
+        &app,
+        &caller,
+        &path,
+        &[
+            Action::MarkReturnShipped,
+            Action::ConfirmReturnReceived,
+            Action::MarkReplacementShipped,
+            Action::ConfirmReplacementReceived,
+        ],
+        body,
+    )
+    .await?;
     let cmd = Command::Fulfil { action: b.step, tracking_number: b.tracking_number, carrier: b.carrier };
     run_command(&app, &caller, &req, path.into_inner(), cmd).await
 }
@@ -141,8 +157,9 @@ pub async fn escalate(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
-    Body(b): Body<EscalateBody>,
+    body: Result<Body<EscalateBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    let b = super::authorized(&app, &caller, &path, &[Action::Escalate], body).await?;
     run_command(&app, &caller, &req, path.into_inner(), Command::Escalate { reason: b.reason }).await
 }
 
@@ -162,7 +179,8 @@ pub async fn withdraw(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<String>,
-    Body(_b): Body<WithdrawBody>,
+    body: Result<Body<WithdrawBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    run_command(&app, &caller, &req, path.into_inner(), Command::Withdraw).await
+    let b = super::authorized(&app, &caller, &path, &[Action::Withdraw], body).await?;
+    run_command(&app, &caller, &req, path.into_inner(), Command::Withdraw { note: b.note }).await
 }

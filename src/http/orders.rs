@@ -6,7 +6,7 @@ use super::body::Body;
 use super::problem::ApiError;
 use super::wire::{OrderBody, OrderView};
 use crate::app::orders::RegisterOrder;
-use crate::app::{App, Caller};
+use crate::app::{App, AppError, Caller};
 
 /// Register or update an escrowed order (service role).
 #[utoipa::path(
@@ -24,8 +24,12 @@ pub async fn put_order(
     app: web::Data<App>,
     caller: Caller,
     path: web::Path<String>,
-    Body(body): Body<OrderBody>,
+    body: Result<Body<OrderBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    if !caller.service {
+        return Err(AppError::Forbidden("only the marketplace's service role registers orders".into()).into());
+    }
+    let Body(body) = body?;
     let order_id = super::checked_id("order_id", path.into_inner())?;
     let input = RegisterOrder {
         buyer_id: body.buyer_id,

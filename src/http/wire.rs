@@ -49,11 +49,12 @@ impl From<Party> for Role {
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderBody {
+    /// The marketplace's user id of the buyer; ids differing only in case are one person.
     #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._:@+-]{1,100}$")]
     pub buyer_id: String,
     #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = "^[A-Za-z0-9._:@+-]{1,100}$")]
     pub seller_id: String,
     /// The money held in escrow.
     pub amount: Money,

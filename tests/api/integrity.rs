@@ -269,3 +269,99 @@ pub async fn a_settlement_lives_until_the_payment_system_reports_it(backend: Bac
     let metrics = overdue.client.get(format!("{}/metrics", overdue.base)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("rc_settlements_overdue 1"), "{metrics}");
 }
+
+/// An agent who bought the order is its buyer there, not its arbiter: the
+/// staff token cannot decide, assign or read staff notes of that case.
+pub async fn an_agent_who_is_a_party_cannot_arbitrate(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.order_between("ord-1", "staff-7", "seller-1", 100_000).await;
+    let body = opening("ord-1");
+    let c = app.post("/v1/complaints", "staff-7", body).await;
+    assert_eq!(c.status.as_u16(), 201, "{}", c.body);
+    let c = c.body;
+    assert!(!c["allowed_actions"].as_array().unwrap().iter().any(|a| a == "decide"), "{}", c["allowed_actions"]);
+    app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": "no"})).await.ok();
+    let decision = json!({"outcome": "refund", "refund_amount": idr(100_000), "seller_at_fault": true,
+                          "reason_code": "self", "evidence_ids": [], "rationale": "Mine."});
+    app.post(&path(&c, "/decision"), "staff-7", decision.clone()).await.problem(403, "forbidden");
+    app.post(&path(&c, "/assign"), "staff-7", json!({})).await.problem(403, "forbidden");
+    // Another agent may not hand the case to a party either.
+    app.post(&path(&c, "/assign"), "staff-1", json!({"assignee_id": "staff-7"}))
+        .await
+        .problem(422, "validation_failed");
+    app.post(&path(&c, "/messages"), "staff-1", json!({"body": "internal", "visibility": "staff"})).await.ok();
+    let timeline = app.get(&path(&c, "/timeline"), "staff-7").await;
+    assert!(!timeline.ok().to_string().contains("internal"), "staff notes stay hidden from a party");
+    let standing = app.get("/v1/sellers/seller-1/standing", "staff-1").await;
+    assert_eq!(standing.ok()["violations"], 0);
+    assert_eq!(app.post(&path(&c, "/decision"), "staff-1", decision).await.ok()["status"], "resolved");
+}
+
+/// A caller who may not act learns nothing about its body: 403 (404 for a
+/// stranger) whatever it sent; and the bearer scheme is case-insensitive.
+pub async fn authorization_comes_before_the_body(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.order("ord-1", 100_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": "no"})).await.ok();
+    for body in [json!({"outcome": "split"}), json!({"rationale": 7}), json!("[]")] {
+        app.post(&path(&c, "/decision"), "buyer-1", body.clone()).await.problem(403, "forbidden");
+        app.post(&path(&c, "/decision"), "stranger-1", body.clone()).await.problem(404, "complaint_not_found");
+        app.post(&path(&c, "/assign"), "seller-1", body.clone()).await.problem(403, "forbidden");
+        app.post(&path(&c, "/settlement"), "buyer-1", body.clone()).await.problem(403, "forbidden");
+        app.call(Method::PUT, "/v1/orders/ord-9", "buyer-1", Some(body.clone()), &[]).await.problem(403, "forbidden");
+    }
+    app.post(&path(&c, "/withdraw"), "seller-1", json!({"note": 5})).await.problem(403, "forbidden");
+    // Staff may decide, so staff learns what is wrong.
+    app.post(&path(&c, "/decision"), "staff-1", json!({"outcome": "split"})).await.problem(422, "validation_failed");
+
+    for scheme in ["BEARER", "bearer", "Bearer"] {
+        let res = app
+            .client
+            .get(format!("{}/v1/complaints", app.base))
+            .header("authorization", format!("{scheme} {}", app.token_for("buyer-1")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{scheme}");
+    }
+    let res = app.client.get(format!("{}/v1/complaints", app.base)).bearer_auth("a.b.c").send().await.unwrap();
+    let a = crate::common::answer(res).await;
+    a.problem(401, "unauthorized");
+    assert_eq!(a.body["detail"], "the token is not a well-formed JWT of this service");
+}
+
+/// Ids that only look alike, currencies that are no money, and a
+/// withdrawal's note.
+pub async fn ids_and_currencies_are_real_and_notes_are_kept(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let put = |id: &'static str, body: Value| {
+        let app = &app;
+        async move { app.call(Method::PUT, &format!("/v1/orders/{id}"), "market", Some(body), &[]).await }
+    };
+    let order = |buyer: &str, seller: &str, currency: &str| json!({"buyer_id": buyer, "seller_id": seller, "amount": {"amount": 100, "currency": currency}, "status": "paid"});
+    for (buyer, seller, field) in [
+        (" ", "s1", "buyer_id"),
+        ("b1", "s\u{202E}1", "seller_id"),
+        ("Buyer-1", "buyer-1", "seller_id"),
+        ("b 1", "s1", "buyer_id"),
+    ] {
+        let a = put("ord-x", order(buyer, seller, "IDR")).await;
+        a.problem(422, "validation_failed");
+        assert_eq!(a.fields(), [field], "{buyer:?} {seller:?}: {}", a.body);
+    }
+    for code in ["XXX", "XTS", "XAU", "USN", "CLF"] {
+        let a = put("ord-x", order("b1", "s1", code)).await;
+        a.problem(422, "validation_failed");
+        assert_eq!(a.fields(), ["amount.currency"], "{code}: {}", a.body);
+    }
+    assert_eq!(put("ord-x", order("b1", "s1", "XOF")).await.ok()["amount"]["currency"], "XOF");
+    app.get("/v1/orders/ord-x", "market").await.ok();
+
+    app.order("ord-1", 100_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    app.post(&path(&c, "/withdraw"), "buyer-1", json!({"note": "The courier found it."})).await.ok();
+    let timeline = app.get(&path(&c, "/timeline"), "seller-1").await;
+    let withdrawn = timeline.ok()["data"].as_array().unwrap().iter().find(|e| e["type"] == "withdrawn").cloned();
+    assert_eq!(withdrawn.expect("a withdrawn entry")["data"]["note"], "The courier found it.");
+}
