@@ -218,6 +218,11 @@ pub fn open(
     Ok((complaint, events))
 }
 
+/// Most proposals one complaint takes, the buyer's requested solution
+/// included: a negotiation that needs more goes to customer care, and every
+/// read of the complaint loads them all.
+pub const MAX_PROPOSALS: usize = 30;
+
 /// Whether `actor` may take `action` on `c` now. The command's own fields are
 /// checked afterwards by `decide`.
 pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -> Result<(), DomainError> {
@@ -243,6 +248,11 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
             } else {
                 not_now(format!("no evidence is requested of the {role}"))
             }
+        }
+        Action::Counter if c.proposals.len() >= MAX_PROPOSALS && role != System => {
+            Err(DomainError::LimitReached(format!(
+                "the complaint has {MAX_PROPOSALS} proposals, the most it takes; escalate to customer care instead"
+            )))
         }
         Action::Counter => match (role, c.status) {
             (Buyer | Seller, Status::AwaitingSeller | Status::AwaitingBuyer) => Ok(()),

@@ -26,6 +26,9 @@ pub enum DomainError {
     /// A complaint runs on the order: this field of it is frozen.
     #[error("the order has an active complaint: its `{field}` is frozen until the complaint resolves")]
     OrderInDispute { field: &'static str },
+    /// A per-complaint limit (of proposals) is reached.
+    #[error("{0}")]
+    LimitReached(String),
     /// The payment system already reported this settlement otherwise.
     #[error("{0}")]
     SettlementReported(String),

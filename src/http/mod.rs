@@ -96,6 +96,7 @@ pub fn server(app: App, verifier: Verifier, listener: TcpListener, workers: usiz
             .wrap(from_fn(request_id_header))
             .wrap(TracingLogger::default())
             .wrap(http_metrics.clone())
+            .wrap(from_fn(refuse_unknown_method))
             .configure(routes)
             .default_service(web::to(no_route))
     })
@@ -112,6 +113,31 @@ async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         Some(allowed) => Err(ApiError::MethodNotAllowed { method: req.method().to_string(), allowed }),
         None => Err(ApiError::App(crate::app::AppError::NotFound("route"))),
     }
+}
+
+/// Refuses a method HTTP does not define (RFC 9110 9.1: 501) before the
+/// metrics see it, so a caller inventing methods cannot add label values to
+/// `/metrics` without bound.
+async fn refuse_unknown_method(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    use actix_web::http::Method;
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::CONNECT,
+    ];
+    if KNOWN.contains(req.method()) {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    }
+    Ok(req.error_response(ApiError::MethodNotImplemented).map_into_right_body())
 }
 
 /// Refuses a path or query that spells a NUL character (`%00`): no id,

@@ -365,3 +365,40 @@ pub async fn ids_and_currencies_are_real_and_notes_are_kept(backend: Backend) {
     let withdrawn = timeline.ok()["data"].as_array().unwrap().iter().find(|e| e["type"] == "withdrawn").cloned();
     assert_eq!(withdrawn.expect("a withdrawn entry")["data"]["note"], "The courier found it.");
 }
+
+/// Nothing a caller sends grows the service without bound: invented HTTP
+/// methods add nothing to `/metrics`, and a complaint takes at most 30
+/// proposals, after which the parties escalate.
+pub async fn callers_cannot_grow_metrics_or_proposals(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let metrics =
+        || async { app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap() };
+    app.get("/v1/complaints", "buyer-1").await.ok();
+    let before = metrics().await;
+    for i in 0..200 {
+        let method =
+            Method::from_bytes(format!("X{i}{}", "M".repeat(if i % 2 == 0 { 10 } else { 7000 })).as_bytes()).unwrap();
+        let res = app.client.request(method, format!("{}/v1/complaints", app.base)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 501);
+    }
+    let after = metrics().await;
+    let series = |text: &str| text.lines().filter(|l| l.starts_with("rc_http_requests_total")).count();
+    assert_eq!(series(&after), series(&before), "{after}");
+    assert!(after.len() < before.len() + 1000, "/metrics grew from {} to {} bytes", before.len(), after.len());
+
+    app.order("ord-1", 100_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    for i in 1..30 {
+        let (who, amount) = if i % 2 == 1 { ("seller-1", 10_000 + i) } else { ("buyer-1", 90_000 - i) };
+        let body = json!({"kind": "partial_refund", "refund_amount": idr(amount)});
+        app.post(&path(&c, "/proposals"), who, body).await.ok();
+    }
+    let full = app.get(&path(&c, ""), "seller-1").await;
+    assert!(!full.ok()["allowed_actions"].as_array().unwrap().iter().any(|a| a == "counter"), "{}", full.body);
+    let one_more = json!({"kind": "partial_refund", "refund_amount": idr(1)});
+    app.post(&path(&c, "/proposals"), "seller-1", one_more).await.problem(409, "proposal_limit_reached");
+    assert_eq!(
+        app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": "No end to it."})).await.ok()["status"],
+        "under_review"
+    );
+}
