@@ -116,6 +116,8 @@ pub struct Swept {
     pub expired_uploads: usize,
     /// Streamed writes left open by a crash or a dropped connection.
     pub unfinished_writes: usize,
+    /// Direct uploads' staged bytes, once completed or expired.
+    pub staged_copies: usize,
 }
 
 /// The media type the bytes show, in the names of `ALLOWED_MEDIA_TYPES`.
@@ -144,6 +146,13 @@ fn not_allowed() -> String {
 
 fn object_key(complaint_id: &str, evidence_id: &str) -> String {
     format!("complaints/{complaint_id}/{evidence_id}")
+}
+
+/// Where the client PUTs a direct upload. Completion copies it to the
+/// evidence's own key, which no client ever had a URL for, and checks the
+/// copy: what was judged is what stays, whatever is PUT afterwards.
+fn staging_key(object_key: &str) -> String {
+    format!("uploads/{}", object_key.strip_prefix("complaints/").unwrap_or(object_key))
 }
 
 /// Attaches a stored file to the complaint in the caller's transaction: the
@@ -354,7 +363,13 @@ impl App {
         // Signing is local (no request to the store); only S3 takes direct uploads.
         let put = match self.evidence.takes_direct_uploads() {
             true => {
-                Some(self.evidence.presign_put(&key, &media_type, input.size_bytes, ttl).await.map_err(unavailable)?)
+                let staging = staging_key(&key);
+                Some(
+                    self.evidence
+                        .presign_put(&staging, &media_type, input.size_bytes, ttl)
+                        .await
+                        .map_err(unavailable)?,
+                )
             }
             false => None,
         };
@@ -430,12 +445,17 @@ impl App {
             });
         }
         let key = row.object_key.clone();
-        let Some(size) = self.evidence.size_of(&key).await.map_err(unavailable)? else {
+        let staging = staging_key(&key);
+        if self.evidence.size_of(&staging).await.map_err(unavailable)?.is_none() {
             return Err(AppError::Conflict {
                 code: "upload_not_found",
                 message: "nothing was uploaded yet: PUT the file to the upload URL, then complete".into(),
             });
-        };
+        }
+        // Everything below is checked on the copy, which only this service can write.
+        self.evidence.copy(&staging, &key).await.map_err(unavailable)?;
+        let size = self.evidence.size_of(&key).await.map_err(unavailable)?.unwrap_or(0);
+        let mut sha256 = None;
         let refusal = if size != row.size_bytes as u64 {
             Some(AppError::invalid(
                 "size_bytes",
@@ -444,15 +464,14 @@ impl App {
         } else {
             let head = self.evidence.head_bytes(&key, SNIFF_BYTES).await.map_err(unavailable)?;
             match sniff(&head) {
-                Some(found) if found == row.media_type => match &row.sha256 {
-                    Some(expected) => {
-                        let actual = self.evidence.sha256_of(&key).await.map_err(unavailable)?;
-                        (&actual != expected).then(|| {
-                            AppError::invalid("sha256", format!("the stored bytes hash to {actual}, not {expected}"))
-                        })
-                    }
-                    None => None,
-                },
+                Some(found) if found == row.media_type => {
+                    let actual = self.evidence.sha256_of(&key).await.map_err(unavailable)?;
+                    let wrong = row.sha256.as_ref().filter(|expected| **expected != actual).map(|expected| {
+                        AppError::invalid("sha256", format!("the stored bytes hash to {actual}, not {expected}"))
+                    });
+                    sha256 = Some(actual);
+                    wrong
+                }
                 Some(found) => Some(AppError::invalid(
                     "media_type",
                     format!("{} was declared but the stored bytes are {found}", row.media_type),
@@ -460,17 +479,17 @@ impl App {
                 None => Some(AppError::invalid("media_type", format!("the stored bytes {}", not_allowed()))),
             }
         };
-        if let Some(refusal) = refusal {
+        let (Some(sha256), None) = (sha256, &refusal) else {
             self.discard(&row).await?;
-            return Err(refusal);
-        }
+            return Err(refusal.unwrap_or_else(|| AppError::Internal(anyhow::anyhow!("no hash of a checked upload"))));
+        };
 
         let file = EvidenceFile {
             evidence_id: row.id.clone(),
             kind: row.kind.parse().map_err(|m: String| AppError::Internal(anyhow::anyhow!(m)))?,
             media_type: row.media_type.clone(),
             size_bytes: row.size_bytes,
-            sha256: row.sha256.clone(),
+            sha256: Some(sha256.clone()),
             file_name: row.file_name.clone(),
             description: row.description.clone(),
             uploader_role: domain::Role::System, // `decide` sets the actor's role
@@ -480,13 +499,14 @@ impl App {
         let attached = self
             .write(move |conn| {
                 attach(conn, &complaint_id, &caller, &policy, file, |conn, _, at| {
-                    if !rows::mark_stored(conn, &row.id, latest_expiry, at)? {
+                    if !rows::mark_stored(conn, &row.id, &sha256, latest_expiry, at)? {
                         return Err(AppError::Conflict {
                             code: "upload_expired",
                             message: "the upload URL expired; start a new upload".into(),
                         });
                     }
-                    Ok(EvidenceRow { status: "stored".into(), created_at: at, upload_expires_at: None, ..row })
+                    let sha256 = Some(sha256);
+                    Ok(EvidenceRow { status: "stored".into(), sha256, created_at: at, upload_expires_at: None, ..row })
                 })
             })
             .await;
@@ -509,9 +529,11 @@ impl App {
         .await
     }
 
-    /// Deletes a pending upload's object, then its row.
+    /// Deletes a pending upload's objects (its copy and what the client
+    /// PUT), then its row.
     async fn discard(&self, row: &EvidenceRow) -> Result<(), AppError> {
         self.evidence.delete(&row.object_key).await.map_err(unavailable)?;
+        self.evidence.delete(&staging_key(&row.object_key)).await.map_err(unavailable)?;
         let id = row.id.clone();
         self.write(move |conn| Ok(rows::delete_pending(conn, &id)?)).await?;
         Ok(())
@@ -534,6 +556,11 @@ impl App {
             }
         }
         swept.unfinished_writes = self.evidence.sweep_unfinished(at - UNFINISHED_AFTER).await.map_err(unavailable)?;
+        // What clients PUT is kept while its URL is valid, so that a second
+        // PUT finds the key taken; once no completion can come, it goes.
+        let ttl = chrono::Duration::from_std(self.evidence_limits.upload_ttl).unwrap_or(chrono::Duration::hours(1));
+        let staged_before = at - ttl - COMPLETE_GRACE - SWEEP_MARGIN;
+        swept.staged_copies = self.evidence.delete_older("uploads/", staged_before).await.map_err(unavailable)?;
         Ok(swept)
     }
 

@@ -141,6 +141,9 @@ impl EvidenceStore {
             .key(format!("{prefix}{key}"))
             .content_type(content_type)
             .content_length(length)
+            // The key can be written once: a second PUT with the same URL is
+            // refused by every store that knows conditional writes.
+            .if_none_match("*")
             .presigned(presigning)
             .await
             .map_err(s3_error)?;
@@ -352,6 +355,53 @@ impl EvidenceStore {
         let partial = path.with_extension("partial");
         let file = tokio::fs::File::create(&partial).await.map_err(io_error)?;
         Ok(Upload::Fs { file, partial, path })
+    }
+
+    /// Copies an object within the store (S3 only: direct uploads are
+    /// copied from the key a client could write to one no client ever could).
+    pub async fn copy(&self, from: &str, to: &str) -> Result<(), StoreError> {
+        let EvidenceStore::S3 { client, bucket, prefix } = self else {
+            return Err(StoreError("the local store takes uploads through the service only".into()));
+        };
+        client
+            .copy_object()
+            .bucket(bucket)
+            .copy_source(format!("{bucket}/{prefix}{from}"))
+            .key(format!("{prefix}{to}"))
+            .send()
+            .await
+            .map(drop)
+            .map_err(s3_error)
+    }
+
+    /// Deletes the objects under `under` last written before `before`; returns how many.
+    pub async fn delete_older(&self, under: &str, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let EvidenceStore::S3 { client, bucket, prefix } = self else { return Ok(0) };
+        let mut removed = 0;
+        let mut token = None::<String>;
+        loop {
+            let page = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(format!("{prefix}{under}"))
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(s3_error)?;
+            for object in page.contents() {
+                let written = object.last_modified().and_then(|t| DateTime::<Utc>::from_timestamp(t.secs(), 0));
+                if let (Some(key), Some(written)) = (object.key(), written) {
+                    if written < before {
+                        client.delete_object().bucket(bucket).key(key).send().await.map_err(s3_error)?;
+                        removed += 1;
+                    }
+                }
+            }
+            token = page.next_continuation_token().map(str::to_string);
+            if token.is_none() || !page.is_truncated().unwrap_or(false) {
+                return Ok(removed);
+            }
+        }
     }
 
     /// Removes an object; a missing one is not an error.

@@ -115,9 +115,9 @@ async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     }
 }
 
-/// Refuses a method HTTP does not define (RFC 9110 9.1: 501) before the
-/// metrics see it, so a caller inventing methods cannot add label values to
-/// `/metrics` without bound.
+/// Answers a method HTTP does not define as `no_route` would (405 on a path
+/// of the API, 404 elsewhere), before the metrics see it: a caller inventing
+/// methods cannot add label values to `/metrics` without bound.
 async fn refuse_unknown_method(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -137,7 +137,14 @@ async fn refuse_unknown_method(
     if KNOWN.contains(req.method()) {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     }
-    Ok(req.error_response(ApiError::MethodNotImplemented).map_into_right_body())
+    let refusal = match openapi::methods_of(req.path()) {
+        Some(allowed) => {
+            let method: String = req.method().as_str().chars().take(20).collect();
+            ApiError::MethodNotAllowed { method, allowed }
+        }
+        None => ApiError::App(crate::app::AppError::NotFound("route")),
+    };
+    Ok(req.error_response(refusal).map_into_right_body())
 }
 
 /// Refuses a path or query that spells a NUL character (`%00`): no id,

@@ -31,9 +31,6 @@ pub enum ApiError {
     /// The path exists, the method does not; carries the methods it has.
     #[error("{method} is not a method of this path; it has {}", .allowed.join(", "))]
     MethodNotAllowed { method: String, allowed: Vec<&'static str> },
-    /// A method HTTP does not define, refused before anything counts it.
-    #[error("the request's method is not one this service implements")]
-    MethodNotImplemented,
 }
 
 impl From<DomainError> for ApiError {
@@ -89,7 +86,6 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", vec![]),
             ApiError::IdempotencyKeyInFlight => (StatusCode::CONFLICT, "idempotency_key_in_flight", vec![]),
             ApiError::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", vec![]),
-            ApiError::MethodNotImplemented => (StatusCode::NOT_IMPLEMENTED, "method_not_implemented", vec![]),
         }
     }
 }

@@ -656,7 +656,7 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code: `validation_failed`, `invalid_json`, `invalid_parameter`,
     /// `body_too_large`, `unsupported_media_type`, `unauthorized`, `forbidden`, `not_found`,
-    /// `order_not_found`, `complaint_not_found`, `evidence_not_found`, `method_not_allowed`, `method_not_implemented`,
+    /// `order_not_found`, `complaint_not_found`, `evidence_not_found`, `method_not_allowed`,
     /// `invalid_state`, `complaint_resolved`, `proposal_not_pending`, `proposal_limit_reached`, `complaint_exists`,
     /// `escrow_not_held`, `hold_settled`, `order_in_dispute`, `not_settled`,
     /// `settlement_already_reported`, `version_mismatch`, `idempotency_key_reused`,

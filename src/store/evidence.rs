@@ -78,7 +78,13 @@ pub fn find_any(conn: &mut DbConn, complaint_id: &str, id: &str) -> QueryResult<
 /// Turns a pending direct upload into stored evidence, unless it expired
 /// (`deadline` is the latest accepted expiry) or a sweep removed it. Returns
 /// whether it did.
-pub fn mark_stored(conn: &mut DbConn, id: &str, deadline: NaiveDateTime, at: NaiveDateTime) -> QueryResult<bool> {
+pub fn mark_stored(
+    conn: &mut DbConn,
+    id: &str,
+    sha256: &str,
+    deadline: NaiveDateTime,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
     diesel::update(
         evidence::table
             .filter(evidence::id.eq(id))
@@ -87,6 +93,7 @@ pub fn mark_stored(conn: &mut DbConn, id: &str, deadline: NaiveDateTime, at: Nai
     )
     .set((
         evidence::status.eq("stored"),
+        evidence::sha256.eq(sha256),
         evidence::created_at.eq(at),
         evidence::upload_expires_at.eq(None::<NaiveDateTime>),
     ))

@@ -280,6 +280,11 @@ fn key_of(c: &Value, e: &Value) -> String {
     format!("evidence/complaints/{}/{}", c["id"].as_str().unwrap(), e["id"].as_str().unwrap())
 }
 
+/// Where a direct upload's client PUTs (the service copies it to `key_of`).
+fn staged_key_of(c: &Value, e: &Value) -> String {
+    format!("evidence/uploads/{}/{}", c["id"].as_str().unwrap(), e["id"].as_str().unwrap())
+}
+
 /// The direct upload end to end against an S3 server that checks
 /// signatures: the PUT is bound to the declared size and type, completion
 /// checks the stored object, and a tampered one is refused and deleted.
@@ -332,9 +337,24 @@ pub async fn a_direct_upload_is_bound_checked_and_attached(backend: Backend) {
         timeline.ok()["data"].as_array().unwrap().iter().filter(|t| t["type"] == "evidence_added").cloned().collect();
     assert_eq!(added.len(), 1, "one timeline entry, also after completing twice");
     assert_eq!(added[0]["data"]["uploader_role"], "buyer");
-    let read = app.get(&path(&c, &format!("/evidence/{}/content", e["id"].as_str().unwrap())), "staff-1").await;
-    let fetched = reqwest::get(read.headers["location"].to_str().unwrap()).await.unwrap();
-    assert_eq!(sha256(&fetched.bytes().await.unwrap()), sha256(&bytes), "the presigned GET serves the bytes");
+    let content = path(&c, &format!("/evidence/{}/content", e["id"].as_str().unwrap()));
+    let served = || async {
+        let read = app.get(&content, "staff-1").await;
+        let fetched = reqwest::get(read.headers["location"].to_str().unwrap()).await.unwrap();
+        sha256(&fetched.bytes().await.unwrap())
+    };
+    assert_eq!(served().await, sha256(&bytes), "the presigned GET serves the bytes");
+
+    // Verified evidence never changes: a second PUT with the still valid URL
+    // is refused, and bytes written past that (a store without conditional
+    // writes) land where nobody reads.
+    let mut other = bytes.clone();
+    *other.last_mut().unwrap() ^= 0xff;
+    assert_eq!(put_to(&upload, other.clone(), &[]).await, 412, "the upload's key can be written once");
+    let (client, bucket) = app.s3.clone().unwrap();
+    client.put_object().bucket(&bucket).key(staged_key_of(&c, &e)).body(other.into()).send().await.unwrap();
+    assert_eq!(served().await, sha256(&bytes), "what was verified is what is served");
+    assert_eq!(app.get(&path(&c, "/evidence"), "seller-1").await.ok()["data"][0]["sha256"], sha256(&bytes));
 
     // Same size and type, other bytes: refused at completion, and deleted.
     let started = start_direct(&app, &c, "buyer-1", declared.clone()).await;
@@ -369,17 +389,17 @@ pub async fn a_direct_upload_is_bound_checked_and_attached(backend: Backend) {
     // An object of another size put there by other means: refused on its size.
     let started = start_direct(&app, &c, "buyer-1", declared.clone()).await;
     let e = started.ok()["evidence"].clone();
-    let (client, bucket) = app.s3.clone().unwrap();
     let mut other = png();
     other.extend_from_slice(&[0; 100]);
-    client.put_object().bucket(&bucket).key(key_of(&c, &e)).body(other.into()).send().await.unwrap();
+    client.put_object().bucket(&bucket).key(staged_key_of(&c, &e)).body(other.into()).send().await.unwrap();
     let complete = path(&c, &format!("/evidence/{}/complete", e["id"].as_str().unwrap()));
     let refused = app.post(&complete, "buyer-1", json!({})).await;
     assert_eq!(refused.fields(), ["size_bytes"], "{}", refused.body);
     assert!(!object_exists(&app, &key_of(&c, &e)).await);
 
-    let listed = client.list_objects_v2().bucket(&bucket).send().await.unwrap();
+    let listed = client.list_objects_v2().bucket(&bucket).prefix("evidence/complaints/").send().await.unwrap();
     assert_eq!(listed.key_count(), Some(1), "only the accepted file remains");
+    assert!(!object_exists(&app, &staged_key_of(&c, &e)).await, "a refused upload's staged bytes go too");
     assert_eq!(app.get(&path(&c, "/evidence"), "buyer-1").await.ok()["data"].as_array().unwrap().len(), 1);
 
     // What the request itself gets wrong.
@@ -433,7 +453,20 @@ async fn an_expired_direct_upload_is_refused_and_swept() {
     assert_eq!(swept.expired_uploads, 1);
     let complete = path(&c, &format!("/evidence/{}/complete", e["id"].as_str().unwrap()));
     app.post(&complete, "buyer-1", json!({})).await.problem(404, "evidence_not_found");
-    start_direct(&app, &c, "buyer-1", declared).await.ok();
+
+    // A completed upload's staged bytes stay while its URL could still be
+    // used (so a second PUT finds the key taken), then the sweep takes them.
+    let started = start_direct(&app, &c, "buyer-1", declared).await;
+    let (e, upload) = (started.ok()["evidence"].clone(), started.body["upload"].clone());
+    assert_eq!(put_to(&upload, bytes.clone(), &[]).await, 200);
+    let complete = path(&c, &format!("/evidence/{}/complete", e["id"].as_str().unwrap()));
+    app.post(&complete, "buyer-1", json!({})).await.ok();
+    let now = resolution_center::app::now();
+    assert_eq!(app.app.sweep_uploads(now).await.unwrap().staged_copies, 0);
+    assert!(object_exists(&app, &staged_key_of(&c, &e)).await);
+    assert_eq!(app.app.sweep_uploads(now + chrono::Duration::hours(1)).await.unwrap().staged_copies, 1);
+    assert!(!object_exists(&app, &staged_key_of(&c, &e)).await);
+    assert!(object_exists(&app, &key_of(&c, &e)).await, "the evidence itself stays");
 }
 
 /// The local store takes uploads through the service only.
