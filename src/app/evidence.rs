@@ -17,6 +17,7 @@ use super::{now, App, AppError, Caller};
 use crate::domain::{self, Action, Command, EvidenceFile, EvidenceKind};
 use crate::evidence::{Content, StoreError, Upload};
 use crate::store::evidence::{self as rows, EvidenceRow};
+use crate::store::idempotency as keys;
 use crate::store::{from_db, to_db, DbConn};
 
 pub use crate::store::evidence::EvidenceRow as Evidence;
@@ -87,6 +88,34 @@ pub struct NewEvidence {
     /// The file's exact size, when the client says it up front: the upload
     /// is then one streamed PUT, and a file over the cap is refused unread.
     pub size_bytes: Option<u64>,
+}
+
+impl NewEvidence {
+    /// What makes two uploads the same request: where they go (`target`, the
+    /// request path), the form's fields and the file's SHA-256 (not the
+    /// multipart boundary).
+    pub fn fingerprint(&self, target: &str, file_sha256: &str) -> String {
+        let mut hasher = Sha256::new();
+        for part in [
+            target,
+            self.kind.as_str(),
+            self.description.as_deref().unwrap_or_default(),
+            self.declared_type.as_deref().unwrap_or_default(),
+            self.file_name.as_deref().unwrap_or_default(),
+            file_sha256,
+        ] {
+            hasher.update(part.len().to_be_bytes());
+            hasher.update(part);
+        }
+        format!("upload:{}", hex::encode(hasher.finalize()))
+    }
+}
+
+/// The Idempotency-Key of an upload and the path it was sent to.
+#[derive(Debug, Clone)]
+pub struct UploadKey {
+    pub key: String,
+    pub target: String,
 }
 
 /// What the client says about a file it will PUT to the store itself.
@@ -227,13 +256,18 @@ impl App {
     /// Streams a file into the evidence store and attaches it to the
     /// complaint. Nothing is recorded unless the object is stored; an object
     /// whose record fails is deleted.
-    #[tracing::instrument(skip(self, caller, input, body), fields(complaint_id = %complaint_id))]
+    ///
+    /// With an Idempotency-Key, the key is marked with the file in the
+    /// transaction that attaches it; an upload that finds the key marked by
+    /// another attaches nothing (409 `idempotency_key_in_flight`).
+    #[tracing::instrument(skip(self, caller, input, body, idempotency_key), fields(complaint_id = %complaint_id))]
     pub async fn add_evidence<S, E>(
         &self,
         caller: &Caller,
         complaint_id: String,
         input: NewEvidence,
         body: S,
+        idempotency_key: Option<UploadKey>,
     ) -> Result<(Seen, Evidence), AppError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
@@ -263,6 +297,7 @@ impl App {
             return Err(AppError::invalid("file", "is empty"));
         }
         let media_type = sniff(&head).ok_or_else(|| AppError::invalid("file", not_allowed()))?;
+        input.kind.check_media_type("kind", media_type)?;
         if let Some(declared) = input.declared_type.as_deref().filter(|d| *d != "application/octet-stream") {
             let declared = canonical(declared);
             if declared != media_type {
@@ -293,6 +328,7 @@ impl App {
 
         let (caller, policy, limits, object_key) =
             (caller.clone(), self.policy.clone(), self.evidence_limits.clone(), key.clone());
+        let marking = idempotency_key.map(|k| (input.fingerprint(&k.target, &sha256), k.key));
         let file_name = input.file_name.map(|n| n.chars().take(255).collect::<String>());
         let file = EvidenceFile {
             evidence_id: evidence_id.clone(),
@@ -308,6 +344,16 @@ impl App {
             .write(move |conn| {
                 attach(conn, &complaint_id, &caller, &policy, file, |conn, seen, at| {
                     check_room(conn, seen, &limits)?;
+                    if let Some((fingerprint, key)) = &marking {
+                        if !keys::mark_upload(conn, &caller.id, key, fingerprint, &complaint_id, &evidence_id)? {
+                            return Err(AppError::Conflict {
+                                code: "idempotency_key_in_flight",
+                                message: "another upload under this Idempotency-Key attached its file first; \
+                                          retry to get its answer"
+                                    .into(),
+                            });
+                        }
+                    }
                     let row = EvidenceRow {
                         id: evidence_id,
                         complaint_id: complaint_id.clone(),
@@ -352,6 +398,7 @@ impl App {
         if !ALLOWED_MEDIA_TYPES.contains(&media_type.as_str()) {
             return Err(AppError::invalid("media_type", not_allowed()));
         }
+        input.kind.check_media_type("kind", &media_type)?;
         let cap = self.evidence_limits.cap(input.kind);
         if input.size_bytes == 0 || input.size_bytes > cap {
             return Err(AppError::invalid("size_bytes", format!("must be between 1 and {cap} for {}", input.kind)));
@@ -570,6 +617,23 @@ impl App {
         self.read(move |conn| {
             load_for(conn, &complaint_id, &caller)?;
             Ok(rows::of_complaint(conn, &complaint_id)?)
+        })
+        .await
+    }
+
+    /// One stored file of the complaint and the complaint's version, as the
+    /// caller sees them (the answer a lost upload is replayed with).
+    pub async fn attached_evidence(
+        &self,
+        caller: &Caller,
+        complaint_id: String,
+        evidence_id: String,
+    ) -> Result<(Seen, Evidence), AppError> {
+        let caller = caller.clone();
+        self.read(move |conn| {
+            let seen = load_for(conn, &complaint_id, &caller)?;
+            let row = rows::find(conn, &complaint_id, &evidence_id)?.ok_or(AppError::NotFound("evidence"))?;
+            Ok((seen, row))
         })
         .await
     }

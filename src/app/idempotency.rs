@@ -38,6 +38,10 @@ pub enum UploadClaim {
     Done { fingerprint: String, status: u16, response: String },
     /// The first upload with this key has not finished.
     InFlight,
+    /// An upload under this key attached its file, but its answer was lost
+    /// (the process died, or the lease lapsed while it streamed): answer that
+    /// file if the request is the same.
+    Attached { fingerprint: String, complaint_id: String, evidence_id: String },
 }
 
 /// A key as a claim finds it.
@@ -93,9 +97,12 @@ impl App {
         self.write(move |conn| {
             Ok(match claim(conn, &caller, &key, "", at, lease)? {
                 Found::Claimed => UploadClaim::Fresh,
-                Found::Earlier(old) => match (old.status, old.response) {
-                    (Some(status), Some(response)) => {
+                Found::Earlier(old) => match (old.status, old.response, old.complaint_id, old.evidence_id) {
+                    (Some(status), Some(response), ..) => {
                         UploadClaim::Done { fingerprint: old.fingerprint, status: status as u16, response }
+                    }
+                    (None, _, Some(complaint_id), Some(evidence_id)) => {
+                        UploadClaim::Attached { fingerprint: old.fingerprint, complaint_id, evidence_id }
                     }
                     _ => UploadClaim::InFlight,
                 },
@@ -159,7 +166,9 @@ impl App {
         self.write(move |conn| Ok(keys::purge(conn, to_db(at - KEY_TTL))?)).await
     }
 
+    /// Frees a key whose request failed, unless a change (or an upload's
+    /// file) was committed under it meanwhile.
     pub async fn release_idempotency_key(&self, caller: String, key: String) -> Result<(), AppError> {
-        self.write(move |conn| Ok(keys::release(conn, &caller, &key)?)).await
+        self.write(move |conn| Ok(keys::release_unanswered(conn, &caller, &key).map(drop)?)).await
     }
 }

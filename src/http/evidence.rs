@@ -16,7 +16,7 @@ use super::body::Body;
 use super::idempotency;
 use super::problem::ApiError;
 use super::wire::DirectUploadBody;
-use crate::app::evidence::{DirectUpload, Evidence, NewEvidence};
+use crate::app::evidence::{DirectUpload, Evidence, NewEvidence, UploadKey};
 use crate::app::idempotency::UploadClaim;
 use crate::app::{App, AppError, Caller};
 use crate::domain::{Action, EvidenceKind};
@@ -142,7 +142,17 @@ async fn with_file<T>(
     while let Some(mut field) =
         form.try_next().await.map_err(|e| ApiError::App(AppError::invalid("body", e.to_string())))?
     {
-        match field.name().unwrap_or_default().to_string().as_str() {
+        let name = field.name().unwrap_or_default().to_string();
+        let given = match name.as_str() {
+            "kind" => kind.is_some(),
+            "description" => description.is_some(),
+            "size_bytes" => size_bytes.is_some(),
+            _ => false,
+        };
+        if given {
+            return Err(ApiError::App(AppError::invalid(name, "is given twice")));
+        }
+        match name.as_str() {
             "kind" => {
                 let text = text_field(&mut field, "kind", 64).await?;
                 kind = Some(text.trim().parse().map_err(|m: String| ApiError::App(AppError::invalid("kind", m)))?);
@@ -178,24 +188,6 @@ async fn with_file<T>(
     Err(ApiError::App(AppError::invalid("file", "is required")))
 }
 
-/// What makes two uploads the same request: where they go, the form's
-/// fields and the file's SHA-256 (not the multipart boundary).
-fn fingerprint(path: &str, input: &NewEvidence, file_sha256: &str) -> String {
-    let mut hasher = Sha256::new();
-    for part in [
-        path,
-        input.kind.as_str(),
-        input.description.as_deref().unwrap_or_default(),
-        input.declared_type.as_deref().unwrap_or_default(),
-        input.file_name.as_deref().unwrap_or_default(),
-        file_sha256,
-    ] {
-        hasher.update(part.len().to_be_bytes());
-        hasher.update(part);
-    }
-    format!("upload:{}", hex::encode(hasher.finalize()))
-}
-
 /// Upload a file, streamed: sniffed, capped and hashed as it arrives (parties, staff).
 ///
 /// With an `Idempotency-Key`, a repeat of the same upload (same form fields and file bytes) replays the
@@ -226,42 +218,58 @@ pub async fn upload(
     }
     let complaint_id = path.into_inner();
     let target = req.path().to_string();
+    let key = idempotency::key_of(&req)?;
+    let upload_key = key.clone().map(|key| UploadKey { key, target: target.clone() });
     let store = async |input: NewEvidence, field: &mut Field| {
         let kept = input.clone();
-        let (seen, evidence) = app.add_evidence(&caller, complaint_id.clone(), input, field).await?;
-        let print = fingerprint(&target, &kept, evidence.sha256.as_deref().unwrap_or_default());
-        let answer = UploadAnswer { evidence: evidence.try_into()?, complaint_version: seen.complaint.version };
-        let res = HttpResponse::Created()
-            .insert_header((header::ETAG, format!("\"{}\"", seen.complaint.version)))
-            .json(answer);
-        Ok::<_, ApiError>((res, print))
+        let (seen, evidence) = app.add_evidence(&caller, complaint_id.clone(), input, field, upload_key).await?;
+        let print = kept.fingerprint(&target, evidence.sha256.as_deref().unwrap_or_default());
+        Ok::<_, ApiError>((upload_answer(&seen, evidence)?, print))
     };
-    let Some(key) = idempotency::key_of(&req)? else {
+    let Some(key) = key else {
         return with_file(form, store).await.map(|(res, _)| res);
+    };
+    // Reads a repeat through (hashing, keeping nothing) to tell a retry from
+    // another upload under the same key.
+    let repeat_of = async |form: Multipart| {
+        with_file(form, async |input, field| {
+            let mut hasher = Sha256::new();
+            let mut size = 0u64;
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|e| ApiError::App(AppError::invalid("file", e.to_string())))?;
+                size += chunk.len() as u64;
+                if size > limit {
+                    return Err(ApiError::App(AppError::TooLarge { limit }));
+                }
+                hasher.update(&chunk);
+            }
+            Ok(input.fingerprint(&target, &hex::encode(hasher.finalize())))
+        })
+        .await
     };
     match app.claim_upload_key(caller.id.clone(), key.clone()).await? {
         UploadClaim::InFlight => Err(ApiError::IdempotencyKeyInFlight),
         UploadClaim::Done { fingerprint: first, status, response } => {
-            // Read the repeat through (hashing, keeping nothing) to tell a
-            // retry from another upload under the same key.
-            let repeat = with_file(form, async |input, field| {
-                let mut hasher = Sha256::new();
-                let mut size = 0u64;
-                while let Some(chunk) = field.next().await {
-                    let chunk = chunk.map_err(|e| ApiError::App(AppError::invalid("file", e.to_string())))?;
-                    size += chunk.len() as u64;
-                    if size > limit {
-                        return Err(ApiError::App(AppError::TooLarge { limit }));
-                    }
-                    hasher.update(&chunk);
-                }
-                Ok(fingerprint(&target, &input, &hex::encode(hasher.finalize())))
-            })
-            .await?;
-            if repeat != first {
+            if repeat_of(form).await? != first {
                 return Err(ApiError::IdempotencyKeyReused);
             }
             Ok(idempotency::replay(status, &response)?)
+        }
+        UploadClaim::Attached { fingerprint: first, complaint_id, evidence_id } => {
+            if repeat_of(form).await? != first {
+                return Err(ApiError::IdempotencyKeyReused);
+            }
+            let (seen, evidence) = app.attached_evidence(&caller, complaint_id, evidence_id).await?;
+            let res = upload_answer(&seen, evidence)?;
+            let (res, body) = res.into_parts();
+            let bytes = actix_web::body::to_bytes(body)
+                .await
+                .map_err(|e| ApiError::App(AppError::Internal(anyhow::anyhow!(e.to_string()))))?;
+            let stored = idempotency::stored_answer(res.headers(), &bytes);
+            if let Err(e) = app.finish_upload_key(caller.id.clone(), key, first, 201, stored.clone()).await {
+                tracing::warn!(error = %e, "could not store the answer of an idempotent upload");
+            }
+            Ok(idempotency::replay(201, &stored)?)
         }
         UploadClaim::Fresh => match with_file(form, store).await {
             Ok((res, print)) => {
@@ -283,6 +291,12 @@ pub async fn upload(
             }
         },
     }
+}
+
+/// The answer to a stored upload: 201 with the evidence and the complaint's version as ETag.
+fn upload_answer(seen: &crate::app::complaints::Seen, evidence: Evidence) -> Result<HttpResponse, ApiError> {
+    let answer = UploadAnswer { evidence: evidence.try_into()?, complaint_version: seen.complaint.version };
+    Ok(HttpResponse::Created().insert_header((header::ETAG, format!("\"{}\"", seen.complaint.version))).json(answer))
 }
 
 /// Where to PUT the bytes of a direct upload.

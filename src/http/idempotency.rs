@@ -41,7 +41,8 @@ pub async fn middleware(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/"));
+        // Media types are case-insensitive (RFC 9110 8.3.1).
+        .is_some_and(|v| v.trim_start().get(..10).is_some_and(|t| t.eq_ignore_ascii_case("multipart/")));
     if req.method() != Method::POST || !req.headers().contains_key(HEADER) || multipart {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }

@@ -17,6 +17,8 @@ pub struct IdempotencyRow {
     pub created_at: NaiveDateTime,
     /// The complaint the request changed, set in the transaction of the change.
     pub complaint_id: Option<String>,
+    /// The evidence an upload attached, set in the transaction that attached it.
+    pub evidence_id: Option<String>,
 }
 
 pub fn find(conn: &mut DbConn, caller: &str, key: &str) -> QueryResult<Option<IdempotencyRow>> {
@@ -33,6 +35,29 @@ pub fn complete(conn: &mut DbConn, caller: &str, key: &str, status: i32, respons
 /// Records, in the transaction of the change, the complaint a request changed.
 pub fn mark(conn: &mut DbConn, caller: &str, key: &str, complaint_id: &str) -> QueryResult<()> {
     diesel::update(k::table.find((caller, key))).set(k::complaint_id.eq(complaint_id)).execute(conn).map(drop)
+}
+
+/// Marks an upload's key with what it attached, in the attaching
+/// transaction. False when another upload under the key attached its file
+/// first (the key is marked or answered already); a key that is gone (purged)
+/// has nothing to guard.
+pub fn mark_upload(
+    conn: &mut DbConn,
+    caller: &str,
+    key: &str,
+    fingerprint: &str,
+    complaint_id: &str,
+    evidence_id: &str,
+) -> QueryResult<bool> {
+    let unmarked = k::table
+        .find((caller, key))
+        .filter(k::status.is_null())
+        .filter(k::complaint_id.is_null())
+        .filter(k::evidence_id.is_null());
+    let n = diesel::update(unmarked)
+        .set((k::fingerprint.eq(fingerprint), k::complaint_id.eq(complaint_id), k::evidence_id.eq(evidence_id)))
+        .execute(conn)?;
+    Ok(n == 1 || find(conn, caller, key)?.is_none())
 }
 
 pub fn set_fingerprint(conn: &mut DbConn, caller: &str, key: &str, fingerprint: &str) -> QueryResult<()> {

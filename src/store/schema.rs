@@ -160,6 +160,7 @@ diesel::table! {
         response -> Nullable<Text>,
         created_at -> Timestamp,
         complaint_id -> Nullable<Text>,
+        evidence_id -> Nullable<Text>,
     }
 }
 

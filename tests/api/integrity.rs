@@ -1,6 +1,7 @@
 //! What careless and hostile callers try: paying one hold twice, moving an
 //! order under a running complaint, acting on one's own case.
 
+use futures_util::StreamExt;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -401,4 +402,95 @@ pub async fn callers_cannot_grow_metrics_or_proposals(backend: Backend) {
         app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": "No end to it."})).await.ok()["status"],
         "under_review"
     );
+}
+
+fn upload_url(app: &TestApp, c: &Value) -> String {
+    format!("{}/v1/complaints/{}/evidence", app.base, c["id"].as_str().unwrap())
+}
+
+/// A kind is what a file shows: a PDF is no video, a PNG no screen
+/// recording, so the video cap is for videos only; a form names its kind once.
+pub async fn evidence_kinds_are_bound_to_their_media_types(backend: Backend) {
+    use crate::evidence::{mp4, pdf, png, upload};
+    let app = spawn_app(backend).await;
+    app.order("ord-1", 100_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    for (kind, bytes, media) in
+        [("video", pdf(), "application/pdf"), ("screen_recording", png(), "image/png"), ("photo", mp4(10), "video/mp4")]
+    {
+        let a = upload(&app, &c, "buyer-1", kind, bytes, media, "f").await;
+        a.problem(422, "validation_failed");
+        assert_eq!(a.fields(), ["kind"], "{kind}: {}", a.body);
+    }
+    assert_eq!(upload(&app, &c, "buyer-1", "video", mp4(10), "video/mp4", "v.mp4").await.status.as_u16(), 201);
+    assert_eq!(upload(&app, &c, "buyer-1", "other", pdf(), "application/pdf", "o.pdf").await.status.as_u16(), 201);
+
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "document")
+        .text("kind", "video")
+        .part("file", reqwest::multipart::Part::bytes(pdf()).file_name("d.pdf").mime_str("application/pdf").unwrap());
+    let res = app.client.post(upload_url(&app, &c)).bearer_auth(app.token_for("buyer-1")).multipart(form);
+    let a = crate::common::answer(res.send().await.unwrap()).await;
+    a.problem(422, "validation_failed");
+    assert_eq!(a.fields(), ["kind"], "{}", a.body);
+
+    // The same rule holds for a direct upload, before anything is signed.
+    let direct = json!({"kind": "video", "media_type": "application/pdf", "size_bytes": 100_000_000});
+    let a = app.post(&path(&c, "/evidence/uploads"), "buyer-1", direct).await;
+    a.problem(422, "validation_failed");
+    assert_eq!(a.fields(), ["kind"], "{}", a.body);
+}
+
+/// An upload retried under its Idempotency-Key after the lease, while the
+/// first still streams, attaches one file: whichever attaches first marks the
+/// key in its own transaction, the other stores nothing. A media type in
+/// capitals is still multipart.
+pub async fn an_upload_key_guards_one_file_even_past_its_lease(backend: Backend) {
+    use crate::evidence::png;
+    let options =
+        crate::common::Options { idempotency_lease: Some(std::time::Duration::from_millis(300)), ..Default::default() };
+    let app = std::sync::Arc::new(crate::common::spawn_app_with(backend, options).await);
+    app.order("ord-1", 100_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    let bytes = png();
+    let send = |slow: bool| {
+        let (app, c, bytes) = (app.clone(), c.clone(), bytes.clone());
+        async move {
+            let (head, tail) = bytes.split_at(10);
+            let (head, tail) = (head.to_vec(), tail.to_vec());
+            let chunks = futures_util::stream::iter([head, tail]).then(move |chunk| async move {
+                if slow && chunk.len() != 10 {
+                    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+                }
+                Ok::<_, std::io::Error>(chunk)
+            });
+            let body = reqwest::Body::wrap_stream(chunks);
+            let part = reqwest::multipart::Part::stream(body).file_name("p.png").mime_str("image/png").unwrap();
+            let form = reqwest::multipart::Form::new().text("kind", "photo").part("file", part);
+            let content_type = format!("Multipart/Form-Data; boundary={}", form.boundary());
+            let mut req = app
+                .client
+                .post(upload_url(&app, &c))
+                .bearer_auth(app.token_for("buyer-1"))
+                .header("Idempotency-Key", "up-1")
+                .multipart(form)
+                .build()
+                .unwrap();
+            req.headers_mut().insert("content-type", content_type.parse().unwrap());
+            crate::common::answer(app.client.execute(req).await.unwrap()).await
+        }
+    };
+    let first = tokio::spawn(send(true));
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let retry = send(false).await;
+    assert_eq!(retry.status.as_u16(), 201, "the lease lapsed: the retry runs ({})", retry.body);
+    let first = first.await.unwrap();
+    first.problem(409, "idempotency_key_in_flight");
+    let listed = app.get(&path(&c, "/evidence"), "buyer-1").await;
+    assert_eq!(listed.ok()["data"].as_array().unwrap().len(), 1, "one file under one key");
+    assert_eq!(app.stored_files().len(), 1, "the loser's object is deleted");
+    let again = send(false).await;
+    assert_eq!(again.status.as_u16(), 201);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.body["evidence"]["id"], retry.body["evidence"]["id"]);
 }

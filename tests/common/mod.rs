@@ -68,6 +68,8 @@ pub struct Options {
     pub mailer: Option<resolution_center::app::mail::Mailer>,
     /// How long a settlement may stay unreported (default 24 h).
     pub settlement_overdue: Option<chrono::Duration>,
+    /// How long an unanswered Idempotency-Key holds off a retry (default 30 s).
+    pub idempotency_lease: Option<std::time::Duration>,
 }
 
 /// Credentials of the test S3 servers (scripts/test exports them as the AWS variables).
@@ -247,6 +249,9 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let port = listener.local_addr().unwrap().port();
     let mut app = App::new(db, options.policy, store.clone());
     app.evidence_limits = options.limits;
+    if let Some(lease) = options.idempotency_lease {
+        app.idempotency_lease = lease;
+    }
     if let Some(overdue) = options.settlement_overdue {
         app.settlement_overdue = overdue;
     }
