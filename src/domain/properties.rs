@@ -1,5 +1,7 @@
 //! Property tests of the state machine: random command sequences by random
-//! actors, checked against the invariants of DESIGN §3.
+//! actors, several complaints on one order, checked against the invariants
+//! of DESIGN §3; and every action `allowed_actions` offers, sent with a valid
+//! body, is accepted.
 
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
@@ -23,6 +25,8 @@ enum Op {
     /// Staff ask a party for one or two kinds of evidence.
     RequestEvidence(Role, EvidenceKind, EvidenceKind),
     AddEvidence(Role, EvidenceKind),
+    /// The buyer opens a new complaint on the same order once this one is resolved.
+    Reopen,
 }
 
 fn kind() -> impl Strategy<Value = EvidenceKind> {
@@ -50,6 +54,7 @@ fn op() -> impl Strategy<Value = Op> {
         role().prop_map(Op::Message),
         (role(), kind(), kind()).prop_map(|(r, a, b)| Op::RequestEvidence(r, a, b)),
         (role(), kind()).prop_map(|(r, k)| Op::AddEvidence(r, k)),
+        Just(Op::Reopen),
     ]
 }
 
@@ -63,21 +68,24 @@ fn actor(role: Role) -> Actor {
     Actor { id: id.into(), role }
 }
 
-fn start(held: i64, disputed: i64, t0: DateTime<Utc>) -> (Complaint, Vec<Event>) {
-    let idr: Currency = "IDR".parse().unwrap();
-    let order = OrderSnapshot {
+fn order(held: i64, settled: bool) -> OrderSnapshot {
+    OrderSnapshot {
         id: "ord".into(),
         buyer_id: "buyer".into(),
         seller_id: "seller".into(),
         amount: held,
-        currency: idr,
+        currency: "IDR".parse().unwrap(),
         status: OrderStatus::Delivered,
         delivered_at: None,
         auto_release_at: None,
-        settled: false,
-    };
-    let cmd = OpenComplaint {
-        complaint_id: "cmp".into(),
+        settled,
+    }
+}
+
+fn opening(disputed: i64, n: usize) -> OpenComplaint {
+    let idr: Currency = "IDR".parse().unwrap();
+    OpenComplaint {
+        complaint_id: format!("cmp_{n}"),
         proposal_id: "prp_0".into(),
         reason: Reason::Damaged,
         description: "d".into(),
@@ -85,8 +93,64 @@ fn start(held: i64, disputed: i64, t0: DateTime<Utc>) -> (Complaint, Vec<Event>)
         requested_kind: ProposalKind::FullRefund,
         requested_refund: None,
         note: None,
-    };
-    open(&order, &actor(Role::Buyer), cmd, t0, &Policy::default()).unwrap()
+    }
+}
+
+/// The command a client sends for an offered `action`, with a body valid
+/// by the documented rules.
+fn offered(c: &Complaint, action: Action, n: usize, now: DateTime<Utc>) -> Command {
+    let shipped = |action| Command::Fulfil { action, tracking_number: Some("T1".into()), carrier: Some("JNE".into()) };
+    let received = |action| Command::Fulfil { action, tracking_number: None, carrier: None };
+    let pending = || c.pending_proposal().expect("an answer is offered only with a pending proposal").id.clone();
+    match action {
+        Action::PostMessage => Command::PostMessage {
+            message_id: format!("msg_o{n}"),
+            body: "b".into(),
+            evidence_ids: vec![],
+            visibility: Visibility::Parties,
+        },
+        Action::UploadEvidence | Action::ProvideEvidence => Command::AddEvidence(EvidenceFile {
+            evidence_id: format!("evd_o{n}"),
+            kind: EvidenceKind::Photo,
+            media_type: "image/png".into(),
+            size_bytes: 1,
+            sha256: None,
+            file_name: None,
+            description: None,
+            uploader_role: Role::System,
+        }),
+        Action::RequestEvidence => Command::RequestEvidence {
+            request_id: format!("evq_o{n}"),
+            party: Role::Seller,
+            kinds: vec![EvidenceKind::Photo],
+            due_at: now + Duration::days(1),
+            note: None,
+        },
+        Action::Counter => Command::Propose {
+            proposal_id: format!("prp_o{n}"),
+            kind: ProposalKind::ReturnAndRefund,
+            refund_amount: None,
+            note: Some("n".into()),
+        },
+        Action::AcceptProposal => Command::Accept { proposal_id: pending() },
+        Action::RejectProposal => Command::Reject { proposal_id: pending(), note: "no".into() },
+        Action::MarkReturnShipped => shipped(FulfilmentAction::ReturnShipped),
+        Action::MarkReplacementShipped => shipped(FulfilmentAction::ReplacementShipped),
+        Action::ConfirmReturnReceived => received(FulfilmentAction::ReturnReceived),
+        Action::ConfirmReplacementReceived => received(FulfilmentAction::ReplacementReceived),
+        Action::Escalate => Command::Escalate { reason: "r".into() },
+        Action::Withdraw => Command::Withdraw { note: Some("found it".into()) },
+        Action::Assign => Command::Assign { assignee_id: "staff".into() },
+        Action::Decide => Command::Decide {
+            decision_id: format!("dec_o{n}"),
+            outcome: Outcome::Release,
+            refund_amount: None,
+            seller_at_fault: false,
+            reason_code: "x".into(),
+            evidence_ids: vec![],
+            rationale: "y".into(),
+        },
+    }
 }
 
 proptest! {
@@ -97,11 +161,31 @@ proptest! {
         let disputed = (held * share / 100).max(1);
         let policy = Policy::default();
         let mut now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
-        let (mut c, _) = start(held, disputed, now);
+        let buyer = actor(Role::Buyer);
+        let (mut c, _) = open(&order(held, false), &buyer, opening(disputed, 0), now, &policy).unwrap();
         let idr = c.currency;
-        let mut settlements = 0;
+        // Settlements of this complaint, and of the order's one hold over all its complaints.
+        let (mut settlements, mut of_hold) = (0, 0);
         for (n, op) in ops.into_iter().enumerate() {
             now += Duration::minutes(5);
+            // Whatever is offered to anyone, sent with a valid body, is accepted.
+            for who in [Role::Buyer, Role::Seller, Role::Staff].map(actor) {
+                for action in allowed_actions(&c, &who, now) {
+                    let cmd = offered(&c, action, n, now);
+                    let answer = decide(&c, &who, cmd.clone(), now, &policy);
+                    prop_assert!(answer.is_ok(), "{action} is offered to the {} but {cmd:?} gets {answer:?}", who.role);
+                }
+            }
+            if let Op::Reopen = op {
+                if c.status == Status::Resolved {
+                    // The hold is settled once any complaint on it resolved.
+                    match open(&order(held, of_hold > 0), &buyer, opening(disputed, n + 1), now, &policy) {
+                        Ok((next, _)) => (c, settlements) = (next, 0),
+                        Err(e) => prop_assert!(matches!(e, DomainError::HoldSettled(_)), "{e:?}"),
+                    }
+                }
+                continue;
+            }
             let frac = |f: u8| Money::new(disputed * i64::from(f) / 255, idr);
             let (who, cmd) = match op {
                 Op::Propose(r, kind, f) => (actor(r), Command::Propose { proposal_id: format!("prp_{}", n + 1), kind, refund_amount: Some(frac(f)).filter(|_| kind == ProposalKind::PartialRefund), note: None }),
@@ -119,19 +203,20 @@ proptest! {
                 Op::Message(r) => (actor(r), Command::PostMessage { message_id: format!("msg_{n}"), body: "b".into(), evidence_ids: vec![], visibility: Visibility::Parties }),
                 Op::RequestEvidence(party, a, b) => (actor(Role::Staff), Command::RequestEvidence { request_id: format!("evq_{n}"), party, kinds: vec![a, b], due_at: now + Duration::days(1), note: None }),
                 Op::AddEvidence(r, kind) => (actor(r), Command::AddEvidence(EvidenceFile { evidence_id: format!("evd_{n}"), kind, media_type: "image/png".into(), size_bytes: 1, sha256: None, file_name: None, description: None, uploader_role: Role::System })),
+                Op::Reopen => unreachable!("handled above"),
             };
             let accepting_superseded = match &cmd {
                 Command::Accept { proposal_id } => c.proposals.iter().any(|p| &p.id == proposal_id && p.status == ProposalStatus::Superseded),
                 _ => false,
             };
             let was_resolved = c.status == Status::Resolved;
-            let allowed = cmd.action().map(|a| allowed_actions(&c, &who, now).contains(&a));
             match decide(&c, &who, cmd, now, &policy) {
                 Ok(events) => {
                     prop_assert!(!was_resolved, "nothing changes a resolved complaint");
                     prop_assert!(!accepting_superseded, "a superseded proposal cannot be accepted");
-                    prop_assert_ne!(allowed, Some(false), "allowed_actions agrees with the guards");
-                    settlements += events.iter().filter(|e| matches!(e, Event::Resolved { .. })).count();
+                    let resolved = events.iter().filter(|e| matches!(e, Event::Resolved { .. })).count();
+                    settlements += resolved;
+                    of_hold += resolved;
                     for e in &events {
                         c.apply(e, now);
                     }
@@ -144,6 +229,7 @@ proptest! {
             }
             prop_assert!(c.proposals.iter().filter(|p| p.status == ProposalStatus::Pending).count() <= 1, "at most one pending proposal");
             prop_assert!(settlements <= 1, "at most one settlement");
+            prop_assert!(of_hold <= 1, "one hold, one settlement, however many complaints");
             for r in &c.evidence_requests {
                 prop_assert!(matches!(r.party, Role::Buyer | Role::Seller), "evidence is asked of a party");
                 prop_assert!(r.provided.iter().all(|k| r.kinds.contains(k)), "only asked-for kinds count");
