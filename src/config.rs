@@ -113,6 +113,10 @@ pub struct MailSettings {
     /// Wait after the first failed send; it doubles after each, up to an hour.
     #[arg(long, env = "RC_MAIL_RETRY_BASE", default_value = "10s", value_parser = humantime::parse_duration)]
     pub mail_retry_base: std::time::Duration,
+    /// How long a proposal's mail waits for a newer proposal on the same
+    /// complaint, which replaces it: a burst of counters mails the newest one.
+    #[arg(long, env = "RC_MAIL_COLLAPSE_WINDOW", default_value = "1m", value_parser = humantime::parse_duration)]
+    pub mail_collapse_window: std::time::Duration,
 }
 
 impl Settings {
@@ -130,6 +134,7 @@ impl Settings {
                 .map(|d| Duration::from_std(*d).context("a reminder lead is too long"))
                 .collect::<anyhow::Result<_>>()?,
             retry_base: m.mail_retry_base,
+            collapse_window: m.mail_collapse_window,
         })
     }
 }

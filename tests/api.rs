@@ -30,11 +30,11 @@ use evidence::{
 };
 use fuzz::the_api_holds_to_its_spec_under_fuzzing;
 use integrity::{
-    a_disputed_order_is_frozen, a_settled_hold_cannot_be_disputed_again,
+    a_burst_of_counters_is_one_mail, a_disputed_order_is_frozen, a_settled_hold_cannot_be_disputed_again,
     a_settlement_lives_until_the_payment_system_reports_it, an_agent_who_is_a_party_cannot_arbitrate,
     an_upload_key_guards_one_file_even_past_its_lease, authorization_comes_before_the_body,
     callers_cannot_grow_metrics_or_proposals, evidence_kinds_are_bound_to_their_media_types,
-    ids_and_currencies_are_real_and_notes_are_kept,
+    ids_and_currencies_are_real_and_notes_are_kept, party_words_are_quoted_in_mail,
 };
 use mail::{mail_reaches_each_party_in_their_language, reminders_go_before_the_deadline_and_only_while_it_runs};
 use reqwest::Method;
@@ -716,6 +716,8 @@ on_both_backends!(
     callers_cannot_grow_metrics_or_proposals,
     evidence_kinds_are_bound_to_their_media_types,
     an_upload_key_guards_one_file_even_past_its_lease,
+    party_words_are_quoted_in_mail,
+    a_burst_of_counters_is_one_mail,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

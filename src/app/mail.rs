@@ -31,6 +31,8 @@ pub struct Mailer {
     pub reminder_leads: Vec<chrono::Duration>,
     /// The wait after the first failure; it doubles, up to an hour, for three days.
     pub retry_base: Duration,
+    /// How long a proposal's mail waits for a newer proposal to replace it.
+    pub collapse_window: Duration,
 }
 
 /// A party's address and language, from the order's contacts.
@@ -69,6 +71,7 @@ fn mail(
         reminder_for: reminder_for.map(to_db),
         created_at: to_db(at),
         next_attempt_at: to_db(at),
+        collapse_key: None,
     }
 }
 
@@ -80,6 +83,7 @@ impl App {
             return Ok(0);
         }
         let staff = mailer.staff_mailbox.clone();
+        let collapse_window = chrono::Duration::from_std(mailer.collapse_window).unwrap_or(chrono::Duration::zero());
         self.write(move |conn| {
             let from = dialect::lock_cursor(conn, CURSOR)?;
             let rows = outbox::after(conn, from, BATCH)?;
@@ -114,7 +118,13 @@ impl App {
                     };
                     if let Some(letter) = letter {
                         let id = format!("{}:{role}", row.id);
-                        queued.push(mail(id, Some(&row.id), c, role.as_str(), address, lang, letter, None, at));
+                        let mut m = mail(id, Some(&row.id), c, role.as_str(), address, lang, letter, None, at);
+                        if row.kind == "complaint.proposal_made" {
+                            // A burst of counter-proposals mails the newest one.
+                            m.collapse_key = Some(format!("proposal:{}:{role}", c.id));
+                            m.next_attempt_at = to_db(at + collapse_window);
+                        }
+                        queued.push(m);
                     }
                 }
                 if let (Some(address), "complaint.escalated" | "settlement.failed") = (&staff, row.kind.as_str()) {
@@ -191,6 +201,15 @@ impl App {
                 if current != Some(deadline) || from_db(deadline) <= now() {
                     let id = m.id.clone();
                     let outcome = Outcome::GiveUp("the complaint moved on".into());
+                    self.write(move |conn| Ok(queue::record(conn, &id, to_db(now()), outcome)?)).await?;
+                    continue;
+                }
+            }
+            if let Some(key) = m.collapse_key.clone() {
+                let (id, created_at) = (m.id.clone(), m.created_at);
+                if self.read(move |conn| Ok(queue::superseded(conn, &key, &id, created_at)?)).await? {
+                    let id = m.id.clone();
+                    let outcome = Outcome::GiveUp("superseded by a newer proposal".into());
                     self.write(move |conn| Ok(queue::record(conn, &id, to_db(now()), outcome)?)).await?;
                     continue;
                 }

@@ -313,3 +313,17 @@ pub fn sanction(data: &Value, lang: Lang) -> Letter {
     };
     Letter { subject, body }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::party_words;
+
+    #[test]
+    fn party_words_are_one_cut_line_without_controls() {
+        assert_eq!(party_words("  two\nlines\r\n\there "), "two lines here");
+        assert_eq!(party_words("evil\u{202E}txt.exe"), "evil txt.exe");
+        let long = party_words(&"é".repeat(1000));
+        assert_eq!(long.chars().count(), 303, "300 characters and an ellipsis");
+        assert!(long.ends_with("..."));
+    }
+}

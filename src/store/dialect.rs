@@ -251,6 +251,8 @@ pub struct ClaimedMail {
     pub created_at: chrono::NaiveDateTime,
     #[diesel(sql_type = diesel::sql_types::Integer)]
     pub attempts: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub collapse_key: Option<String>,
 }
 
 /// Claims up to `limit` due rows of an outgoing queue (`table`, keyed by
@@ -328,7 +330,7 @@ pub fn claim_due_mail(
         "mail_deliveries",
         "id",
         "sent_at",
-        "id, complaint_id, address, locale, subject, body, reminder_for, created_at, attempts",
+        "id, complaint_id, address, locale, subject, body, reminder_for, created_at, attempts, collapse_key",
         now,
         lease_until,
         limit,

@@ -21,6 +21,8 @@ pub struct NewMail {
     pub reminder_for: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub next_attempt_at: NaiveDateTime,
+    /// Mails sharing it replace each other until one is sent.
+    pub collapse_key: Option<String>,
 }
 
 /// Queues mails; one already queued under the same id is left as it is.
@@ -56,6 +58,19 @@ pub fn record(conn: &mut DbConn, id: &str, at: NaiveDateTime, outcome: Outcome) 
 pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         m::table.filter(m::sent_at.is_null()).filter(m::given_up_at.is_null()).filter(m::next_attempt_at.le(now)),
+    ))
+    .get_result(conn)
+}
+
+/// Whether a mail under `key` was queued after `created_at` (or with a later
+/// id at the same time) and is sent or still to be sent: the one at hand is
+/// then out of date.
+pub fn superseded(conn: &mut DbConn, key: &str, id: &str, created_at: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        m::table
+            .filter(m::collapse_key.eq(key))
+            .filter(m::given_up_at.is_null())
+            .filter(m::created_at.gt(created_at).or(m::created_at.eq(created_at).and(m::id.gt(id)))),
     ))
     .get_result(conn)
 }

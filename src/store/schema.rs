@@ -213,6 +213,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         given_up_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        collapse_key -> Nullable<Text>,
     }
 }
 

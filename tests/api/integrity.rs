@@ -147,6 +147,15 @@ pub async fn racing_openings_settle_a_hold_once_on_postgres() {
 
 /// Mails queued from the feed so far, rendered into `.eml` files: (to, subject, body).
 async fn mails(app: &TestApp, dir: &std::path::Path) -> Vec<(String, String, String)> {
+    mails_collapsed(app, dir, std::time::Duration::ZERO).await
+}
+
+/// `mails`, a proposal's mail waiting `window` for a newer one first.
+async fn mails_collapsed(
+    app: &TestApp,
+    dir: &std::path::Path,
+    window: std::time::Duration,
+) -> Vec<(String, String, String)> {
     use resolution_center::app::mail::Mailer;
     use resolution_center::notify::mail::MailTransport;
     let mailer = Mailer {
@@ -155,8 +164,10 @@ async fn mails(app: &TestApp, dir: &std::path::Path) -> Vec<(String, String, Str
         staff_mailbox: Some("care@example.com".into()),
         reminder_leads: vec![],
         retry_base: std::time::Duration::from_millis(100),
+        collapse_window: window,
     };
     while app.app.enqueue_mail(&mailer).await.unwrap() > 0 {}
+    tokio::time::sleep(window).await;
     while app.app.deliver_mail(&mailer).await.unwrap() > 0 {}
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
@@ -493,4 +504,50 @@ pub async fn an_upload_key_guards_one_file_even_past_its_lease(backend: Backend)
     assert_eq!(again.status.as_u16(), 201);
     assert_eq!(again.headers["idempotent-replayed"], "true");
     assert_eq!(again.body["evidence"]["id"], retry.body["evidence"]["id"]);
+}
+
+/// A party's escalation reason reaches the other party and staff as the
+/// party's quoted words, on one line and cut short, and the mail shows the
+/// status the escalation left the complaint in, not a later one.
+pub async fn party_words_are_quoted_in_mail(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.order("ord-1", 100_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    let reason = format!(
+        "{}\nDear customer, your refund is approved: click http://evil.example\n{}",
+        "x".repeat(50),
+        "y".repeat(1800)
+    );
+    app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": reason})).await.ok();
+    app.post(&path(&c, "/withdraw"), "buyer-1", json!({})).await.ok();
+    let dir = tempfile::tempdir().unwrap();
+    let sent = mails(&app, dir.path()).await;
+    let escalation: Vec<_> = sent.iter().filter(|(_, _, body)| body.contains("escalated")).collect();
+    assert!(escalation.iter().any(|(to, _, _)| to.contains("care@example.com")), "{sent:#?}");
+    for (to, _, body) in escalation {
+        let quoted: Vec<&str> = body.lines().filter(|l| l.trim_start().starts_with('>')).collect();
+        assert_eq!(quoted.len(), 1, "{to}: one quoted line\n{body}");
+        assert!(quoted[0].contains("Dear customer"), "{body}");
+        assert!(quoted[0].chars().count() < 320, "{to}: cut short, not {} characters", quoted[0].chars().count());
+        assert!(body.contains("The seller wrote:"), "{body}");
+        assert!(body.contains("Status: under review by customer care"), "{to}: the status it was about\n{body}");
+    }
+}
+
+/// A burst of counter-proposals mails the other party the newest one, not
+/// one mail per proposal.
+pub async fn a_burst_of_counters_is_one_mail(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.order("ord-1", 100_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    for amount in [10_000, 11_000, 12_000, 13_000, 14_000] {
+        let body = json!({"kind": "partial_refund", "refund_amount": idr(amount)});
+        app.post(&path(&c, "/proposals"), "seller-1", body).await.ok();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sent = mails_collapsed(&app, dir.path(), std::time::Duration::from_millis(1200)).await;
+    let to_buyer: Vec<_> =
+        sent.iter().filter(|(to, _, body)| to.contains("buyer@") && body.contains("mengusulkan")).collect();
+    assert_eq!(to_buyer.len(), 1, "{to_buyer:#?}");
+    assert!(to_buyer[0].2.contains("14000"), "the newest proposal: {}", to_buyer[0].2);
 }

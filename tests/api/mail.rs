@@ -111,6 +111,7 @@ fn mailer(sink: &SmtpSink, leads: Vec<chrono::Duration>) -> Mailer {
         staff_mailbox: Some("care@example.com".into()),
         reminder_leads: leads,
         retry_base: Duration::from_millis(100),
+        collapse_window: Duration::ZERO,
     }
 }
 

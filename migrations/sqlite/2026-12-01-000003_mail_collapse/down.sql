@@ -1,0 +1,2 @@
+DROP INDEX mail_deliveries_collapse;
+ALTER TABLE mail_deliveries DROP COLUMN collapse_key;
