@@ -5,40 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::money::Currency;
-
-/// Declares a string enum with its wire name, parsing and Display in one place.
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(&self) -> &'static str {
-                match self { $($name::$variant => $wire),+ }
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($wire => Ok($name::$variant),)+
-                    other => Err(format!("unknown {} `{other}`", stringify!($name))),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-pub(crate) use wire_enum;
+use super::wire_enum::wire_enum;
 
 wire_enum!(
     /// Where a complaint stands (DESIGN §4).
@@ -50,24 +17,6 @@ wire_enum!(
         Resolved = "resolved",
     }
 );
-
-wire_enum!(
-    /// Where the escrowed order stands at the marketplace.
-    OrderStatus {
-        Paid = "paid",
-        Shipped = "shipped",
-        Delivered = "delivered",
-        Completed = "completed",
-        Cancelled = "cancelled",
-    }
-);
-
-impl OrderStatus {
-    /// The marketplace still holds the buyer's money.
-    pub fn holds_money(&self) -> bool {
-        matches!(self, OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered)
-    }
-}
 
 wire_enum!(
     /// Why the buyer complains.

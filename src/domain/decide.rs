@@ -7,6 +7,7 @@ use super::error::DomainError;
 use super::escrow::OrderSnapshot;
 use super::money::Money;
 use super::policy::Policy;
+use super::wire_enum::wire_enum;
 use chrono::{DateTime, Utc};
 
 wire_enum!(

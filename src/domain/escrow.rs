@@ -5,9 +5,27 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::complaint::{wire_enum, OrderStatus};
 use super::error::DomainError;
 use super::money::Currency;
+use super::wire_enum::wire_enum;
+
+wire_enum!(
+    /// Where the escrowed order stands at the marketplace.
+    OrderStatus {
+        Paid = "paid",
+        Shipped = "shipped",
+        Delivered = "delivered",
+        Completed = "completed",
+        Cancelled = "cancelled",
+    }
+);
+
+impl OrderStatus {
+    /// The marketplace still holds the buyer's money.
+    pub fn holds_money(&self) -> bool {
+        matches!(self, OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered)
+    }
+}
 
 /// What the domain needs to know of the escrowed order.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,6 +9,7 @@ pub mod escrow;
 pub mod money;
 pub mod policy;
 pub mod sanction;
+pub mod wire_enum;
 
 #[cfg(test)]
 mod properties;
@@ -17,7 +18,7 @@ pub use complaint::*;
 pub use decide::{allowed_actions, decide, guard, open, Action, Command, OpenComplaint};
 pub use error::DomainError;
 pub use escrow::{
-    check_parties, check_party_id, report_payout, OrderSnapshot, PaymentReport, Payout, RefundDestination,
+    check_parties, check_party_id, report_payout, OrderSnapshot, OrderStatus, PaymentReport, Payout, RefundDestination,
     SettlementState,
 };
 pub use money::{Currency, Money, MAX_AMOUNT};

@@ -11,7 +11,7 @@ use crate::app::orders::Order;
 use crate::app::settlements::Settlement;
 use crate::app::standing::Standing;
 use crate::app::FieldError;
-use crate::domain::complaint::wire_enum;
+use crate::domain::wire_enum::wire_enum;
 use crate::domain::{
     allowed_actions, Action, Complaint, Currency, EvidenceKind, EvidenceRequest, Expiry, FulfilmentAction,
     FulfilmentKind, FulfilmentStep, Money, OrderStatus, Outcome, Payout, Proposal, ProposalKind, ProposalStatus,
@@ -594,7 +594,9 @@ impl From<TimelineEntry> for TimelineEntryView {
 pub struct EventView {
     pub id: String,
     /// `complaint.opened`, `complaint.proposal_made`, `complaint.agreed`, `complaint.escalated`,
-    /// `complaint.decided`, `complaint.resolved` or `seller.sanctioned`.
+    /// `complaint.decided`, `complaint.resolved`, `settlement.executed`, `settlement.failed` or
+    /// `seller.sanctioned`. Complaint events carry `complaint_id`, `order_id`, `buyer_id`,
+    /// `seller_id` and the `status` the change left the complaint in.
     #[serde(rename = "type")]
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
