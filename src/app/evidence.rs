@@ -499,36 +499,23 @@ impl App {
                 message: "nothing was uploaded yet: PUT the file to the upload URL, then complete".into(),
             });
         }
-        // Everything below is checked on the copy, which only this service can write.
-        self.evidence.copy(&staging, &key).await.map_err(unavailable)?;
-        let size = self.evidence.size_of(&key).await.map_err(unavailable)?.unwrap_or(0);
-        let mut sha256 = None;
-        let refusal = if size != row.size_bytes as u64 {
-            Some(AppError::invalid(
-                "size_bytes",
-                format!("{} bytes were declared but {size} were stored", row.size_bytes),
-            ))
-        } else {
-            let head = self.evidence.head_bytes(&key, SNIFF_BYTES).await.map_err(unavailable)?;
-            match sniff(&head) {
-                Some(found) if found == row.media_type => {
-                    let actual = self.evidence.sha256_of(&key).await.map_err(unavailable)?;
-                    let wrong = row.sha256.as_ref().filter(|expected| **expected != actual).map(|expected| {
-                        AppError::invalid("sha256", format!("the stored bytes hash to {actual}, not {expected}"))
-                    });
-                    sha256 = Some(actual);
-                    wrong
+        // Everything below is checked on a copy only this service ever
+        // writes, under a key of this attempt's own: a concurrent completion
+        // cannot overwrite what this one checks, and only one of them is kept.
+        let key = format!("{key}.{}", new_id("try"));
+        let checked = self.check_copy(&staging, &key, &row).await;
+        let sha256 = match checked {
+            Ok(sha256) => sha256,
+            Err(e) => {
+                // Nothing of a failed attempt stays; a refused upload goes altogether.
+                if let Err(gone) = self.evidence.delete(&key).await {
+                    tracing::warn!(error = %gone, key, "could not delete a checked copy");
                 }
-                Some(found) => Some(AppError::invalid(
-                    "media_type",
-                    format!("{} was declared but the stored bytes are {found}", row.media_type),
-                )),
-                None => Some(AppError::invalid("media_type", format!("the stored bytes {}", not_allowed()))),
+                if matches!(e, AppError::Invalid(_)) {
+                    self.discard(&row).await?;
+                }
+                return Err(e);
             }
-        };
-        let (Some(sha256), None) = (sha256, &refusal) else {
-            self.discard(&row).await?;
-            return Err(refusal.unwrap_or_else(|| AppError::Internal(anyhow::anyhow!("no hash of a checked upload"))));
         };
 
         let file = EvidenceFile {
@@ -541,27 +528,78 @@ impl App {
             description: row.description.clone(),
             uploader_role: domain::Role::System, // `decide` sets the actor's role
         };
-        let (caller, policy, latest_expiry) = (caller.clone(), self.policy.clone(), to_db(now() - COMPLETE_GRACE));
-        let pending = row.clone();
+        let (caller_again, policy, latest_expiry) =
+            (caller.clone(), self.policy.clone(), to_db(now() - COMPLETE_GRACE));
+        let (caller, key_kept, pending) = (caller.clone(), key.clone(), row.clone());
         let attached = self
             .write(move |conn| {
                 attach(conn, &complaint_id, &caller, &policy, file, |conn, _, at| {
-                    if !rows::mark_stored(conn, &row.id, &sha256, latest_expiry, at)? {
+                    if !rows::mark_stored(conn, &row.id, &key_kept, &sha256, latest_expiry, at)? {
                         return Err(AppError::Conflict {
                             code: "upload_expired",
                             message: "the upload URL expired; start a new upload".into(),
                         });
                     }
                     let sha256 = Some(sha256);
-                    Ok(EvidenceRow { status: "stored".into(), sha256, created_at: at, upload_expires_at: None, ..row })
+                    let (status, object_key) = ("stored".into(), key_kept);
+                    Ok(EvidenceRow { status, sha256, object_key, created_at: at, upload_expires_at: None, ..row })
                 })
             })
             .await;
-        if let Err(AppError::Domain(_)) = &attached {
+        if attached.is_err() {
+            self.evidence.delete(&key).await.map_err(unavailable)?;
+        }
+        match &attached {
             // The complaint closed meanwhile: the file can never join it.
-            self.discard(&pending).await?;
+            Err(AppError::Domain(_)) => self.discard(&pending).await?,
+            // A concurrent completion of the same upload kept its copy: answer that.
+            Err(AppError::Conflict { code: "upload_expired", .. }) => {
+                let (who, cid, eid) = (caller_again.clone(), pending.complaint_id.clone(), pending.id.clone());
+                let stored = self
+                    .read(move |conn| {
+                        let seen = load_for(conn, &cid, &who)?;
+                        Ok(rows::find(conn, &cid, &eid)?.map(|row| (seen, row)))
+                    })
+                    .await?;
+                if let Some(done) = stored {
+                    return Ok(done);
+                }
+            }
+            _ => {}
         }
         attached
+    }
+
+    /// Copies a direct upload's staged bytes to `key` and checks the copy
+    /// against what was declared: its size, its type (first bytes) and, when
+    /// given, its SHA-256. Returns the copy's SHA-256; 422 on a mismatch.
+    async fn check_copy(&self, staging: &str, key: &str, row: &EvidenceRow) -> Result<String, AppError> {
+        self.evidence.copy(staging, key).await.map_err(unavailable)?;
+        let size = self.evidence.size_of(key).await.map_err(unavailable)?.unwrap_or(0);
+        if size != row.size_bytes as u64 {
+            return Err(AppError::invalid(
+                "size_bytes",
+                format!("{} bytes were declared but {size} were stored", row.size_bytes),
+            ));
+        }
+        let head = self.evidence.head_bytes(key, SNIFF_BYTES).await.map_err(unavailable)?;
+        match sniff(&head) {
+            Some(found) if found == row.media_type => {}
+            Some(found) => {
+                return Err(AppError::invalid(
+                    "media_type",
+                    format!("{} was declared but the stored bytes are {found}", row.media_type),
+                ))
+            }
+            None => return Err(AppError::invalid("media_type", format!("the stored bytes {}", not_allowed()))),
+        }
+        let actual = self.evidence.sha256_of(key).await.map_err(unavailable)?;
+        match &row.sha256 {
+            Some(expected) if *expected != actual => {
+                Err(AppError::invalid("sha256", format!("the stored bytes hash to {actual}, not {expected}")))
+            }
+            _ => Ok(actual),
+        }
     }
 
     /// Whether the caller may add a file to the complaint now: checked before

@@ -53,6 +53,7 @@ impl ApiError {
                 A::NotFound("order") => (StatusCode::NOT_FOUND, "order_not_found", vec![]),
                 A::NotFound("complaint") => (StatusCode::NOT_FOUND, "complaint_not_found", vec![]),
                 A::NotFound("evidence") => (StatusCode::NOT_FOUND, "evidence_not_found", vec![]),
+                A::NotFound("settlement") => (StatusCode::NOT_FOUND, "settlement_not_found", vec![]),
                 A::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", vec![]),
                 A::Domain(D::Invalid { field: f, message }) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", field(f, message))

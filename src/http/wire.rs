@@ -658,13 +658,13 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code: `validation_failed`, `invalid_json`, `invalid_parameter`,
     /// `body_too_large`, `unsupported_media_type`, `unauthorized`, `forbidden`, `not_found`,
-    /// `order_not_found`, `complaint_not_found`, `evidence_not_found`, `method_not_allowed`,
-    /// `invalid_state`, `complaint_resolved`, `proposal_not_pending`, `proposal_limit_reached`, `complaint_exists`,
-    /// `escrow_not_held`, `hold_settled`, `order_in_dispute`, `not_settled`,
-    /// `settlement_already_reported`, `version_mismatch`, `idempotency_key_reused`,
-    /// `idempotency_key_in_flight`, `conflict`, `evidence_too_large`, `evidence_limit_reached`,
-    /// `direct_upload_unavailable`, `upload_not_found`, `upload_expired`, `database_unavailable`,
-    /// `evidence_store_unavailable`, `internal_error`.
+    /// `order_not_found`, `complaint_not_found`, `evidence_not_found`, `settlement_not_found`,
+    /// `method_not_allowed`, `invalid_state`, `complaint_resolved`, `proposal_not_pending`,
+    /// `proposal_limit_reached`, `complaint_exists`, `escrow_not_held`, `hold_settled`,
+    /// `order_in_dispute`, `not_settled`, `settlement_already_reported`, `version_mismatch`,
+    /// `idempotency_key_reused`, `idempotency_key_in_flight`, `conflict`, `evidence_too_large`,
+    /// `evidence_limit_reached`, `direct_upload_unavailable`, `upload_not_found`, `upload_expired`,
+    /// `database_unavailable`, `evidence_store_unavailable`, `internal_error`.
     pub code: String,
     /// Per-field messages of a validation failure.
     pub errors: Option<Vec<FieldError>>,

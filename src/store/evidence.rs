@@ -81,6 +81,7 @@ pub fn find_any(conn: &mut DbConn, complaint_id: &str, id: &str) -> QueryResult<
 pub fn mark_stored(
     conn: &mut DbConn,
     id: &str,
+    object_key: &str,
     sha256: &str,
     deadline: NaiveDateTime,
     at: NaiveDateTime,
@@ -93,6 +94,7 @@ pub fn mark_stored(
     )
     .set((
         evidence::status.eq("stored"),
+        evidence::object_key.eq(object_key),
         evidence::sha256.eq(sha256),
         evidence::created_at.eq(at),
         evidence::upload_expires_at.eq(None::<NaiveDateTime>),

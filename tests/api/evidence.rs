@@ -280,6 +280,14 @@ fn key_of(c: &Value, e: &Value) -> String {
     format!("evidence/complaints/{}/{}", c["id"].as_str().unwrap(), e["id"].as_str().unwrap())
 }
 
+/// Whether the store holds a copy of a direct upload's evidence (the service
+/// checks each completion on a copy of its own, `key_of` + `.try_…`).
+async fn copy_exists(app: &TestApp, c: &Value, e: &Value) -> bool {
+    let (client, bucket) = app.s3.clone().unwrap();
+    let listed = client.list_objects_v2().bucket(&bucket).prefix(key_of(c, e)).send().await.unwrap();
+    listed.key_count().unwrap_or(0) > 0
+}
+
 /// Where a direct upload's client PUTs (the service copies it to `key_of`).
 fn staged_key_of(c: &Value, e: &Value) -> String {
     format!("evidence/uploads/{}/{}", c["id"].as_str().unwrap(), e["id"].as_str().unwrap())
@@ -320,7 +328,7 @@ pub async fn a_direct_upload_is_bound_checked_and_attached(backend: Backend) {
     let flipped: String = signature.chars().map(|ch| if ch == '0' { '1' } else { '0' }).collect();
     forged["url"] = json!(format!("{head}X-Amz-Signature={flipped}"));
     assert_eq!(put_to(&forged, bytes.clone(), &[]).await, 403, "a forged signature");
-    assert!(!object_exists(&app, &key_of(&c, &e)).await);
+    assert!(!copy_exists(&app, &c, &e).await);
 
     assert_eq!(put_to(&upload, bytes.clone(), &[]).await, 200);
     app.post(&complete, "seller-1", json!({})).await.problem(403, "forbidden");
@@ -366,7 +374,7 @@ pub async fn a_direct_upload_is_bound_checked_and_attached(backend: Backend) {
     let refused = app.post(&complete, "buyer-1", json!({})).await;
     refused.problem(422, "validation_failed");
     assert_eq!(refused.fields(), ["sha256"]);
-    assert!(!object_exists(&app, &key_of(&c, &e)).await, "the tampered object is deleted");
+    assert!(!copy_exists(&app, &c, &e).await, "the tampered object is deleted");
     app.post(&complete, "buyer-1", json!({})).await.problem(404, "evidence_not_found");
 
     // A PDF declared as PNG, of the declared size: refused on its first bytes.
@@ -384,7 +392,7 @@ pub async fn a_direct_upload_is_bound_checked_and_attached(backend: Backend) {
     let complete = path(&c, &format!("/evidence/{}/complete", e["id"].as_str().unwrap()));
     let refused = app.post(&complete, "buyer-1", json!({})).await;
     assert_eq!(refused.fields(), ["media_type"], "{}", refused.body);
-    assert!(!object_exists(&app, &key_of(&c, &e)).await);
+    assert!(!copy_exists(&app, &c, &e).await);
 
     // An object of another size put there by other means: refused on its size.
     let started = start_direct(&app, &c, "buyer-1", declared.clone()).await;
@@ -395,12 +403,50 @@ pub async fn a_direct_upload_is_bound_checked_and_attached(backend: Backend) {
     let complete = path(&c, &format!("/evidence/{}/complete", e["id"].as_str().unwrap()));
     let refused = app.post(&complete, "buyer-1", json!({})).await;
     assert_eq!(refused.fields(), ["size_bytes"], "{}", refused.body);
-    assert!(!object_exists(&app, &key_of(&c, &e)).await);
+    assert!(!copy_exists(&app, &c, &e).await);
 
     let listed = client.list_objects_v2().bucket(&bucket).prefix("evidence/complaints/").send().await.unwrap();
     assert_eq!(listed.key_count(), Some(1), "only the accepted file remains");
     assert!(!object_exists(&app, &staged_key_of(&c, &e)).await, "a refused upload's staged bytes go too");
     assert_eq!(app.get(&path(&c, "/evidence"), "buyer-1").await.ok()["data"].as_array().unwrap().len(), 1);
+
+    // Completions racing while the staged bytes change underneath them (a
+    // store without conditional writes): one checked copy is kept, and what
+    // is served is what was recorded.
+    let fresh = json!({"kind": "photo", "media_type": "image/png", "size_bytes": bytes.len()});
+    let started = start_direct(&app, &c, "buyer-1", fresh).await;
+    let (e, upload) = (started.ok()["evidence"].clone(), started.body["upload"].clone());
+    assert_eq!(put_to(&upload, bytes.clone(), &[]).await, 200);
+    let complete = path(&c, &format!("/evidence/{}/complete", e["id"].as_str().unwrap()));
+    let calls = (0..8u8).map(|i| {
+        let (app, complete, client, bucket, key) = (&app, &complete, &client, &bucket, staged_key_of(&c, &e));
+        let mut variant = bytes.clone();
+        *variant.last_mut().unwrap() ^= i + 1;
+        async move {
+            if i % 2 == 0 {
+                // s3s-fs may fail a copy whose source is being rewritten (503); S3 copies atomically.
+                let a = app.post(complete, "buyer-1", json!({})).await;
+                assert!([200, 503].contains(&a.status.as_u16()), "{}", a.body);
+            } else {
+                client.put_object().bucket(bucket).key(key).body(variant.into()).send().await.unwrap();
+            }
+        }
+    });
+    futures_util::future::join_all(calls).await;
+    assert_eq!(app.post(&complete, "buyer-1", json!({})).await.ok()["evidence"]["status"], "stored");
+    let (client, bucket) = app.s3.clone().unwrap();
+    let copies = client.list_objects_v2().bucket(&bucket).prefix(key_of(&c, &e)).send().await.unwrap();
+    assert_eq!(copies.key_count(), Some(1), "one copy of the evidence is kept");
+    let recorded = app.get(&path(&c, "/evidence"), "buyer-1").await.ok()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == e["id"])
+        .expect("the upload is stored")["sha256"]
+        .clone();
+    let read = app.get(&path(&c, &format!("/evidence/{}/content", e["id"].as_str().unwrap())), "staff-1").await;
+    let fetched = reqwest::get(read.headers["location"].to_str().unwrap()).await.unwrap();
+    assert_eq!(json!(sha256(&fetched.bytes().await.unwrap())), recorded, "what is served is what was checked");
 
     // What the request itself gets wrong.
     let bad = start_direct(
@@ -466,7 +512,7 @@ async fn an_expired_direct_upload_is_refused_and_swept() {
     assert!(object_exists(&app, &staged_key_of(&c, &e)).await);
     assert_eq!(app.app.sweep_uploads(now + chrono::Duration::hours(1)).await.unwrap().staged_copies, 1);
     assert!(!object_exists(&app, &staged_key_of(&c, &e)).await);
-    assert!(object_exists(&app, &key_of(&c, &e)).await, "the evidence itself stays");
+    assert!(copy_exists(&app, &c, &e).await, "the evidence itself stays");
 }
 
 /// The local store takes uploads through the service only.
