@@ -6,15 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::Duration;
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use crate::domain::Policy;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Pretty,
-    Json,
-}
+use crate::telemetry::LogFormat;
 
 /// Where the database lives and how the service checks tokens.
 #[derive(Debug, Clone, Args)]
@@ -281,15 +276,4 @@ fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
     let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
     std::io::Write::write_all(&mut file, content.as_bytes())?;
     Ok(())
-}
-
-/// A URL without its password, for printing.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if url[s + 3..at].contains(':') => {
-            let user_end = s + 3 + url[s + 3..at].find(':').unwrap_or(0);
-            format!("{}:***{}", &url[..user_end], &url[at..])
-        }
-        _ => url.to_string(),
-    }
 }

@@ -5,11 +5,12 @@ use std::net::TcpListener;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use resolution_center::app::App;
-use resolution_center::config::{redact, JwtKey, Listen, Settings};
+use resolution_center::config::{JwtKey, Listen, Settings};
 use resolution_center::evidence::EvidenceStore;
 use resolution_center::http::{self, auth};
 use resolution_center::store::Db;
 use resolution_center::telemetry;
+use resolution_center::telemetry::redact;
 use resolution_center::workers::{Intervals, Workers};
 
 /// mimalloc: the request path allocates many small, short-lived buffers

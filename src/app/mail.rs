@@ -85,7 +85,7 @@ impl App {
         let staff = mailer.staff_mailbox.clone();
         let collapse_window = chrono::Duration::from_std(mailer.collapse_window).unwrap_or(chrono::Duration::zero());
         self.write(move |conn| {
-            let from = dialect::lock_cursor(conn, CURSOR)?;
+            let from = outbox::lock_cursor(conn, CURSOR)?;
             let rows = outbox::after(conn, from, BATCH)?;
             let Some(last) = rows.last() else { return Ok(0) };
             let to = outbox::FeedPosition { txid: last.txid, seq: last.seq };

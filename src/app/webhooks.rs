@@ -80,7 +80,7 @@ impl App {
             return Ok(0);
         }
         self.write(|conn| {
-            let from = dialect::lock_cursor(conn, CURSOR)?;
+            let from = outbox::lock_cursor(conn, CURSOR)?;
             let rows = outbox::after(conn, from, BATCH)?;
             let Some(last) = rows.last() else { return Ok(0) };
             let to = FeedPosition { txid: last.txid, seq: last.seq };

@@ -41,7 +41,7 @@ pub(crate) fn time_cursor(raw: &str) -> Result<(DateTime<Utc>, String), ApiError
     params(QueueQuery),
     responses(
         (status = 200, description = "A page of the queue", body = QueuePage),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[get("/v1/arbitration/queue")]
@@ -63,11 +63,11 @@ pub async fn queue(
 /// Assign a complaint under review to an agent (staff).
 #[utoipa::path(
     tag = "arbitration",
-    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::CommandHeaders),
     request_body(content = AssignBody, description = "Optional; an empty body assigns the caller"),
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[post("/v1/complaints/{id}/assign")]
@@ -86,11 +86,11 @@ pub async fn assign(
 /// The binding decision: refund, release or split. Final (staff).
 #[utoipa::path(
     tag = "arbitration",
-    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::CommandHeaders),
     request_body = DecisionBody,
     responses(
         (status = 200, description = "The resolved complaint", body = super::wire::ComplaintView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[post("/v1/complaints/{id}/decision")]
@@ -118,11 +118,11 @@ pub async fn decide(
 /// `evidence_requests` and as `provide_evidence` in its `allowed_actions` (staff).
 #[utoipa::path(
     tag = "arbitration",
-    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::CommandHeaders),
     request_body = EvidenceRequestBody,
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[post("/v1/complaints/{id}/evidence-requests")]

@@ -16,11 +16,11 @@ use crate::store::complaints::ListFilter;
 /// Open a complaint on an escrowed order (the order's buyer).
 #[utoipa::path(
     tag = "complaints",
-    params(super::openapi::IdempotencyHeader),
+    params(super::spec_parts::IdempotencyHeader),
     request_body = OpenComplaintBody,
     responses(
         (status = 201, description = "Opened; the seller's response window runs", body = ComplaintView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[post("/v1/complaints")]
@@ -58,7 +58,7 @@ pub async fn open_complaint(
     params(("id" = String, Path, description = "Complaint id")),
     responses(
         (status = 200, description = "The complaint; `ETag` carries its version", body = ComplaintView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[get("/v1/complaints/{id}")]
@@ -93,7 +93,7 @@ pub struct ListQuery {
     params(ListQuery),
     responses(
         (status = 200, description = "A page of complaints", body = ComplaintPage),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[get("/v1/complaints")]
@@ -136,7 +136,7 @@ pub struct TimelineQuery {
     params(("id" = String, Path, description = "Complaint id"), TimelineQuery),
     responses(
         (status = 200, description = "A page of timeline entries", body = TimelinePage),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[get("/v1/complaints/{id}/timeline")]

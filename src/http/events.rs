@@ -31,7 +31,7 @@ pub struct FeedQuery {
     params(FeedQuery),
     responses(
         (status = 200, description = "A page of events", body = EventPage),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[get("/v1/events")]

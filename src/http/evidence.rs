@@ -32,7 +32,7 @@ pub struct EvidenceView {
     pub uploader_role: String,
     pub kind: EvidenceKind,
     /// Sniffed from the bytes.
-    #[schema(value_type = MediaType)]
+    #[schema(value_type = super::wire::MediaType)]
     pub media_type: String,
     pub size_bytes: i64,
     pub sha256: Option<String>,
@@ -68,22 +68,6 @@ impl TryFrom<Evidence> for EvidenceView {
 pub struct EvidenceList {
     pub data: Vec<EvidenceView>,
 }
-
-/// The schema of a media type: one of those accepted.
-pub struct MediaType;
-
-impl utoipa::PartialSchema for MediaType {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ObjectBuilder, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("A media type accepted as evidence."))
-            .enum_values(Some(crate::app::evidence::ALLOWED_MEDIA_TYPES))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for MediaType {}
 
 /// The multipart form of an upload: `kind`, `description` and `size_bytes` before `file`.
 #[derive(ToSchema)]
@@ -194,11 +178,11 @@ async fn with_file<T>(
 /// first answer instead of attaching a second file.
 #[utoipa::path(
     tag = "evidence",
-    params(("id" = String, Path, description = "Complaint id"), super::openapi::IdempotencyHeader),
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::IdempotencyHeader),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored and attached", body = UploadAnswer),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
         (status = 503, description = "The evidence store is unreachable; nothing was kept", body = super::wire::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -321,11 +305,11 @@ pub struct DirectUploadAnswer {
 /// Start a direct upload: a presigned PUT bound to the declared size and type (parties, staff; S3 store only).
 #[utoipa::path(
     tag = "evidence",
-    params(("id" = String, Path, description = "Complaint id"), super::openapi::IdempotencyHeader),
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::IdempotencyHeader),
     request_body = DirectUploadBody,
     responses(
         (status = 201, description = "PUT the file to `upload.url` with `upload.headers` before `upload.expires_at`, then complete it", body = DirectUploadAnswer),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
         (status = 503, description = "The evidence store is unreachable", body = super::wire::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -361,10 +345,10 @@ pub async fn start_upload(
 /// or refused and deleted (the uploader).
 #[utoipa::path(
     tag = "evidence",
-    params(("id" = String, Path, description = "Complaint id"), ("eid" = String, Path, description = "Evidence id"), super::openapi::IdempotencyHeader),
+    params(("id" = String, Path, description = "Complaint id"), ("eid" = String, Path, description = "Evidence id"), super::spec_parts::IdempotencyHeader),
     responses(
         (status = 200, description = "Stored and attached (again the same answer when already completed)", body = UploadAnswer),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
         (status = 503, description = "The evidence store is unreachable; the upload stays pending", body = super::wire::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -384,7 +368,7 @@ pub async fn complete_upload(
 #[utoipa::path(
     tag = "evidence",
     params(("id" = String, Path, description = "Complaint id")),
-    responses((status = 200, description = "The evidence", body = EvidenceList), super::openapi::Refused)
+    responses((status = 200, description = "The evidence", body = EvidenceList), super::spec_parts::Refused)
 )]
 #[get("/v1/complaints/{id}/evidence")]
 pub async fn list(app: web::Data<App>, caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -403,7 +387,7 @@ pub async fn list(app: web::Data<App>, caller: Caller, path: web::Path<String>) 
             (Vec<u8> = "application/pdf"), (Vec<u8> = "video/mp4"), (Vec<u8> = "video/quicktime"),
         )),
         (status = 307, description = "Redirect to a presigned GET valid for 5 minutes (S3)"),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[get("/v1/complaints/{id}/evidence/{eid}/content")]

@@ -16,6 +16,7 @@ pub mod orders;
 pub mod problem;
 pub mod sellers;
 pub mod settlements;
+pub mod spec_parts;
 pub mod wire;
 
 use std::net::TcpListener;
@@ -68,7 +69,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(ops::healthz)
         .service(ops::readyz)
         .service(metrics::metrics)
-        .service(ops::openapi_yaml);
+        .service(openapi::openapi_yaml);
 }
 
 /// Builds the HTTP server on a bound listener (port 0 in tests).

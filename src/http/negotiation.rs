@@ -14,11 +14,11 @@ use crate::domain::{Action, Command};
 /// Post a message to the thread, optionally citing evidence (parties, staff).
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::CommandHeaders),
     request_body = MessageBody,
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[post("/v1/complaints/{id}/messages")]
@@ -42,11 +42,11 @@ pub async fn post_message(
 /// Put forward a (counter-)proposal; it supersedes the pending one (parties; staff mediate under review).
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::CommandHeaders),
     request_body = ProposalBody,
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[post("/v1/complaints/{id}/proposals")]
@@ -66,10 +66,10 @@ pub async fn propose(
 /// Accept the named pending proposal; the last required acceptance reaches consensus.
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), ("pid" = String, Path, description = "Proposal id"), super::openapi::CommandHeaders),
+    params(("id" = String, Path, description = "Complaint id"), ("pid" = String, Path, description = "Proposal id"), super::spec_parts::CommandHeaders),
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[post("/v1/complaints/{id}/proposals/{pid}/accept")]
@@ -86,11 +86,11 @@ pub async fn accept(
 /// Reject the named pending proposal with a note.
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), ("pid" = String, Path, description = "Proposal id"), super::openapi::CommandHeaders),
+    params(("id" = String, Path, description = "Complaint id"), ("pid" = String, Path, description = "Proposal id"), super::spec_parts::CommandHeaders),
     request_body = RejectBody,
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[post("/v1/complaints/{id}/proposals/{pid}/reject")]
@@ -109,11 +109,11 @@ pub async fn reject(
 /// Report a fulfilment step: `return_shipped`, `return_received`, `replacement_shipped`, `replacement_received`.
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::CommandHeaders),
     request_body = FulfilmentBody,
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[post("/v1/complaints/{id}/fulfilment")]
@@ -144,11 +144,11 @@ pub async fn fulfil(
 /// Escalate to customer care (seller any time; buyer once the seller answered or its deadline passed).
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::CommandHeaders),
     request_body = EscalateBody,
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[post("/v1/complaints/{id}/escalate")]
@@ -166,11 +166,11 @@ pub async fn escalate(
 /// Drop the complaint: the held money is released to the seller (buyer).
 #[utoipa::path(
     tag = "negotiation",
-    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::CommandHeaders),
     request_body(content = WithdrawBody, description = "Optional; an empty body is accepted"),
     responses(
         (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[post("/v1/complaints/{id}/withdraw")]

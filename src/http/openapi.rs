@@ -3,13 +3,12 @@
 
 use std::sync::LazyLock;
 
-use std::collections::BTreeMap;
-
 use actix_web::dev::ResourceDef;
+use actix_web::{get, HttpResponse};
 use utoipa::openapi::path::{HttpMethod, PathItem};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
-use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
+use utoipa::openapi::RefOr;
+use utoipa::{Modify, OpenApi};
 
 use super::{arbitration, complaints, events, evidence, metrics, negotiation, ops, orders, sellers, settlements, wire};
 use crate::app::FieldError;
@@ -33,7 +32,7 @@ use crate::domain;
         arbitration::queue, arbitration::assign, arbitration::decide, arbitration::request_evidence,
         settlements::report, settlements::read, settlements::payment_problems,
         sellers::standing, events::events,
-        ops::healthz, ops::readyz, ops::openapi_yaml, metrics::metrics,
+        ops::healthz, ops::readyz, openapi_yaml, metrics::metrics,
     ),
     components(schemas(FieldError, domain::Action, domain::Money, wire::Problem)),
     modifiers(&BearerAuth, &OptionalBodies),
@@ -88,43 +87,6 @@ impl Modify for OptionalBodies {
                 }
             }
         }
-    }
-}
-
-/// Headers of every command on a complaint.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Header)]
-#[allow(dead_code)]
-pub struct CommandHeaders {
-    /// The complaint's `ETag` as the caller last saw it; a stale one is refused with 412.
-    #[param(rename = "If-Match", nullable = false, pattern = r#"^(\*|(W/)?("[0-9]{1,18}"|[0-9]{1,18}))$"#)]
-    if_match: Option<String>,
-    /// Makes a retry safe: the same key and body replay the first answer for 24 hours.
-    #[param(rename = "Idempotency-Key", nullable = false, pattern = "^[!-~]{1,255}$")]
-    idempotency_key: Option<String>,
-}
-
-/// The header of a POST that does not change an existing complaint.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Header)]
-#[allow(dead_code)]
-pub struct IdempotencyHeader {
-    /// Makes a retry safe: the same key and body replay the first answer for 24 hours.
-    #[param(rename = "Idempotency-Key", nullable = false, pattern = "^[!-~]{1,255}$")]
-    idempotency_key: Option<String>,
-}
-
-/// Every refusal: RFC 9457 problem+json with a stable `code`.
-pub struct Refused;
-
-impl IntoResponses for Refused {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(wire::Problem::name()))).build();
-        let response = ResponseBuilder::new()
-            .description("Refused; the `code` says why (see the `Problem` schema)")
-            .content("application/problem+json", content)
-            .build();
-        BTreeMap::from([("4XX".to_string(), RefOr::T(response))])
     }
 }
 
@@ -191,4 +153,11 @@ mod tests {
             .expect("openapi.yaml is committed");
         assert!(committed == super::yaml(), "openapi.yaml is stale: run `cargo run -q -- openapi > openapi.yaml`");
     }
+}
+
+/// This document.
+#[utoipa::path(tag = "operations", security(()), responses((status = 200, description = "OpenAPI 3.1 YAML", content_type = "application/yaml", body = Object)))]
+#[get("/openapi.yaml")]
+pub async fn openapi_yaml() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/yaml").body(yaml())
 }

@@ -31,10 +31,3 @@ pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, super::problem:
     app.evidence.ping().await.map_err(|e| crate::app::AppError::StoreUnavailable(e.into()))?;
     Ok(HttpResponse::Ok().json(Health { status: "ready".into() }))
 }
-
-/// This document.
-#[utoipa::path(tag = "operations", security(()), responses((status = 200, description = "OpenAPI 3.1 YAML", content_type = "application/yaml", body = Object)))]
-#[get("/openapi.yaml")]
-pub async fn openapi_yaml() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/yaml").body(super::openapi::yaml())
-}

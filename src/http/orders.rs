@@ -16,7 +16,7 @@ use crate::app::{App, AppError, Caller};
     responses(
         (status = 201, description = "Registered", body = OrderView),
         (status = 200, description = "Updated", body = OrderView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[put("/v1/orders/{order_id}")]
@@ -51,7 +51,7 @@ pub async fn put_order(
     params(("order_id" = String, Path, description = "The marketplace's order id")),
     responses(
         (status = 200, description = "The order", body = OrderView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[get("/v1/orders/{order_id}")]

@@ -12,7 +12,7 @@ use crate::app::{App, Caller};
     params(("seller_id" = String, Path, description = "Seller id")),
     responses(
         (status = 200, description = "The standing", body = StandingView),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[get("/v1/sellers/{seller_id}/standing")]

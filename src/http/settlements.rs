@@ -18,11 +18,11 @@ use crate::domain::{PaymentReport, SettlementState};
 /// payout may later be reported executed.
 #[utoipa::path(
     tag = "settlements",
-    params(("id" = String, Path, description = "Complaint id"), super::openapi::CommandHeaders),
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::CommandHeaders),
     request_body = SettlementReportBody,
     responses(
         (status = 200, description = "The settlement after the report", body = SettlementRecord),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[post("/v1/complaints/{id}/settlement")]
@@ -72,7 +72,7 @@ pub async fn report(
     params(("id" = String, Path, description = "Complaint id")),
     responses(
         (status = 200, description = "The settlement", body = SettlementRecord),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[get("/v1/complaints/{id}/settlement")]
@@ -100,7 +100,7 @@ pub struct ProblemsQuery {
     params(ProblemsQuery),
     responses(
         (status = 200, description = "A page of payment problems", body = SettlementPage),
-        super::openapi::Refused,
+        super::spec_parts::Refused,
     )
 )]
 #[get("/v1/arbitration/payment-problems")]

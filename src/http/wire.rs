@@ -179,7 +179,7 @@ pub struct DirectUploadBody {
     pub kind: EvidenceKind,
     /// One of the allowed types; the stored bytes must show it.
     #[validate(length(min = 1, max = 100))]
-    #[schema(value_type = super::evidence::MediaType)]
+    #[schema(value_type = MediaType)]
     pub media_type: String,
     /// Exact size; the signed PUT accepts no other.
     #[validate(range(min = 1))]
@@ -674,3 +674,19 @@ pub struct Problem {
 pub struct Health {
     pub status: String,
 }
+
+/// The schema of a media type: one of those accepted.
+pub struct MediaType;
+
+impl utoipa::PartialSchema for MediaType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("A media type accepted as evidence."))
+            .enum_values(Some(crate::app::evidence::ALLOWED_MEDIA_TYPES))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for MediaType {}

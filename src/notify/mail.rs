@@ -33,7 +33,7 @@ impl MailTransport {
         );
         let transport =
             AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| anyhow::anyhow!("RC_MAIL: {e}"))?.build();
-        Ok(MailTransport::Smtp { url: crate::config::redact(url), transport })
+        Ok(MailTransport::Smtp { url: crate::telemetry::redact(url), transport })
     }
 
     pub fn describe(&self) -> String {

@@ -1,13 +1,11 @@
 //! Everything that differs between PostgreSQL and SQLite, in one place: how a
-//! connection is made, how a write transaction begins, row locks, and how
-//! the outbox is read in order.
+//! connection is made, how a write transaction begins, row locks.
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{PgConnection, SqliteConnection};
 
-use super::outbox::{FeedPosition, OutboxRow};
 use super::DbConn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,36 +110,6 @@ macro_rules! first_for_update {
 }
 pub(crate) use first_for_update;
 
-/// Outbox events after `position`. On PostgreSQL sequence numbers are taken
-/// at insert, not at commit, so a reader ordering by `seq` alone could pass a
-/// number whose transaction commits later and skip it for good. The feed
-/// therefore orders by (writing transaction id, seq) and returns only events
-/// of transactions older than the oldest one still running: every later
-/// commit has a larger transaction id, so nothing ever lands behind a
-/// cursor. On SQLite (one writer at a time) `seq` is commit order.
-pub fn outbox_after(conn: &mut DbConn, position: FeedPosition, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    match conn {
-        DbConn::Pg(c) => diesel::sql_query(
-            "SELECT seq, txid, id, kind, complaint_id, data, occurred_at FROM outbox \
-             WHERE (txid, seq) > ($1, $2) AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
-             ORDER BY txid, seq LIMIT $3",
-        )
-        .bind::<BigInt, _>(position.txid)
-        .bind::<BigInt, _>(position.seq)
-        .bind::<BigInt, _>(limit)
-        .load(c),
-        DbConn::Sqlite(c) => {
-            use super::schema::outbox as o;
-            o::table
-                .filter(o::seq.gt(position.seq))
-                .order(o::seq.asc())
-                .limit(limit)
-                .select(OutboxRow::as_select())
-                .load(c)
-        }
-    }
-}
-
 /// Serializes the violations of one seller, so two decisions against the
 /// same seller climb the sanction ladder one after the other. SQLite's
 /// `BEGIN IMMEDIATE` already serializes every writer.
@@ -204,17 +172,6 @@ macro_rules! insert_new {
     };
 }
 pub(crate) use insert_new;
-
-/// The position of the outbox consumer `name`, locked until the transaction
-/// ends so one instance at a time moves it (a new consumer starts at the
-/// beginning).
-pub fn lock_cursor(conn: &mut DbConn, name: &str) -> QueryResult<FeedPosition> {
-    use super::schema::outbox_cursors as k;
-    let start = (k::name.eq(name), k::txid.eq(0i64), k::seq.eq(0i64));
-    insert_new!(conn, k::table, start)?;
-    let (txid, seq): (i64, i64) = first_for_update!(conn, k::table.find(name).select((k::txid, k::seq)))?;
-    Ok(FeedPosition { txid, seq })
-}
 
 /// A webhook delivery claimed for one attempt.
 #[derive(Debug, Clone, QueryableByName)]

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 
 use super::schema::outbox;
 use super::DbConn;
@@ -46,12 +47,46 @@ pub struct FeedPosition {
     pub seq: i64,
 }
 
-/// Events after `position`, in feed order; see `dialect::outbox_after`.
+/// Events after `position`, in feed order. On PostgreSQL sequence numbers are taken
+/// at insert, not at commit, so a reader ordering by `seq` alone could pass a
+/// number whose transaction commits later and skip it for good. The feed
+/// therefore orders by (writing transaction id, seq) and returns only events
+/// of transactions older than the oldest one still running: every later
+/// commit has a larger transaction id, so nothing ever lands behind a
+/// cursor. On SQLite (one writer at a time) `seq` is commit order.
 pub fn after(conn: &mut DbConn, position: FeedPosition, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    super::dialect::outbox_after(conn, position, limit)
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query(
+            "SELECT seq, txid, id, kind, complaint_id, data, occurred_at FROM outbox \
+             WHERE (txid, seq) > ($1, $2) AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
+             ORDER BY txid, seq LIMIT $3",
+        )
+        .bind::<BigInt, _>(position.txid)
+        .bind::<BigInt, _>(position.seq)
+        .bind::<BigInt, _>(limit)
+        .load(c),
+        DbConn::Sqlite(c) => outbox::table
+            .filter(outbox::seq.gt(position.seq))
+            .order(outbox::seq.asc())
+            .limit(limit)
+            .select(OutboxRow::as_select())
+            .load(c),
+    }
 }
 
-/// Moves the consumer `name` (locked by `dialect::lock_cursor`) to `to`.
+/// The position of the outbox consumer `name`, locked until the transaction
+/// ends so one instance at a time moves it (a new consumer starts at the
+/// beginning).
+pub fn lock_cursor(conn: &mut DbConn, name: &str) -> QueryResult<FeedPosition> {
+    use super::schema::outbox_cursors as k;
+    let start = (k::name.eq(name), k::txid.eq(0i64), k::seq.eq(0i64));
+    super::dialect::insert_new!(conn, k::table, start)?;
+    let (txid, seq): (i64, i64) =
+        super::dialect::first_for_update!(conn, k::table.find(name).select((k::txid, k::seq)))?;
+    Ok(FeedPosition { txid, seq })
+}
+
+/// Moves the consumer `name` (locked by `lock_cursor`) to `to`.
 pub fn move_cursor(conn: &mut DbConn, name: &str, to: FeedPosition) -> QueryResult<()> {
     diesel::update(super::schema::outbox_cursors::table.find(name))
         .set((super::schema::outbox_cursors::txid.eq(to.txid), super::schema::outbox_cursors::seq.eq(to.seq)))

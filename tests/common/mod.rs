@@ -204,7 +204,7 @@ pub fn s3_endpoint() -> String {
 
 pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        resolution_center::telemetry::init(resolution_center::config::LogFormat::Pretty);
+        resolution_center::telemetry::init(resolution_center::telemetry::LogFormat::Pretty);
     }
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db_url = match backend {

@@ -134,7 +134,7 @@ CREATE INDEX evidence_complaint ON evidence (complaint_id, id);
 
 -- Events for the payment system. The feed reads them in (txid, seq) order and
 -- only from transactions older than every running one (see
--- store::dialect::outbox_after), so a consumer's cursor never passes an event
+-- store::outbox::after), so a consumer's cursor never passes an event
 -- that commits later. SQLite has one writer at a time: txid stays 0 and seq
 -- alone is the order.
 CREATE TABLE outbox (
