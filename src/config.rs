@@ -152,10 +152,10 @@ pub struct WebhookSettings {
 }
 
 impl WebhookSettings {
-    pub fn target(&self) -> anyhow::Result<Option<crate::app::webhooks::WebhookTarget>> {
+    pub fn target(&self) -> anyhow::Result<Option<crate::notify::webhooks::WebhookTarget>> {
         let Some(url) = &self.webhook_url else { return Ok(None) };
         let secret = self.webhook_secret.as_deref().context("RC_WEBHOOK_URL needs RC_WEBHOOK_SECRET (whsec_…)")?;
-        crate::app::webhooks::WebhookTarget::new(url.clone(), secret, self.webhook_retry_base, self.webhook_timeout)
+        crate::notify::webhooks::WebhookTarget::new(url.clone(), secret, self.webhook_retry_base, self.webhook_timeout)
             .map(Some)
     }
 }

@@ -8,8 +8,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::app::mail::Mailer;
-use crate::app::webhooks::WebhookTarget;
 use crate::app::{now, App};
+use crate::notify::webhooks::WebhookTarget;
 
 /// How often each loop runs, and where webhooks go.
 #[derive(Clone)]

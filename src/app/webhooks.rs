@@ -1,16 +1,14 @@
-//! Webhooks: every outbox event POSTed to the marketplace with Standard
-//! Webhooks headers, retried with exponential backoff until acknowledged (or
-//! given up after three days), the same `webhook-id` on every attempt, and
-//! each attempt recorded.
+//! Webhooks: every outbox event queued for the marketplace and POSTed (by
+//! `notify::webhooks`), retried with exponential backoff until acknowledged
+//! (or given up after three days), the same `webhook-id` on every attempt,
+//! and each attempt recorded.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use chrono::{DateTime, Utc};
+use std::time::Instant;
 
 use super::feed::FeedEvent;
 use super::{now, App, AppError};
-use crate::store::dialect::{self, ClaimedDelivery};
+use crate::notify::webhooks::WebhookTarget;
+use crate::store::dialect;
 use crate::store::outbox::{self, FeedPosition};
 use crate::store::webhooks::{self as deliveries, Attempt, NewDelivery, Outcome};
 use crate::store::{from_db, to_db};
@@ -19,58 +17,6 @@ use crate::store::{from_db, to_db};
 const CURSOR: &str = "webhooks";
 /// Events queued, and deliveries attempted, per round.
 const BATCH: i64 = 100;
-
-/// Where and how events are sent.
-#[derive(Clone)]
-pub struct WebhookTarget {
-    pub url: String,
-    pub signer: Arc<standardwebhooks::Webhook>,
-    pub client: reqwest::Client,
-    /// The wait after the first failure; it doubles after each one, up to an hour.
-    pub retry_base: Duration,
-    /// Attempts stop this long after the event.
-    pub give_up_after: chrono::Duration,
-    /// How long one attempt may take.
-    pub timeout: Duration,
-}
-
-impl WebhookTarget {
-    /// `secret` is `whsec_` and the base64 of the key.
-    pub fn new(url: String, secret: &str, retry_base: Duration, timeout: Duration) -> anyhow::Result<Self> {
-        anyhow::ensure!(secret.starts_with("whsec_"), "RC_WEBHOOK_SECRET must start with whsec_");
-        let signer = standardwebhooks::Webhook::new(secret)
-            .map_err(|e| anyhow::anyhow!("RC_WEBHOOK_SECRET is not whsec_ and base64: {e:?}"))?;
-        let client = reqwest::Client::builder().timeout(timeout).user_agent("resolution-center-webhooks").build()?;
-        Ok(WebhookTarget {
-            url,
-            signer: Arc::new(signer),
-            client,
-            retry_base,
-            give_up_after: chrono::Duration::days(3),
-            timeout,
-        })
-    }
-
-    /// One attempt: the HTTP status, or why there was none.
-    async fn send(&self, d: &ClaimedDelivery, at: DateTime<Utc>) -> Result<u16, String> {
-        let signature = self
-            .signer
-            .sign(&d.event_id, at.timestamp(), d.payload.as_bytes())
-            .map_err(|e| format!("signing: {e:?}"))?;
-        let res = self
-            .client
-            .post(&self.url)
-            .header("content-type", "application/json")
-            .header("webhook-id", &d.event_id)
-            .header("webhook-timestamp", at.timestamp().to_string())
-            .header("webhook-signature", signature)
-            .body(d.payload.clone())
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(res.status().as_u16())
-    }
-}
 
 impl App {
     /// Queues a delivery for every outbox event the dispatcher has not seen,
@@ -114,7 +60,7 @@ impl App {
         let sends = claimed.iter().map(|d| async move {
             let started = Instant::now();
             let sent_at = now();
-            let result = target.send(d, sent_at).await;
+            let result = target.send(&d.event_id, &d.payload, sent_at).await;
             (d, sent_at, result, started.elapsed())
         });
         let mut delivered = 0;

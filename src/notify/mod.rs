@@ -1,5 +1,7 @@
-//! Telling people: the mails to the parties and the staff mailbox, and the
-//! transport that sends them (SMTP, or files for the embedded default).
+//! Telling people and systems: the mails to the parties and the staff
+//! mailbox with the transport that sends them (SMTP, or files for the
+//! embedded default), and the signed webhook POST to the marketplace.
 
 pub mod mail;
 pub mod templates;
+pub mod webhooks;

@@ -259,7 +259,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     tokio::spawn(server);
     let webhook_target = options.webhook.map(|(url, secret)| {
         let retry = std::time::Duration::from_millis(100);
-        resolution_center::app::webhooks::WebhookTarget::new(url, &secret, retry, std::time::Duration::from_secs(5))
+        resolution_center::notify::webhooks::WebhookTarget::new(url, &secret, retry, std::time::Duration::from_secs(5))
             .expect("a valid webhook target")
     });
     let workers = options.timers.map(|every| start_workers_with(app.clone(), every, webhook_target, options.mailer));
@@ -275,7 +275,7 @@ pub fn start_workers(app: App, every: std::time::Duration) -> resolution_center:
 fn start_workers_with(
     app: App,
     every: std::time::Duration,
-    webhook_target: Option<resolution_center::app::webhooks::WebhookTarget>,
+    webhook_target: Option<resolution_center::notify::webhooks::WebhookTarget>,
     mailer: Option<resolution_center::app::mail::Mailer>,
 ) -> resolution_center::workers::Workers {
     let intervals = resolution_center::workers::Intervals {
