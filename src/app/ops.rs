@@ -42,6 +42,17 @@ fn age(now: DateTime<Utc>, oldest: [Option<chrono::NaiveDateTime>; 2]) -> f64 {
 }
 
 impl App {
+    /// Whether the service can work: the database answers a query and the
+    /// evidence store answers (for `/readyz`).
+    pub async fn ready(&self) -> Result<(), AppError> {
+        let db = self.db.clone();
+        crate::telemetry::spawn_blocking_with_tracing(move || db.ping())
+            .await
+            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("blocking task")))?
+            .map_err(AppError::Unavailable)?;
+        self.evidence.ping().await.map_err(|e| AppError::StoreUnavailable(e.into()))
+    }
+
     pub async fn figures(&self, now: DateTime<Utc>) -> Result<Figures, AppError> {
         let pending_before = to_db(now - self.settlement_overdue);
         self.read(move |conn| {

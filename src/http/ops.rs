@@ -1,4 +1,4 @@
-//! Operations: liveness, readiness and the API description.
+//! Operations: liveness and readiness.
 
 use actix_web::{get, web, HttpResponse};
 
@@ -23,11 +23,6 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(app: web::Data<App>) -> Result<HttpResponse, super::problem::ApiError> {
-    app.read(|conn| {
-        diesel::connection::SimpleConnection::batch_execute(conn, "SELECT 1")
-            .map_err(|e| crate::app::AppError::Unavailable(e.into()))
-    })
-    .await?;
-    app.evidence.ping().await.map_err(|e| crate::app::AppError::StoreUnavailable(e.into()))?;
+    app.ready().await?;
     Ok(HttpResponse::Ok().json(Health { status: "ready".into() }))
 }
