@@ -10,7 +10,10 @@ use super::orders::load_for_update as load_order_for_update;
 use super::publish::{self, Published};
 use super::{now, App, AppError, Caller};
 use crate::domain::{self, Actor, Command, Complaint, Event, Money, OpenComplaint, Role};
-use crate::store::complaints::{self as store, ListFilter};
+use crate::store::complaints::{self as store};
+
+/// Filters of a complaint list, as `list_complaints` takes them.
+pub use crate::store::complaints::ListFilter;
 use crate::store::standing::{self as violations, ViolationRow};
 use crate::store::timeline::{self, TimelineRow};
 use crate::store::{dialect, evidence, from_db, to_db, DbConn};

@@ -15,11 +15,12 @@ use super::complaints::{load_for, load_for_update, persist, Seen};
 use super::ids::new_id;
 use super::{now, App, AppError, Caller};
 use crate::domain::{self, Action, Command, EvidenceFile, EvidenceKind};
-use crate::evidence::{Content, StoreError, Upload};
+use crate::evidence::{StoreError, Upload};
 use crate::store::evidence::{self as rows, EvidenceRow};
 use crate::store::idempotency as keys;
 use crate::store::{from_db, to_db, DbConn};
 
+pub use crate::evidence::{safe_file_name, Content};
 pub use crate::store::evidence::EvidenceRow as Evidence;
 
 /// Media types accepted, as sniffed from the bytes.

@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use super::complaints::Page;
 use super::{App, AppError, Caller};
 use crate::store::from_db;
-use crate::store::outbox::{self, FeedPosition};
+use crate::store::outbox;
+
+/// Where a reader of the feed stands; its cursor.
+pub use crate::store::outbox::FeedPosition;
 
 /// An event as the feed and the webhooks carry it.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -8,10 +8,10 @@ use super::body::Body;
 use super::problem::ApiError;
 use super::wire::{ComplaintPage, ComplaintView, OpenComplaintBody, Party, TimelineEntryView, TimelinePage};
 use super::{complaint_response, limit_of};
+use crate::app::complaints::ListFilter;
 use crate::app::complaints::NewComplaint;
 use crate::app::{now, App, Caller};
 use crate::domain::{Role, Status};
-use crate::store::complaints::ListFilter;
 
 /// Open a complaint on an escrowed order (the order's buyer).
 #[utoipa::path(

@@ -7,8 +7,8 @@ use utoipa::IntoParams;
 use super::problem::ApiError;
 use super::wire::{EventPage, EventView};
 use super::{decode_cursor, encode_cursor, limit_of};
+use crate::app::feed::FeedPosition;
 use crate::app::{App, Caller};
-use crate::store::outbox::FeedPosition;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -16,11 +16,10 @@ use super::body::Body;
 use super::idempotency;
 use super::problem::ApiError;
 use super::wire::DirectUploadBody;
-use crate::app::evidence::{DirectUpload, Evidence, NewEvidence, UploadKey};
+use crate::app::evidence::{safe_file_name, Content, DirectUpload, Evidence, NewEvidence, UploadKey};
 use crate::app::idempotency::UploadClaim;
 use crate::app::{App, AppError, Caller};
 use crate::domain::{Action, EvidenceKind};
-use crate::evidence::Content;
 
 /// A file attached to a complaint.
 #[derive(Debug, Serialize, ToSchema)]
@@ -49,7 +48,7 @@ impl TryFrom<Evidence> for EvidenceView {
     fn try_from(e: Evidence) -> Result<Self, ApiError> {
         Ok(EvidenceView {
             kind: e.kind.parse().map_err(|m: String| ApiError::App(AppError::Internal(anyhow::anyhow!(m))))?,
-            created_at: crate::store::from_db(e.created_at),
+            created_at: e.stored_at(),
             id: e.id,
             complaint_id: e.complaint_id,
             uploader_id: e.uploader_id,
@@ -404,7 +403,7 @@ pub async fn content(
         Content::File(path) => {
             let file =
                 NamedFile::open_async(&path).await.map_err(|e| ApiError::App(AppError::StoreUnavailable(e.into())))?;
-            let file_name = crate::evidence::safe_file_name(row.file_name.as_deref().unwrap_or(&row.id));
+            let file_name = safe_file_name(row.file_name.as_deref().unwrap_or(&row.id));
             let media_type = row
                 .media_type
                 .parse()
