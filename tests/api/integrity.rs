@@ -146,8 +146,8 @@ pub async fn racing_openings_settle_a_hold_once_on_postgres() {
 }
 
 /// Mails queued from the feed so far, rendered into `.eml` files: (to, subject, body).
-async fn mails(app: &TestApp, dir: &std::path::Path) -> Vec<(String, String, String)> {
-    mails_collapsed(app, dir, std::time::Duration::ZERO).await
+async fn mails(app: &TestApp, dir: &std::path::Path, last: &str) -> Vec<(String, String, String)> {
+    mails_collapsed(app, dir, std::time::Duration::ZERO, |all| all.iter().any(|e| e["type"] == last)).await
 }
 
 /// `mails`, a proposal's mail waiting `window` for a newer one first.
@@ -155,7 +155,11 @@ async fn mails_collapsed(
     app: &TestApp,
     dir: &std::path::Path,
     window: std::time::Duration,
+    ready: impl Fn(&[Value]) -> bool,
 ) -> Vec<(String, String, String)> {
+    // The mailer reads the feed, which shows an event once older
+    // transactions on the server are done: wait until the test's last one shows.
+    app.events_when(ready).await;
     use resolution_center::app::mail::Mailer;
     use resolution_center::notify::mail::MailTransport;
     let mailer = Mailer {
@@ -258,7 +262,7 @@ pub async fn a_settlement_lives_until_the_payment_system_reports_it(backend: Bac
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let sent = mails(&app, dir.path()).await;
+    let sent = mails(&app, dir.path(), "settlement.executed").await;
     let about = |to: &str, what: &str| sent.iter().filter(|(t, s, _)| t.contains(to) && s.contains(what)).count();
     assert_eq!(about("buyer@example.com", "money paid out"), 0, "the buyer's locale is id");
     assert_eq!(about("buyer@example.com", "dana dicairkan"), 1);
@@ -521,7 +525,7 @@ pub async fn party_words_are_quoted_in_mail(backend: Backend) {
     app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": reason})).await.ok();
     app.post(&path(&c, "/withdraw"), "buyer-1", json!({})).await.ok();
     let dir = tempfile::tempdir().unwrap();
-    let sent = mails(&app, dir.path()).await;
+    let sent = mails(&app, dir.path(), "complaint.resolved").await;
     let escalation: Vec<_> = sent.iter().filter(|(_, _, body)| body.contains("escalated")).collect();
     assert!(escalation.iter().any(|(to, _, _)| to.contains("care@example.com")), "{sent:#?}");
     for (to, _, body) in escalation {
@@ -545,7 +549,8 @@ pub async fn a_burst_of_counters_is_one_mail(backend: Backend) {
         app.post(&path(&c, "/proposals"), "seller-1", body).await.ok();
     }
     let dir = tempfile::tempdir().unwrap();
-    let sent = mails_collapsed(&app, dir.path(), std::time::Duration::from_millis(1200)).await;
+    let proposals = |all: &[Value]| all.iter().filter(|e| e["type"] == "complaint.proposal_made").count() == 6;
+    let sent = mails_collapsed(&app, dir.path(), std::time::Duration::from_millis(1200), proposals).await;
     let to_buyer: Vec<_> =
         sent.iter().filter(|(to, _, body)| to.contains("buyer@") && body.contains("mengusulkan")).collect();
     assert_eq!(to_buyer.len(), 1, "{to_buyer:#?}");
