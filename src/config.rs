@@ -8,7 +8,7 @@ use anyhow::Context;
 use chrono::Duration;
 use clap::Args;
 
-use crate::domain::Policy;
+use crate::domain::{EvidenceLimits, Policy};
 use crate::telemetry::LogFormat;
 
 /// Where the database lives and how the service checks tokens.
@@ -74,17 +74,17 @@ pub struct EvidenceSettings {
     #[arg(long, env = "RC_S3_FORCE_PATH_STYLE", default_value_t = false, action = clap::ArgAction::Set)]
     pub s3_force_path_style: bool,
     /// Size cap of photos, documents and other non-video evidence.
-    #[arg(long, env = "RC_EVIDENCE_MAX_FILE_BYTES", default_value_t = 10 * 1024 * 1024)]
+    #[arg(long, env = "RC_EVIDENCE_MAX_FILE_BYTES", default_value_t = EvidenceLimits::default().file_bytes)]
     pub evidence_max_file_bytes: u64,
     /// Size cap of `video` and `screen_recording` evidence.
-    #[arg(long, env = "RC_EVIDENCE_MAX_VIDEO_BYTES", default_value_t = 200 * 1024 * 1024)]
+    #[arg(long, env = "RC_EVIDENCE_MAX_VIDEO_BYTES", default_value_t = EvidenceLimits::default().video_bytes)]
     pub evidence_max_video_bytes: u64,
     /// Files each party may attach to one complaint.
-    #[arg(long, env = "RC_EVIDENCE_FILES_PER_PARTY", default_value_t = 30)]
+    #[arg(long, env = "RC_EVIDENCE_FILES_PER_PARTY", default_value_t = EvidenceLimits::default().files_per_party)]
     pub evidence_files_per_party: i64,
     /// How long a direct upload's presigned PUT stays valid.
-    #[arg(long, env = "RC_EVIDENCE_UPLOAD_TTL", default_value = "15m", value_parser = humantime::parse_duration)]
-    pub evidence_upload_ttl: std::time::Duration,
+    #[arg(long, env = "RC_EVIDENCE_UPLOAD_TTL", default_value_t = EvidenceLimits::default().upload_ttl.into())]
+    pub evidence_upload_ttl: humantime::Duration,
     /// How often expired direct uploads, unfinished writes and expired idempotency keys are removed.
     #[arg(long, env = "RC_EVIDENCE_SWEEP_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
     pub evidence_sweep_interval: std::time::Duration,
@@ -116,10 +116,10 @@ pub struct MailSettings {
 
 impl Settings {
     /// The mailer, sending to files under the data directory by default.
-    pub fn mailer(&self) -> anyhow::Result<crate::app::mail::Mailer> {
+    pub fn mailer(&self) -> anyhow::Result<crate::notify::mail::Mailer> {
         let m = &self.mail;
         let url = m.mail_transport.clone().unwrap_or_else(|| format!("file:{}", self.data_dir.join("mail").display()));
-        Ok(crate::app::mail::Mailer {
+        Ok(crate::notify::mail::Mailer {
             transport: crate::notify::mail::MailTransport::from_url(&url)?,
             from: m.mail_from.parse().context("RC_MAIL_FROM is not a mailbox")?,
             staff_mailbox: m.staff_email.clone(),
@@ -169,12 +169,12 @@ impl Settings {
             .unwrap_or_else(|| format!("fs:{}", self.data_dir.join("evidence").display()))
     }
 
-    pub fn evidence_limits(&self) -> crate::app::evidence::Limits {
-        crate::app::evidence::Limits {
+    pub fn evidence_limits(&self) -> EvidenceLimits {
+        EvidenceLimits {
             file_bytes: self.evidence.evidence_max_file_bytes,
             video_bytes: self.evidence.evidence_max_video_bytes,
             files_per_party: self.evidence.evidence_files_per_party,
-            upload_ttl: self.evidence.evidence_upload_ttl,
+            upload_ttl: *self.evidence.evidence_upload_ttl,
         }
     }
 }
@@ -182,25 +182,25 @@ impl Settings {
 /// The deadlines of DESIGN §5, as durations such as `48h`, `3d` or `2s`.
 #[derive(Debug, Clone, Args)]
 pub struct Windows {
-    #[arg(long, env = "RC_SELLER_RESPONSE_WINDOW", default_value = "48h", value_parser = humantime::parse_duration)]
-    pub seller_response_window: std::time::Duration,
-    #[arg(long, env = "RC_BUYER_RESPONSE_WINDOW", default_value = "48h", value_parser = humantime::parse_duration)]
-    pub buyer_response_window: std::time::Duration,
-    #[arg(long, env = "RC_RETURN_SHIPMENT_WINDOW", default_value = "3d", value_parser = humantime::parse_duration)]
-    pub return_shipment_window: std::time::Duration,
-    #[arg(long, env = "RC_RETURN_RECEIPT_WINDOW", default_value = "6d", value_parser = humantime::parse_duration)]
-    pub return_receipt_window: std::time::Duration,
-    #[arg(long, env = "RC_REPLACEMENT_SHIPMENT_WINDOW", default_value = "3d", value_parser = humantime::parse_duration)]
-    pub replacement_shipment_window: std::time::Duration,
-    #[arg(long, env = "RC_REPLACEMENT_RECEIPT_WINDOW", default_value = "6d", value_parser = humantime::parse_duration)]
-    pub replacement_receipt_window: std::time::Duration,
-    #[arg(long, env = "RC_ARBITRATION_TARGET", default_value = "24h", value_parser = humantime::parse_duration)]
-    pub arbitration_target: std::time::Duration,
+    #[arg(long, env = "RC_SELLER_RESPONSE_WINDOW", default_value_t = window(Policy::default().seller_response))]
+    pub seller_response_window: humantime::Duration,
+    #[arg(long, env = "RC_BUYER_RESPONSE_WINDOW", default_value_t = window(Policy::default().buyer_response))]
+    pub buyer_response_window: humantime::Duration,
+    #[arg(long, env = "RC_RETURN_SHIPMENT_WINDOW", default_value_t = window(Policy::default().return_shipment))]
+    pub return_shipment_window: humantime::Duration,
+    #[arg(long, env = "RC_RETURN_RECEIPT_WINDOW", default_value_t = window(Policy::default().return_receipt))]
+    pub return_receipt_window: humantime::Duration,
+    #[arg(long, env = "RC_REPLACEMENT_SHIPMENT_WINDOW", default_value_t = window(Policy::default().replacement_shipment))]
+    pub replacement_shipment_window: humantime::Duration,
+    #[arg(long, env = "RC_REPLACEMENT_RECEIPT_WINDOW", default_value_t = window(Policy::default().replacement_receipt))]
+    pub replacement_receipt_window: humantime::Duration,
+    #[arg(long, env = "RC_ARBITRATION_TARGET", default_value_t = window(Policy::default().arbitration_target))]
+    pub arbitration_target: humantime::Duration,
 }
 
 impl Windows {
     pub fn policy(&self) -> anyhow::Result<Policy> {
-        let d = |w: std::time::Duration| Duration::from_std(w).context("a deadline window is too long");
+        let d = |w: humantime::Duration| Duration::from_std(*w).context("a deadline window is too long");
         Ok(Policy {
             seller_response: d(self.seller_response_window)?,
             buyer_response: d(self.buyer_response_window)?,
@@ -211,6 +211,11 @@ impl Windows {
             arbitration_target: d(self.arbitration_target)?,
         })
     }
+}
+
+/// A window of the rules as a flag's default (`2days`, `6days`, …).
+fn window(d: Duration) -> humantime::Duration {
+    d.to_std().expect("the rules' windows are positive").into()
 }
 
 /// How tokens are checked (and, with a secret, minted).
@@ -276,4 +281,25 @@ fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
     let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
     std::io::Write::write_all(&mut file, content.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Only {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    /// With nothing set, the service runs on the rules' own windows and caps.
+    #[test]
+    fn defaults_are_the_rules() {
+        let settings = Only::parse_from(["rc"]).settings;
+        assert_eq!(settings.windows.policy().unwrap(), Policy::default());
+        assert_eq!(settings.evidence_limits(), EvidenceLimits::default());
+    }
 }

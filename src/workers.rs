@@ -7,8 +7,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::app::mail::Mailer;
 use crate::app::{now, App};
+use crate::notify::mail::Mailer;
 use crate::notify::webhooks::WebhookTarget;
 
 /// How often each loop runs, and where webhooks go.

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::complaints::{load_for, load_for_update, persist, Seen};
 use super::ids::new_id;
 use super::{now, App, AppError, Caller};
-use crate::domain::{self, Action, Command, EvidenceFile, EvidenceKind};
+use crate::domain::{self, Action, Command, EvidenceFile, EvidenceKind, EvidenceLimits, MEDIA_TYPES};
 use crate::evidence::{StoreError, Upload};
 use crate::store::evidence::{self as rows, EvidenceRow};
 use crate::store::idempotency as keys;
@@ -22,10 +22,6 @@ use crate::store::{from_db, to_db, DbConn};
 
 pub use crate::evidence::{safe_file_name, Content};
 pub use crate::store::evidence::EvidenceRow as Evidence;
-
-/// Media types accepted, as sniffed from the bytes.
-pub const ALLOWED_MEDIA_TYPES: [&str; 7] =
-    ["image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf", "video/mp4", "video/quicktime"];
 
 /// Bytes read before deciding what a file is.
 const SNIFF_BYTES: usize = 8 * 1024;
@@ -43,39 +39,6 @@ const SWEEP_MARGIN: chrono::Duration = chrono::Duration::minutes(5);
 
 /// Streamed writes still open this long after they began were cut off.
 const UNFINISHED_AFTER: chrono::Duration = chrono::Duration::hours(6);
-
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// Cap for photos, documents and every kind that is not a video.
-    pub file_bytes: u64,
-    /// Cap for `video` and `screen_recording`.
-    pub video_bytes: u64,
-    /// Files each party (and staff) may attach to one complaint.
-    pub files_per_party: i64,
-    /// How long a direct upload's presigned PUT stays valid.
-    pub upload_ttl: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            file_bytes: 10 * 1024 * 1024,
-            video_bytes: 200 * 1024 * 1024,
-            files_per_party: 30,
-            upload_ttl: Duration::from_secs(15 * 60),
-        }
-    }
-}
-
-impl Limits {
-    pub fn cap(&self, kind: EvidenceKind) -> u64 {
-        if kind.is_video() {
-            self.video_bytes
-        } else {
-            self.file_bytes
-        }
-    }
-}
 
 /// What the uploader says about the file.
 #[derive(Debug, Clone)]
@@ -150,11 +113,11 @@ pub struct Swept {
     pub staged_copies: usize,
 }
 
-/// The media type the bytes show, in the names of `ALLOWED_MEDIA_TYPES`.
+/// The media type the bytes show, in the names of `MEDIA_TYPES`.
 pub fn sniff(head: &[u8]) -> Option<&'static str> {
     let found = infer::get(head)?.mime_type();
     let found = if found == "image/heif" { "image/heic" } else { found };
-    ALLOWED_MEDIA_TYPES.iter().copied().find(|t| *t == found)
+    MEDIA_TYPES.iter().copied().find(|t| *t == found)
 }
 
 fn unavailable(e: StoreError) -> AppError {
@@ -171,7 +134,7 @@ fn canonical(media_type: &str) -> &str {
 }
 
 fn not_allowed() -> String {
-    format!("must be one of {}", ALLOWED_MEDIA_TYPES.join(", "))
+    format!("must be one of {}", MEDIA_TYPES.join(", "))
 }
 
 fn object_key(complaint_id: &str, evidence_id: &str) -> String {
@@ -207,7 +170,7 @@ fn attach(
     Ok((Seen { complaint: after, actor: seen.actor }, row))
 }
 
-fn check_room(conn: &mut DbConn, seen: &Seen, limits: &Limits) -> Result<(), AppError> {
+fn check_room(conn: &mut DbConn, seen: &Seen, limits: &EvidenceLimits) -> Result<(), AppError> {
     let role = seen.actor.role.to_string();
     if rows::count_by_role(conn, &seen.complaint.id, &role)? >= limits.files_per_party {
         return Err(AppError::Conflict {
@@ -396,7 +359,7 @@ impl App {
         input: DirectUpload,
     ) -> Result<(Evidence, UploadTicket), AppError> {
         let media_type = canonical(&input.media_type).to_string();
-        if !ALLOWED_MEDIA_TYPES.contains(&media_type.as_str()) {
+        if !MEDIA_TYPES.contains(&media_type.as_str()) {
             return Err(AppError::invalid("media_type", not_allowed()));
         }
         input.kind.check_media_type("kind", &media_type)?;

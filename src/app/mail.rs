@@ -4,14 +4,12 @@
 //! that is down loses nothing.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lettre::message::Mailbox;
 
 use super::{now, App, AppError};
 use crate::domain::{Complaint, Role};
-use crate::notify::mail::MailTransport;
+use crate::notify::mail::Mailer;
 use crate::notify::templates::{self, Lang, Letter};
 use crate::store::mail::{self as queue, NewMail, Outcome};
 use crate::store::{complaints, dialect, from_db, orders, outbox, to_db, DbConn};
@@ -19,21 +17,6 @@ use crate::store::{complaints, dialect, from_db, orders, outbox, to_db, DbConn};
 /// The outbox cursor of the mailer.
 const CURSOR: &str = "mail";
 const BATCH: i64 = 100;
-
-/// How mail is sent, and to whom besides the parties.
-#[derive(Clone)]
-pub struct Mailer {
-    pub transport: MailTransport,
-    pub from: Mailbox,
-    /// Customer care's mailbox: told of every escalation and failed payout.
-    pub staff_mailbox: Option<String>,
-    /// Reminders go this long before a party's deadline.
-    pub reminder_leads: Vec<chrono::Duration>,
-    /// The wait after the first failure; it doubles, up to an hour, for three days.
-    pub retry_base: Duration,
-    /// How long a proposal's mail waits for a newer proposal to replace it.
-    pub collapse_window: Duration,
-}
 
 /// A party's address and language, from the order's contacts.
 fn contact_of(contacts: &serde_json::Value, role: Role) -> Option<(String, Lang)> {

@@ -125,7 +125,7 @@ pub struct App {
     pub db: Db,
     pub policy: Policy,
     pub evidence: EvidenceStore,
-    pub evidence_limits: evidence::Limits,
+    pub evidence_limits: crate::domain::EvidenceLimits,
     /// How long an unanswered idempotency key holds off a retry.
     pub idempotency_lease: std::time::Duration,
     /// How long a settlement may stay unreported before it is a payment problem.
@@ -153,7 +153,7 @@ impl App {
             db,
             policy,
             evidence,
-            evidence_limits: evidence::Limits::default(),
+            evidence_limits: crate::domain::EvidenceLimits::default(),
             idempotency_lease,
             settlement_overdue: chrono::Duration::hours(24),
         }

@@ -133,36 +133,6 @@ impl EvidenceKind {
     pub fn is_video(&self) -> bool {
         matches!(self, EvidenceKind::Video | EvidenceKind::ScreenRecording)
     }
-
-    /// The media types a file of this kind can be: a kind is what the file
-    /// shows, so a PDF is no video and a PNG no screen recording (and the
-    /// video cap is only for videos).
-    pub fn media_types(&self) -> &'static [&'static str] {
-        const IMAGES: &[&str] = &["image/jpeg", "image/png", "image/webp", "image/heic"];
-        const VIDEOS: &[&str] = &["video/mp4", "video/quicktime"];
-        const PAPERS: &[&str] = &["image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"];
-        const ANY: &[&str] =
-            &["image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf", "video/mp4", "video/quicktime"];
-        match self {
-            EvidenceKind::Photo | EvidenceKind::Packaging | EvidenceKind::Screenshot => IMAGES,
-            EvidenceKind::Video | EvidenceKind::ScreenRecording => VIDEOS,
-            EvidenceKind::Receipt | EvidenceKind::ShippingLabel | EvidenceKind::Document => PAPERS,
-            // `other` takes any accepted file, under the small cap.
-            EvidenceKind::Other => ANY,
-        }
-    }
-
-    /// Refuses a file of `media_type` as this kind, naming `field`.
-    pub fn check_media_type(&self, field: &'static str, media_type: &str) -> Result<(), super::DomainError> {
-        if self.media_types().contains(&media_type) {
-            Ok(())
-        } else {
-            Err(super::DomainError::invalid(
-                field,
-                format!("a {self} is one of {}, not {media_type}", self.media_types().join(", ")),
-            ))
-        }
-    }
 }
 
 wire_enum!(

@@ -6,6 +6,7 @@ pub mod complaint;
 pub mod decide;
 pub mod error;
 pub mod escrow;
+pub mod evidence;
 pub mod money;
 pub mod policy;
 pub mod sanction;
@@ -21,6 +22,7 @@ pub use escrow::{
     check_parties, check_party_id, report_payout, OrderSnapshot, OrderStatus, PaymentReport, Payout, RefundDestination,
     SettlementState,
 };
+pub use evidence::{EvidenceLimits, MEDIA_TYPES};
 pub use money::{Currency, Money, MAX_AMOUNT};
 pub use policy::Policy;
 pub use sanction::{sanction_for, Sanction};

@@ -193,7 +193,7 @@ pub async fn upload(
     path: web::Path<String>,
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = app.evidence_limits.file_bytes.max(app.evidence_limits.video_bytes) + 64 * 1024;
+    let limit = app.evidence_limits.largest() + 64 * 1024;
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit) {

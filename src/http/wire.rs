@@ -684,7 +684,7 @@ impl utoipa::PartialSchema for MediaType {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .description(Some("A media type accepted as evidence."))
-            .enum_values(Some(crate::app::evidence::ALLOWED_MEDIA_TYPES))
+            .enum_values(Some(crate::domain::MEDIA_TYPES))
             .into()
     }
 }

@@ -2,12 +2,28 @@
 //! credentials) or `.eml` files in a directory, the embedded default.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::templates::Letter;
+
+/// How mail is sent, and to whom besides the parties.
+#[derive(Clone)]
+pub struct Mailer {
+    pub transport: MailTransport,
+    pub from: Mailbox,
+    /// Customer care's mailbox: told of every escalation and failed payout.
+    pub staff_mailbox: Option<String>,
+    /// Reminders go this long before a party's deadline.
+    pub reminder_leads: Vec<chrono::Duration>,
+    /// The wait after the first failure; it doubles, up to an hour, for three days.
+    pub retry_base: Duration,
+    /// How long a proposal's mail waits for a newer proposal to replace it.
+    pub collapse_window: Duration,
+}
 
 /// Where mail goes.
 #[derive(Clone)]

@@ -154,7 +154,7 @@ pub async fn a_photo_is_stored_listed_read_and_cited(backend: Backend) {
 }
 
 pub async fn a_lying_or_oversized_file_leaves_nothing(backend: Backend) {
-    let limits = resolution_center::app::evidence::Limits {
+    let limits = resolution_center::domain::EvidenceLimits {
         file_bytes: 64 * 1024,
         video_bytes: 128 * 1024,
         files_per_party: 2,
@@ -480,7 +480,7 @@ pub async fn a_direct_upload_is_bound_checked_and_attached(backend: Backend) {
 /// the sweep removes the pending upload, which frees its place.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_direct_upload_is_refused_and_swept() {
-    let limits = resolution_center::app::evidence::Limits {
+    let limits = resolution_center::domain::EvidenceLimits {
         upload_ttl: std::time::Duration::from_secs(1),
         files_per_party: 1,
         ..Default::default()

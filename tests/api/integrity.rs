@@ -160,8 +160,8 @@ async fn mails_collapsed(
     // The mailer reads the feed, which shows an event once older
     // transactions on the server are done: wait until the test's last one shows.
     app.events_when(ready).await;
-    use resolution_center::app::mail::Mailer;
     use resolution_center::notify::mail::MailTransport;
+    use resolution_center::notify::mail::Mailer;
     let mailer = Mailer {
         transport: MailTransport::from_url(&format!("file:{}", dir.display())).unwrap(),
         from: "Resolution Center <rc@example.com>".parse().unwrap(),

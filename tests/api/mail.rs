@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use resolution_center::app::mail::Mailer;
 use resolution_center::domain::Policy;
 use resolution_center::notify::mail::MailTransport;
+use resolution_center::notify::mail::Mailer;
 use serde_json::{json, Value};
 
 use crate::common::{spawn_app_with, Backend, Options, TestApp};

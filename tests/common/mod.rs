@@ -7,9 +7,9 @@ use std::net::TcpListener;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{header::HeaderMap, Method, StatusCode};
-use resolution_center::app::evidence::Limits;
 use resolution_center::app::App;
 use resolution_center::config::JwtKey;
+use resolution_center::domain::EvidenceLimits;
 use resolution_center::domain::Policy;
 use resolution_center::evidence::EvidenceStore;
 use resolution_center::http::{self, auth};
@@ -58,14 +58,14 @@ pub enum Store {
 #[derive(Clone, Default)]
 pub struct Options {
     pub policy: Policy,
-    pub limits: Limits,
+    pub limits: EvidenceLimits,
     pub store: Store,
     /// Run the background workers, the timer ticking this often.
     pub timers: Option<std::time::Duration>,
     /// Send webhooks here (with the workers): URL and `whsec_` secret.
     pub webhook: Option<(String, String)>,
     /// Send mail so (with the workers).
-    pub mailer: Option<resolution_center::app::mail::Mailer>,
+    pub mailer: Option<resolution_center::notify::mail::Mailer>,
     /// How long a settlement may stay unreported (default 24 h).
     pub settlement_overdue: Option<chrono::Duration>,
     /// How long an unanswered Idempotency-Key holds off a retry (default 30 s).
@@ -276,7 +276,7 @@ fn start_workers_with(
     app: App,
     every: std::time::Duration,
     webhook_target: Option<resolution_center::notify::webhooks::WebhookTarget>,
-    mailer: Option<resolution_center::app::mail::Mailer>,
+    mailer: Option<resolution_center::notify::mail::Mailer>,
 ) -> resolution_center::workers::Workers {
     let intervals = resolution_center::workers::Intervals {
         timers: every,
