@@ -198,6 +198,20 @@ pub struct Windows {
     pub arbitration_target: humantime::Duration,
 }
 
+impl From<&Policy> for Windows {
+    fn from(p: &Policy) -> Self {
+        Windows {
+            seller_response_window: window(p.seller_response),
+            buyer_response_window: window(p.buyer_response),
+            return_shipment_window: window(p.return_shipment),
+            return_receipt_window: window(p.return_receipt),
+            replacement_shipment_window: window(p.replacement_shipment),
+            replacement_receipt_window: window(p.replacement_receipt),
+            arbitration_target: window(p.arbitration_target),
+        }
+    }
+}
+
 impl Windows {
     pub fn policy(&self) -> anyhow::Result<Policy> {
         let d = |w: humantime::Duration| Duration::from_std(*w).context("a deadline window is too long");
@@ -225,7 +239,21 @@ pub enum JwtKey {
     PublicKeyPem(Vec<u8>),
 }
 
+/// `Settings` alone, as a command line of its own.
+#[derive(clap::Parser)]
+struct SettingsOnly {
+    #[command(flatten)]
+    settings: Settings,
+}
+
 impl Settings {
+    /// The settings these flags give (and the environment, as for `serve`).
+    pub fn from_args<'a>(args: impl IntoIterator<Item = &'a str>) -> anyhow::Result<Settings> {
+        use clap::Parser;
+        let argv = std::iter::once("resolution-center").chain(args);
+        Ok(SettingsOnly::try_parse_from(argv)?.settings)
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()
@@ -285,20 +313,12 @@ fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
-
     use super::*;
-
-    #[derive(Parser)]
-    struct Only {
-        #[command(flatten)]
-        settings: Settings,
-    }
 
     /// With nothing set, the service runs on the rules' own windows and caps.
     #[test]
     fn defaults_are_the_rules() {
-        let settings = Only::parse_from(["rc"]).settings;
+        let settings = Settings::from_args([]).unwrap();
         assert_eq!(settings.windows.policy().unwrap(), Policy::default());
         assert_eq!(settings.evidence_limits(), EvidenceLimits::default());
     }

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod evidence;
 pub mod http;
 pub mod notify;
+pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod workers;

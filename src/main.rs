@@ -4,14 +4,11 @@ use std::net::TcpListener;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use resolution_center::app::App;
 use resolution_center::config::{JwtKey, Listen, Settings};
-use resolution_center::evidence::EvidenceStore;
 use resolution_center::http::{self, auth};
-use resolution_center::store::Db;
+use resolution_center::startup::{self, Application};
 use resolution_center::telemetry;
 use resolution_center::telemetry::redact;
-use resolution_center::workers::{Intervals, Workers};
 
 /// mimalloc: the request path allocates many small, short-lived buffers
 /// (queries, JSON, headers) from several threads, where it spends less
@@ -74,9 +71,8 @@ fn main() -> anyhow::Result<()> {
         Cmd::Serve { settings, listen, workers } => serve(settings, listen, workers),
         Cmd::Migrate { settings } => {
             telemetry::init(settings.log_format);
-            let db = Db::connect(&settings.database_url(), 1)?;
-            let applied = db.migrate()?;
-            println!("{} migration(s) applied to {}", applied.len(), redact(&settings.database_url()));
+            let (_, applied) = startup::migrate(&settings, 1)?;
+            println!("{applied} migration(s) applied to {}", redact(&settings.database_url()));
             Ok(())
         }
         Cmd::Token { settings, sub, role, ttl } => {
@@ -102,65 +98,13 @@ fn main() -> anyhow::Result<()> {
 #[actix_web::main]
 async fn serve(settings: Settings, listen: Listen, workers: Option<usize>) -> anyhow::Result<()> {
     telemetry::init(settings.log_format);
-    let url = settings.database_url();
-    let db = Db::connect(&url, settings.database_pool_size).with_context(|| format!("connecting {}", redact(&url)))?;
-    let applied = db.migrate()?;
-    let (key, generated) = settings.jwt_key()?;
-    let verifier = auth::Verifier::new(&key)?.with_max_lifetime(settings.jwt_max_lifetime);
-    let e = &settings.evidence;
-    let store = EvidenceStore::from_url(
-        &settings.evidence_store_url(),
-        e.s3_endpoint.as_deref(),
-        &e.s3_region,
-        e.s3_force_path_style,
-    )
-    .await?;
-    if let Err(err) = store.ping().await {
-        tracing::warn!(error = %err, "the evidence store does not answer yet; uploads fail with 503 until it does");
-    }
-    let mut app = App::new(db, settings.windows.policy()?, store.clone());
-    app.evidence_limits = settings.evidence_limits();
-    app.idempotency_lease = settings.idempotency_lease;
-    app.settlement_overdue =
-        chrono::Duration::from_std(settings.settlement_overdue).context("RC_SETTLEMENT_OVERDUE is out of range")?;
     let listener = TcpListener::bind(listen.listen).with_context(|| format!("binding {}", listen.listen))?;
     let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-
-    println!("Resolution Center listening on http://{}", listener.local_addr()?);
-    println!("  database: {} ({} migration(s) applied now)", redact(&url), applied.len());
-    println!("  evidence: {}", store.describe());
-    if let Some(path) = generated {
-        println!("  generated a JWT secret into {}", path.display());
+    let application = Application::build(&settings, listener, workers).await?;
+    for line in &application.report {
+        println!("{line}");
     }
-    if let JwtKey::Secret(_) = key {
-        println!("  mint a token: resolution-center token --sub buyer-1 [--role staff|service] [--ttl 1h]");
-    }
-    println!("  API description: http://{}/openapi.yaml", listener.local_addr()?);
-    let webhook_target = settings.webhooks.target()?;
-    if let Some(target) = &webhook_target {
-        println!("  webhooks: every event to {}", target.url);
-    }
-    let mailer = settings.mailer()?;
-    println!("  mail: {}", mailer.transport.describe());
-    let background = settings.background_workers.then(|| {
-        let intervals = Intervals {
-            timers: settings.timer_interval,
-            evidence_sweep: e.evidence_sweep_interval,
-            webhooks: settings.timer_interval,
-            webhook_target,
-            mailer: Some(mailer),
-        };
-        Workers::start(app.clone(), intervals)
-    });
-    if background.is_none() {
-        println!("  background workers: off (RC_WORKERS=off)");
-    }
-    // Runs until SIGTERM or Ctrl-C: then it stops accepting, finishes the
-    // requests in flight, and the workers finish the item in hand.
-    http::server(app, verifier, listener, workers)?.await?;
-    if let Some(background) = background {
-        background.stop().await;
-    }
+    application.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -147,18 +147,6 @@ pub fn now() -> DateTime<Utc> {
 }
 
 impl App {
-    pub fn new(db: Db, policy: Policy, evidence: EvidenceStore) -> Self {
-        let idempotency_lease = std::time::Duration::from_secs(30);
-        App {
-            db,
-            policy,
-            evidence,
-            evidence_limits: crate::domain::EvidenceLimits::default(),
-            idempotency_lease,
-            settlement_overdue: chrono::Duration::hours(24),
-        }
-    }
-
     /// Runs `f` with a pooled connection on the blocking pool.
     pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
     where

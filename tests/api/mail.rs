@@ -4,12 +4,11 @@
 
 use std::time::Duration;
 
+use resolution_center::config::MailSettings;
 use resolution_center::domain::Policy;
-use resolution_center::notify::mail::MailTransport;
-use resolution_center::notify::mail::Mailer;
 use serde_json::{json, Value};
 
-use crate::common::{spawn_app_with, Backend, Options, TestApp};
+use crate::common::{mail_settings, spawn_app_with, Backend, Options, TestApp};
 
 /// aiosmtpd with its Mailbox handler, on a port chosen before it starts.
 struct SmtpSink {
@@ -104,15 +103,8 @@ fn quoted_printable(body: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn mailer(sink: &SmtpSink, leads: Vec<chrono::Duration>) -> Mailer {
-    Mailer {
-        transport: MailTransport::from_url(&format!("smtp://127.0.0.1:{}", sink.port)).unwrap(),
-        from: "Resolution Center <rc@example.com>".parse().unwrap(),
-        staff_mailbox: Some("care@example.com".into()),
-        reminder_leads: leads,
-        retry_base: Duration::from_millis(100),
-        collapse_window: Duration::ZERO,
-    }
+fn mailer(sink: &SmtpSink, leads: Vec<chrono::Duration>) -> MailSettings {
+    mail_settings(&format!("smtp://127.0.0.1:{}", sink.port), leads)
 }
 
 fn deadline_text(c: &Value) -> String {
@@ -134,7 +126,7 @@ fn to_of<'a>(
 pub async fn mail_reaches_each_party_in_their_language(backend: Backend) {
     let mut sink = SmtpSink::new();
     let options =
-        Options { timers: Some(Duration::from_millis(50)), mailer: Some(mailer(&sink, vec![])), ..Options::default() };
+        Options { timers: Some(Duration::from_millis(50)), mail: Some(mailer(&sink, vec![])), ..Options::default() };
     let app = spawn_app_with(backend, options).await;
     app.order("ord-1", 150_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
@@ -188,7 +180,7 @@ pub async fn reminders_go_before_the_deadline_and_only_while_it_runs(backend: Ba
         policy,
         timers: Some(Duration::from_millis(50)),
         // Due from 6 s before the deadline for a second (L/6).
-        mailer: Some(mailer(&sink, vec![chrono::Duration::seconds(6), chrono::Duration::hours(24)])),
+        mail: Some(mailer(&sink, vec![chrono::Duration::seconds(6), chrono::Duration::hours(24)])),
         ..Options::default()
     };
     let app: TestApp = spawn_app_with(backend, options).await;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use resolution_center::domain::Policy;
 use serde_json::{json, Value};
 
-use crate::common::{spawn_app_with, start_workers, Backend, Options, TestApp};
+use crate::common::{spawn_app_with, Backend, Options, TestApp};
 
 /// Every window one second long, so a test sees each pass.
 fn short_windows() -> Policy {
@@ -96,11 +96,11 @@ pub async fn a_deadline_fires_once_after_a_restart(backend: Backend) {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(app.get(&path(&c, ""), "buyer-1").await.ok()["status"], "awaiting_seller", "nothing runs the timer");
 
-    let restarted = start_workers(app.another_instance(short_windows()), Duration::from_millis(100));
+    let restarted = app.start_workers(app.another_instance(short_windows()).await, Duration::from_millis(100));
     let escalated = app.complaint_when(&id, "buyer-1", |c| c["status"] == "under_review").await;
     assert_eq!(escalated["status"], "under_review");
     restarted.stop().await;
-    let again = start_workers(app.another_instance(short_windows()), Duration::from_millis(100));
+    let again = app.start_workers(app.another_instance(short_windows()).await, Duration::from_millis(100));
     tokio::time::sleep(Duration::from_millis(500)).await;
     again.stop().await;
     assert_eq!(app.timeline_entries(&id, "deadline_passed").await.len(), 1);
@@ -126,7 +126,7 @@ async fn two_instances_fire_each_of_200_deadlines_once() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
     let now = resolution_center::app::now();
-    let (a, b) = (app.another_instance(short_windows()), app.another_instance(short_windows()));
+    let (a, b) = (app.another_instance(short_windows()).await, app.another_instance(short_windows()).await);
     let (fired_a, fired_b) = tokio::join!(a.fire_due_deadlines(now), b.fire_due_deadlines(now));
     let (fired_a, fired_b) = (fired_a.unwrap(), fired_b.unwrap());
     assert_eq!(fired_a + fired_b, 200, "a fired {fired_a}, b fired {fired_b}");

@@ -8,12 +8,12 @@ use std::net::TcpListener;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{header::HeaderMap, Method, StatusCode};
 use resolution_center::app::App;
-use resolution_center::config::JwtKey;
-use resolution_center::domain::EvidenceLimits;
-use resolution_center::domain::Policy;
+use resolution_center::config::{MailSettings, Settings};
+use resolution_center::domain::{EvidenceLimits, Policy};
 use resolution_center::evidence::EvidenceStore;
-use resolution_center::http::{self, auth};
-use resolution_center::store::Db;
+use resolution_center::http::auth;
+use resolution_center::startup::{self, Application};
+use resolution_center::workers::Workers;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,8 +34,8 @@ pub struct TestApp {
     pub s3s: Option<S3sFs>,
     /// The service's state, for the maintenance jobs a test runs itself.
     pub app: App,
-    /// The background workers, when `Options::timers` asked for them.
-    pub workers: Option<resolution_center::workers::Workers>,
+    /// The settings it was started with.
+    pub settings: Settings,
     secret: Vec<u8>,
     dir: tempfile::TempDir,
 }
@@ -64,8 +64,8 @@ pub struct Options {
     pub timers: Option<std::time::Duration>,
     /// Send webhooks here (with the workers): URL and `whsec_` secret.
     pub webhook: Option<(String, String)>,
-    /// Send mail so (with the workers).
-    pub mailer: Option<resolution_center::notify::mail::Mailer>,
+    /// Send mail so (with the workers); see `mail_settings`.
+    pub mail: Option<MailSettings>,
     /// How long a settlement may stay unreported (default 24 h).
     pub settlement_overdue: Option<chrono::Duration>,
     /// How long an unanswered Idempotency-Key holds off a retry (default 30 s).
@@ -211,89 +211,100 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         Backend::Postgres => new_pg_database(),
         Backend::Sqlite => format!("sqlite://{}", dir.path().join("rc.sqlite3").display()),
     };
-    let s3_store = |endpoint: String| async move {
-        let bucket = format!("rc-test-{}", ulid::Ulid::new().to_string().to_lowercase());
-        let store = EvidenceStore::from_url(&format!("s3://{bucket}/evidence"), Some(&endpoint), "us-east-1", true)
-            .await
-            .unwrap();
-        let EvidenceStore::S3 { client, .. } = &store else { unreachable!() };
-        client.create_bucket().bucket(&bucket).send().await.expect("create the test bucket");
-        let client = client.clone();
-        (store, Some((client, bucket)))
-    };
+    let secret = b"test-secret-test-secret-test-secret!".to_vec();
+    let mut settings = Settings::from_args(["--data-dir", &dir.path().display().to_string()]).unwrap();
+    settings.database_url = Some(db_url.clone());
+    settings.database_pool_size = 8;
+    settings.jwt_secret = Some(String::from_utf8(secret.clone()).unwrap());
+    settings.windows = (&options.policy).into();
+    let e = &mut settings.evidence;
+    e.evidence_max_file_bytes = options.limits.file_bytes;
+    e.evidence_max_video_bytes = options.limits.video_bytes;
+    e.evidence_files_per_party = options.limits.files_per_party;
+    e.evidence_upload_ttl = options.limits.upload_ttl.into();
+    e.evidence_sweep_interval = std::time::Duration::from_secs(3600);
+    let bucket = format!("rc-test-{}", ulid::Ulid::new().to_string().to_lowercase());
     let mut s3s = None;
-    let (store, s3) = match options.store {
-        Store::Down => {
-            let dead = format!("http://127.0.0.1:{}", free_port());
-            (EvidenceStore::from_url("s3://nowhere", Some(&dead), "us-east-1", true).await.unwrap(), None)
-        }
-        Store::Moto => s3_store(s3_endpoint()).await,
+    let s3_endpoint = match options.store {
+        Store::Local => None,
+        Store::Down => Some(format!("http://127.0.0.1:{}", free_port())),
+        Store::Moto => Some(s3_endpoint()),
         Store::Signing => {
             let server = S3sFs::start(dir.path().join("s3"));
             let endpoint = server.endpoint.clone();
             s3s = Some(server);
-            s3_store(endpoint).await
+            Some(endpoint)
         }
-        Store::Local => (
-            EvidenceStore::from_url(&format!("fs:{}", dir.path().join("evidence").display()), None, "us-east-1", false)
-                .await
-                .unwrap(),
-            None,
-        ),
     };
-    let db = Db::connect(&db_url, 8).expect("connect the test database");
-    db.migrate().expect("migrate the test database");
-    let secret = b"test-secret-test-secret-test-secret!".to_vec();
-    let verifier = auth::Verifier::new(&JwtKey::Secret(secret.clone())).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut app = App::new(db, options.policy, store.clone());
-    app.evidence_limits = options.limits;
+    if let Some(endpoint) = s3_endpoint {
+        e.evidence_store = Some(format!("s3://{bucket}/evidence"));
+        e.s3_endpoint = Some(endpoint);
+        e.s3_force_path_style = true;
+    }
+    settings.background_workers = options.timers.is_some();
+    settings.timer_interval = options.timers.unwrap_or(std::time::Duration::from_secs(1));
+    if let Some((url, secret)) = options.webhook {
+        settings.webhooks.webhook_url = Some(url);
+        settings.webhooks.webhook_secret = Some(secret);
+        settings.webhooks.webhook_retry_base = std::time::Duration::from_millis(100);
+        settings.webhooks.webhook_timeout = std::time::Duration::from_secs(5);
+    }
+    if let Some(mail) = options.mail {
+        settings.mail = mail;
+    }
     if let Some(lease) = options.idempotency_lease {
-        app.idempotency_lease = lease;
+        settings.idempotency_lease = lease;
     }
     if let Some(overdue) = options.settlement_overdue {
-        app.settlement_overdue = overdue;
+        settings.settlement_overdue = overdue.to_std().unwrap();
     }
-    let server = http::server(app.clone(), verifier, listener, 2).expect("the server starts");
-    tokio::spawn(server);
-    let webhook_target = options.webhook.map(|(url, secret)| {
-        let retry = std::time::Duration::from_millis(100);
-        resolution_center::notify::webhooks::WebhookTarget::new(url, &secret, retry, std::time::Duration::from_secs(5))
-            .expect("a valid webhook target")
-    });
-    let workers = options.timers.map(|every| start_workers_with(app.clone(), every, webhook_target, options.mailer));
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { base: format!("http://127.0.0.1:{port}"), client, db_url, store, s3, s3s, app, workers, secret, dir }
-}
-
-/// The background workers of one instance, the timer ticking `every`.
-pub fn start_workers(app: App, every: std::time::Duration) -> resolution_center::workers::Workers {
-    start_workers_with(app, every, None, None)
-}
-
-fn start_workers_with(
-    app: App,
-    every: std::time::Duration,
-    webhook_target: Option<resolution_center::notify::webhooks::WebhookTarget>,
-    mailer: Option<resolution_center::notify::mail::Mailer>,
-) -> resolution_center::workers::Workers {
-    let intervals = resolution_center::workers::Intervals {
-        timers: every,
-        evidence_sweep: std::time::Duration::from_secs(3600),
-        webhooks: every,
-        webhook_target,
-        mailer,
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let application = Application::build(&settings, listener, 2).await.expect("the service starts");
+    let app = application.app.clone();
+    let store = app.evidence.clone();
+    let s3 = match (&store, options.store) {
+        (EvidenceStore::S3 { client, .. }, Store::Moto | Store::Signing) => {
+            client.create_bucket().bucket(&bucket).send().await.expect("create the test bucket");
+            Some((client.clone(), bucket))
+        }
+        _ => None,
     };
-    resolution_center::workers::Workers::start(app, intervals)
+    tokio::spawn(application.run_until_stopped());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { base: format!("http://127.0.0.1:{port}"), client, db_url, store, s3, s3s, app, settings, secret, dir }
+}
+
+/// Mail settings that send to `url` (an SMTP server or `file:DIR`), from
+/// the test's sender, with the staff mailbox `care@example.com`.
+pub fn mail_settings(url: &str, reminder_leads: Vec<chrono::Duration>) -> MailSettings {
+    let mut mail = Settings::from_args([]).unwrap().mail;
+    mail.mail_transport = Some(url.to_string());
+    mail.mail_from = "Resolution Center <rc@example.com>".into();
+    mail.staff_email = Some("care@example.com".into());
+    mail.reminder_leads = reminder_leads.iter().map(|d| d.to_std().unwrap()).collect();
+    mail.mail_retry_base = std::time::Duration::from_millis(100);
+    mail.mail_collapse_window = std::time::Duration::ZERO;
+    mail
 }
 
 impl TestApp {
     /// Another instance of the service on the same database and store (its
     /// own connection pool), as a second process or a restart would be.
-    pub fn another_instance(&self, policy: Policy) -> App {
-        let db = Db::connect(&self.db_url, 4).expect("connect the test database");
-        App::new(db, policy, self.store.clone())
+    pub async fn another_instance(&self, policy: Policy) -> App {
+        let mut settings = self.settings.clone();
+        settings.windows = (&policy).into();
+        settings.database_pool_size = 4;
+        startup::build_app(&settings).await.expect("another instance").0
+    }
+
+    /// The background workers of `app` (with no mail or webhooks), the timer ticking `every`.
+    pub fn start_workers(&self, app: App, every: std::time::Duration) -> Workers {
+        let mut settings = self.settings.clone();
+        settings.background_workers = true;
+        settings.timer_interval = every;
+        settings.webhooks.webhook_url = None;
+        startup::start_workers(&settings, app).unwrap().expect("workers on")
     }
 
     /// Waits until the complaint, as `who` sees it, satisfies `ready`; gives
