@@ -897,7 +897,7 @@ fn a_key_being_marked_is_not_released_on_postgres() {
     Db::connect(&url, 1).unwrap().migrate().unwrap();
     let now = chrono::Utc::now().naive_utc();
     let mut first = dialect::connect(&url).unwrap();
-    assert!(dialect::claim_idempotency_key(&mut first, "buyer-1", "open-1", "fp", now).unwrap());
+    assert!(idempotency::claim(&mut first, "buyer-1", "open-1", "fp", now).unwrap());
     first.batch_execute("BEGIN").unwrap();
     idempotency::mark(&mut first, "buyer-1", "open-1", "cmp_1").unwrap();
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::ids::new_id;
 use super::orders::load_for_update as load_order_for_update;
 use super::publish::{self, Published};
-use super::{now, App, AppError, Caller};
+use super::{now, App, AppError, Caller, Missing};
 use crate::domain::{self, Actor, Command, Complaint, Event, Money, OpenComplaint, Role};
 use crate::store::complaints::{self as store};
 
@@ -16,7 +16,7 @@ use crate::store::complaints::{self as store};
 pub use crate::store::complaints::ListFilter;
 use crate::store::standing::{self as violations, ViolationRow};
 use crate::store::timeline::{self, TimelineRow};
-use crate::store::{dialect, evidence, from_db, to_db, DbConn};
+use crate::store::{evidence, from_db, to_db, DbConn};
 use crate::store::{idempotency, outbox};
 
 /// A complaint as one caller sees it.
@@ -57,7 +57,7 @@ pub struct Page<T> {
 
 fn actor_of(c: &Complaint, caller: &Caller) -> Result<Actor, AppError> {
     // Strangers (and the service role) learn nothing, not even that it exists.
-    let role = c.role_of(&caller.id, caller.staff).ok_or(AppError::NotFound("complaint"))?;
+    let role = c.role_of(&caller.id, caller.staff).ok_or(AppError::NotFound(Missing::Complaint))?;
     Ok(Actor { id: caller.id.clone(), role })
 }
 
@@ -71,7 +71,7 @@ pub(crate) fn load_for_update(conn: &mut DbConn, id: &str, caller: &Caller) -> R
 }
 
 fn seen_by(complaint: Option<Complaint>, caller: &Caller) -> Result<Seen, AppError> {
-    let complaint = complaint.ok_or(AppError::NotFound("complaint"))?;
+    let complaint = complaint.ok_or(AppError::NotFound(Missing::Complaint))?;
     let actor = actor_of(&complaint, caller)?;
     Ok(Seen { complaint, actor })
 }
@@ -115,7 +115,7 @@ pub(crate) fn persist(
     if let Some(d) = decision {
         store::insert_decision(conn, &after.id, &actor.id, d, occurred_at)?;
         if d.seller_at_fault {
-            dialect::lock_seller(conn, &after.seller_id)?;
+            violations::lock_seller(conn, &after.seller_id)?;
             let ordinal = i32::try_from(violations::count(conn, &after.seller_id)? + 1).unwrap_or(i32::MAX);
             let sanction = domain::sanction_for(ordinal, at);
             violations::insert(
@@ -177,7 +177,7 @@ impl App {
         self.write(move |conn| {
             let order = match load_order_for_update(conn, &input.order_id)? {
                 Some(o) if caller.id == o.buyer_id || caller.id == o.seller_id || caller.staff => o,
-                _ => return Err(AppError::NotFound("order")),
+                _ => return Err(AppError::NotFound(Missing::Order)),
             };
             if order.active_complaint_id.is_some() {
                 return Err(AppError::Conflict {

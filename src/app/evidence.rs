@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::complaints::{load_for, load_for_update, persist, Seen};
 use super::ids::new_id;
-use super::{now, App, AppError, Caller};
+use super::{now, App, AppError, Caller, Missing};
 use crate::domain::{self, Action, Command, EvidenceFile, EvidenceKind, EvidenceLimits, MEDIA_TYPES};
 use crate::evidence::{StoreError, Upload};
 use crate::store::evidence::{self as rows, EvidenceRow};
@@ -438,7 +438,7 @@ impl App {
         let (seen, row) = self
             .read(move |conn| {
                 let seen = load_for(conn, &cid, &who)?;
-                let row = rows::find_any(conn, &cid, &eid)?.ok_or(AppError::NotFound("evidence"))?;
+                let row = rows::find_any(conn, &cid, &eid)?.ok_or(AppError::NotFound(Missing::Evidence))?;
                 Ok((seen, row))
             })
             .await?;
@@ -634,7 +634,7 @@ impl App {
         let caller = caller.clone();
         self.read(move |conn| {
             let seen = load_for(conn, &complaint_id, &caller)?;
-            let row = rows::find(conn, &complaint_id, &evidence_id)?.ok_or(AppError::NotFound("evidence"))?;
+            let row = rows::find(conn, &complaint_id, &evidence_id)?.ok_or(AppError::NotFound(Missing::Evidence))?;
             Ok((seen, row))
         })
         .await
@@ -651,7 +651,7 @@ impl App {
         let row = self
             .read(move |conn| {
                 load_for(conn, &complaint_id, &caller)?;
-                rows::find(conn, &complaint_id, &evidence_id)?.ok_or(AppError::NotFound("evidence"))
+                rows::find(conn, &complaint_id, &evidence_id)?.ok_or(AppError::NotFound(Missing::Evidence))
             })
             .await?;
         let name = row.file_name.clone().unwrap_or_else(|| row.id.clone());

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::complaints::Page;
 use super::{App, AppError, Caller};
+use crate::domain::EventType;
 use crate::store::from_db;
 use crate::store::outbox;
 
@@ -15,7 +16,7 @@ pub use crate::store::outbox::FeedPosition;
 pub struct FeedEvent {
     pub id: String,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: EventType,
     pub occurred_at: DateTime<Utc>,
     pub data: serde_json::Value,
 }
@@ -26,7 +27,7 @@ impl TryFrom<outbox::OutboxRow> for FeedEvent {
         Ok(FeedEvent {
             data: serde_json::from_str(&r.data).map_err(|e| AppError::Internal(e.into()))?,
             id: r.id,
-            kind: r.kind,
+            kind: r.kind.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
             occurred_at: from_db(r.occurred_at),
         })
     }

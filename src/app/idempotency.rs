@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::{now, App, AppError};
-use crate::store::{dialect, idempotency as keys, to_db, DbConn};
+use crate::store::{idempotency as keys, to_db, DbConn};
 
 /// How long a key is remembered.
 pub const KEY_TTL: Duration = Duration::hours(24);
@@ -79,7 +79,7 @@ fn claim(
             return Ok(Found::Racing);
         }
     }
-    match dialect::claim_idempotency_key(conn, caller, key, fingerprint, to_db(at)) {
+    match keys::claim(conn, caller, key, fingerprint, to_db(at)) {
         Ok(true) => Ok(Found::Claimed),
         Ok(false) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(Found::Racing),
         Err(e) => Err(e.into()),

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{now, App, AppError};
-use crate::domain::{Complaint, Role};
+use crate::domain::{Complaint, EventType, Role};
 use crate::notify::mail::Mailer;
 use crate::notify::templates::{self, Lang, Letter};
 use crate::store::mail::{self as queue, NewMail, Outcome};
-use crate::store::{complaints, dialect, from_db, orders, outbox, to_db, DbConn};
+use crate::store::{complaints, from_db, orders, outbox, to_db, DbConn};
 
 /// The outbox cursor of the mailer.
 const CURSOR: &str = "mail";
@@ -92,17 +92,21 @@ impl App {
                 let Some((c, contacts)) = loaded.get(id).and_then(Option::as_ref) else { continue };
                 let data: serde_json::Value =
                     serde_json::from_str(&row.data).map_err(|e| AppError::Internal(e.into()))?;
+                let Ok(kind) = row.kind.parse::<EventType>() else {
+                    tracing::warn!(kind = %row.kind, event_id = %row.id, "an outbox event of an unknown type is not mailed");
+                    continue;
+                };
                 for role in [Role::Buyer, Role::Seller] {
                     let Some((address, lang)) = contact_of(contacts, role) else { continue };
-                    let letter = match row.kind.as_str() {
-                        "seller.sanctioned" if role == Role::Seller => Some(templates::sanction(&data, lang)),
-                        "seller.sanctioned" => None,
+                    let letter = match kind {
+                        EventType::SellerSanctioned if role == Role::Seller => Some(templates::sanction(&data, lang)),
+                        EventType::SellerSanctioned => None,
                         kind => templates::for_event(kind, &data, c, role, lang),
                     };
                     if let Some(letter) = letter {
                         let id = format!("{}:{role}", row.id);
                         let mut m = mail(id, Some(&row.id), c, role.as_str(), address, lang, letter, None, at);
-                        if row.kind == "complaint.proposal_made" {
+                        if kind == EventType::ProposalMade {
                             // A burst of counter-proposals mails the newest one.
                             m.collapse_key = Some(format!("proposal:{}:{role}", c.id));
                             m.next_attempt_at = to_db(at + collapse_window);
@@ -110,8 +114,8 @@ impl App {
                         queued.push(m);
                     }
                 }
-                if let (Some(address), "complaint.escalated" | "settlement.failed") = (&staff, row.kind.as_str()) {
-                    if let Some(letter) = templates::for_event(&row.kind, &data, c, Role::Staff, Lang::En) {
+                if let (Some(address), EventType::Escalated | EventType::SettlementFailed) = (&staff, kind) {
+                    if let Some(letter) = templates::for_event(kind, &data, c, Role::Staff, Lang::En) {
                         let id = format!("{}:staff", row.id);
                         queued.push(mail(id, Some(&row.id), c, "staff", address.clone(), Lang::En, letter, None, at));
                     }
@@ -139,7 +143,7 @@ impl App {
                 let due = complaints::deadlines_between(conn, to_db(at), to_db(at + longest))?;
                 let mut queued = Vec::new();
                 for c in due {
-                    let (Some(deadline), Some(role)) = (c.deadline.clone(), templates::next_actor(&c)) else {
+                    let (Some(deadline), Some(role)) = (c.deadline.clone(), c.next_actor()) else {
                         continue;
                     };
                     let remaining = deadline.at - at;
@@ -171,7 +175,7 @@ impl App {
             return Ok(0);
         }
         let lease = to_db(at + chrono::Duration::minutes(2));
-        let claimed = self.write(move |conn| Ok(dialect::claim_due_mail(conn, to_db(at), lease, BATCH)?)).await?;
+        let claimed = self.write(move |conn| Ok(queue::claim_due(conn, to_db(at), lease, BATCH)?)).await?;
         let mut sent = 0;
         for m in claimed {
             if let (Some(deadline), Some(complaint_id)) = (m.reminder_for, m.complaint_id.clone()) {

@@ -16,10 +16,11 @@ pub mod timers;
 pub mod webhooks;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 
 use crate::domain::{DomainError, Policy};
 use crate::evidence::EvidenceStore;
+use crate::store::failure::{Failure, Unique};
 use crate::store::{dialect, Db, DbConn};
 use crate::telemetry::spawn_blocking_with_tracing;
 
@@ -39,11 +40,47 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// What was not found (or is not shown to the caller).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    Order,
+    Complaint,
+    Evidence,
+    Settlement,
+    /// No route answers the path.
+    Route,
+}
+
+impl Missing {
+    /// The problem's stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Missing::Order => "order_not_found",
+            Missing::Complaint => "complaint_not_found",
+            Missing::Evidence => "evidence_not_found",
+            Missing::Settlement => "settlement_not_found",
+            Missing::Route => "not_found",
+        }
+    }
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Missing::Order => "order",
+            Missing::Complaint => "complaint",
+            Missing::Evidence => "evidence",
+            Missing::Settlement => "settlement",
+            Missing::Route => "route",
+        })
+    }
+}
+
 /// What a use case can fail with; each variant is one kind of answer.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0} not found")]
-    NotFound(&'static str),
+    NotFound(Missing),
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("{0}")]
@@ -72,43 +109,27 @@ impl AppError {
     /// Whether this failed because the database connection is gone, so the
     /// connection must not be used again.
     pub fn is_connection_lost(&self) -> bool {
-        matches!(self, AppError::Unavailable(e) if e.downcast_ref::<DieselError>().is_some_and(connection_lost))
+        matches!(self, AppError::Unavailable(e)
+            if e.downcast_ref::<DieselError>().is_some_and(|e| Failure::of(e) == Failure::ConnectionLost))
     }
-}
-
-/// Whether a query failed because the connection to the server is gone.
-fn connection_lost(e: &DieselError) -> bool {
-    matches!(
-        e,
-        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _)
-    )
 }
 
 impl From<DieselError> for AppError {
     fn from(e: DieselError) -> Self {
-        match &e {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                let constraint = info.constraint_name().unwrap_or_default().to_string();
-                let message = info.message().to_string();
-                if constraint == "complaints_one_active_per_order" || message.contains("complaints.order_id") {
-                    AppError::Conflict {
-                        code: "complaint_exists",
-                        message: "the order already has an active complaint".into(),
-                    }
-                } else if constraint == "settlements_one_per_hold" || message.contains("settlements.order_id") {
-                    AppError::Domain(DomainError::HoldSettled("the order's hold was already settled".into()))
-                } else {
-                    AppError::Conflict {
-                        code: "conflict",
-                        message: "a concurrent request changed the same record; retry".into(),
-                    }
-                }
+        match Failure::of(&e) {
+            Failure::Duplicate(Unique::ActiveComplaintPerOrder) => AppError::Conflict {
+                code: "complaint_exists",
+                message: "the order already has an active complaint".into(),
+            },
+            Failure::Duplicate(Unique::SettlementPerHold) => {
+                AppError::Domain(DomainError::HoldSettled("the order's hold was already settled".into()))
             }
-            _ if connection_lost(&e) => AppError::Unavailable(e.into()),
-            DieselError::DatabaseError(_, info) if info.message().contains("database is locked") => {
-                AppError::Unavailable(e.into())
-            }
-            _ => AppError::Internal(anyhow::Error::new(e).context("database query")),
+            Failure::Duplicate(Unique::Other) => AppError::Conflict {
+                code: "conflict",
+                message: "a concurrent request changed the same record; retry".into(),
+            },
+            Failure::ConnectionLost | Failure::Busy => AppError::Unavailable(e.into()),
+            Failure::Other => AppError::Internal(anyhow::Error::new(e).context("database query")),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{now, App, AppError, Caller};
+use super::{now, App, AppError, Caller, Missing};
 use crate::domain::{Currency, Money, OrderSnapshot, OrderStatus};
 use crate::store::orders::{self as rows, OrderRow};
 use crate::store::{complaints, from_db, to_db, DbConn};
@@ -178,7 +178,7 @@ impl App {
             // The parties' mail addresses are for the service's own mail, not for each other.
             Some(order) if caller.service || caller.staff => Ok(order),
             Some(order) if order.visible_to(&caller) => Ok(Order { contacts: None, ..order }),
-            _ => Err(AppError::NotFound("order")),
+            _ => Err(AppError::NotFound(Missing::Order)),
         })
         .await
     }

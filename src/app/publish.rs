@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::ids::new_id;
-use crate::domain::{Actor, Complaint, Event, Sanction};
+use crate::domain::{Actor, Complaint, Event, EventType, Sanction};
 use crate::store::outbox::NewOutboxEvent;
 use crate::store::to_db;
 
@@ -23,11 +23,11 @@ fn money(c: &Complaint, amount: i64) -> serde_json::Value {
 pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event], at: DateTime<Utc>) -> Published {
     let occurred_at = to_db(at);
     let mut out: Vec<NewOutboxEvent> = Vec::new();
-    let mut publish = |kind: &str, data: serde_json::Value| -> String {
+    let mut publish = |kind: EventType, data: serde_json::Value| -> String {
         let id = new_id("evt");
         out.push(NewOutboxEvent {
             id: id.clone(),
-            kind: kind.into(),
+            kind: kind.as_str().into(),
             complaint_id: Some(after.id.clone()),
             data: data.to_string(),
             occurred_at,
@@ -48,7 +48,7 @@ pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event
         match e {
             Event::Opened { reason, .. } => {
                 publish(
-                    "complaint.opened",
+                    EventType::ComplaintOpened,
                     with(
                         base(after),
                         json!({
@@ -63,7 +63,7 @@ pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event
             }
             Event::ProposalMade { proposal, .. } => {
                 publish(
-                    "complaint.proposal_made",
+                    EventType::ProposalMade,
                     with(
                         base(after),
                         json!({ "proposal": {
@@ -75,7 +75,7 @@ pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event
             }
             Event::ConsensusReached { proposal_id, kind, refund_amount, fulfilment, .. } => {
                 publish(
-                    "complaint.agreed",
+                    EventType::Agreed,
                     with(
                         base(after),
                         json!({
@@ -86,11 +86,11 @@ pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event
                 );
             }
             Event::Escalated { by, reason, .. } => {
-                publish("complaint.escalated", with(base(after), json!({ "by": by, "reason": reason })));
+                publish(EventType::Escalated, with(base(after), json!({ "by": by, "reason": reason })));
             }
             Event::Decided { decision: d } => {
                 publish(
-                    "complaint.decided",
+                    EventType::Decided,
                     with(
                         base(after),
                         json!({ "decision": {
@@ -105,7 +105,7 @@ pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event
                 // The payment system moves the money once per settlement: this
                 // event's id is its idempotency key.
                 resolved_event_id = Some(publish(
-                    "complaint.resolved",
+                    EventType::Resolved,
                     with(
                         base(after),
                         json!({ "settlement": {
@@ -127,7 +127,7 @@ pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event
 pub(crate) fn seller_sanctioned(c: &Complaint, decision_id: &str, s: &Sanction, at: DateTime<Utc>) -> NewOutboxEvent {
     NewOutboxEvent {
         id: new_id("evt"),
-        kind: "seller.sanctioned".into(),
+        kind: EventType::SellerSanctioned.as_str().into(),
         complaint_id: Some(c.id.clone()),
         data: json!({
             "seller_id": c.seller_id, "complaint_id": c.id, "decision_id": decision_id,

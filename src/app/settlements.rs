@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::ids::new_id;
-use super::{now, App, AppError, Caller};
-use crate::domain::{self, Currency, Money, PaymentReport, Payout, ResolvedBy};
+use super::{now, App, AppError, Caller, Missing};
+use crate::domain::{self, Currency, EventType, Money, PaymentReport, Payout, ResolvedBy};
 use crate::store::complaints::{self as store, SettlementRow};
 use crate::store::outbox::{self, NewOutboxEvent};
 use crate::store::timeline::{self, TimelineRow};
@@ -42,7 +42,13 @@ impl Settlement {
 }
 
 /// The outbox event and timeline entry of a recorded report.
-fn published(s: &Settlement, caller: &Caller, seq: i64, at: DateTime<Utc>) -> (TimelineRow, NewOutboxEvent) {
+fn published(
+    s: &Settlement,
+    event_type: EventType,
+    caller: &Caller,
+    seq: i64,
+    at: DateTime<Utc>,
+) -> (TimelineRow, NewOutboxEvent) {
     let kind = format!("settlement_{}", s.payout.state);
     let data = json!({
         "complaint_id": s.complaint_id, "order_id": s.order_id,
@@ -64,7 +70,7 @@ fn published(s: &Settlement, caller: &Caller, seq: i64, at: DateTime<Utc>) -> (T
     };
     let event = NewOutboxEvent {
         id: new_id("evt"),
-        kind: format!("settlement.{}", s.payout.state),
+        kind: event_type.as_str().into(),
         complaint_id: Some(s.complaint_id.clone()),
         data: data.to_string(),
         occurred_at: to_db(at),
@@ -74,7 +80,7 @@ fn published(s: &Settlement, caller: &Caller, seq: i64, at: DateTime<Utc>) -> (T
 
 fn locked_settlement(conn: &mut DbConn, complaint_id: &str) -> Result<SettlementRow, AppError> {
     // The complaint's lock orders this report after its resolution and any other report.
-    store::find_for_update(conn, complaint_id)?.ok_or(AppError::NotFound("complaint"))?;
+    store::find_for_update(conn, complaint_id)?.ok_or(AppError::NotFound(Missing::Complaint))?;
     store::settlement(conn, complaint_id)?.ok_or_else(|| AppError::Conflict {
         code: "not_settled",
         message: "the complaint is not resolved: it has no settlement to report on".into(),
@@ -97,6 +103,7 @@ impl App {
             let row = locked_settlement(conn, &complaint_id)?;
             let mut settlement = Settlement::of(row)?;
             let at = now();
+            let event_type = report.event_type();
             let Some(payout) =
                 domain::report_payout(&settlement.payout, settlement.refund_to_buyer.amount, report, at)?
             else {
@@ -105,7 +112,8 @@ impl App {
             settlement.payout = payout;
             store::save_payout(conn, &complaint_id, &settlement.payout)?;
             store::touch(conn, &complaint_id, to_db(at))?;
-            let (entry, event) = published(&settlement, &caller, timeline::next_seq(conn, &complaint_id)?, at);
+            let seq = timeline::next_seq(conn, &complaint_id)?;
+            let (entry, event) = published(&settlement, event_type, &caller, seq, at);
             timeline::append(conn, &[entry])?;
             outbox::insert(conn, &[event])?;
             tracing::info!(state = %settlement.payout.state, "settlement reported");
@@ -120,7 +128,7 @@ impl App {
             return Err(AppError::Forbidden("only the payment system and staff read settlements".into()));
         }
         self.read(move |conn| {
-            let row = store::settlement(conn, &complaint_id)?.ok_or(AppError::NotFound("settlement"))?;
+            let row = store::settlement(conn, &complaint_id)?.ok_or(AppError::NotFound(Missing::Settlement))?;
             Settlement::of(row)
         })
         .await

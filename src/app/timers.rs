@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::complaints::persist;
 use super::{App, AppError};
 use crate::domain::{self, Actor, Command};
-use crate::store::{complaints as store, dialect, to_db, DbConn};
+use crate::store::{complaints as store, to_db, DbConn};
 
 /// Deadlines fired in one transaction.
 const BATCH: i64 = 50;
@@ -36,7 +36,7 @@ fn fire(conn: &mut DbConn, id: &str, at: DateTime<Utc>, policy: &domain::Policy)
 impl App {
     /// Fires every deadline passed at `at`, in batches; returns how many
     /// fired. Safe on several instances at once (see
-    /// `dialect::claim_due_deadlines`).
+    /// `store::complaints::claim_due_deadlines`).
     pub async fn fire_due_deadlines(&self, at: DateTime<Utc>) -> Result<usize, AppError> {
         if !self.read(move |conn| Ok(store::any_due(conn, to_db(at))?)).await? {
             return Ok(0);
@@ -46,7 +46,7 @@ impl App {
             let policy = self.policy.clone();
             let (claimed, done) = self
                 .write(move |conn| {
-                    let ids = dialect::claim_due_deadlines(conn, to_db(at), BATCH)?;
+                    let ids = store::claim_due_deadlines(conn, to_db(at), BATCH)?;
                     let mut done = 0;
                     for id in &ids {
                         if fire(conn, id, at, &policy)? {

@@ -8,7 +8,6 @@ use std::time::Instant;
 use super::feed::FeedEvent;
 use super::{now, App, AppError};
 use crate::notify::webhooks::WebhookTarget;
-use crate::store::dialect;
 use crate::store::outbox::{self, FeedPosition};
 use crate::store::webhooks::{self as deliveries, Attempt, NewDelivery, Outcome};
 use crate::store::{from_db, to_db};
@@ -56,7 +55,7 @@ impl App {
         }
         // Long enough for every attempt of the round to end first.
         let lease = to_db(at + chrono::Duration::from_std(target.timeout * 2).unwrap_or(chrono::Duration::minutes(1)));
-        let claimed = self.write(move |conn| Ok(dialect::claim_due_webhooks(conn, to_db(at), lease, BATCH)?)).await?;
+        let claimed = self.write(move |conn| Ok(deliveries::claim_due(conn, to_db(at), lease, BATCH)?)).await?;
         let sends = claimed.iter().map(|d| async move {
             let started = Instant::now();
             let sent_at = now();

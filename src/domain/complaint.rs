@@ -135,6 +135,30 @@ impl EvidenceKind {
     }
 }
 
+/// Who takes a fulfilment step: the buyer ships a return and receives a
+/// replacement, the seller receives the return and ships the replacement.
+pub fn step_owner(kind: FulfilmentKind, step: FulfilmentStep) -> Role {
+    match (kind, step) {
+        (FulfilmentKind::Return, FulfilmentStep::AwaitingShipment) => Role::Buyer,
+        (FulfilmentKind::Return, FulfilmentStep::InTransit) => Role::Seller,
+        (FulfilmentKind::Replacement, FulfilmentStep::AwaitingShipment) => Role::Seller,
+        (FulfilmentKind::Replacement, FulfilmentStep::InTransit) => Role::Buyer,
+    }
+}
+
+impl Complaint {
+    /// Who must act next, if anyone but staff: whose answer the status
+    /// waits for, or who takes the fulfilment's current step.
+    pub fn next_actor(&self) -> Option<Role> {
+        match self.status {
+            Status::AwaitingSeller => Some(Role::Seller),
+            Status::AwaitingBuyer => Some(Role::Buyer),
+            Status::AwaitingFulfilment => self.fulfilment.as_ref().map(|f| step_owner(f.kind, f.step)),
+            Status::UnderReview | Status::Resolved => None,
+        }
+    }
+}
+
 wire_enum!(
     Visibility {
         Parties = "parties",

@@ -278,16 +278,14 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
             }
         }
         Action::MarkReturnShipped => {
-            fulfilment_guard(c, role, Buyer, FulfilmentKind::Return, FulfilmentStep::AwaitingShipment)
+            fulfilment_guard(c, role, FulfilmentKind::Return, FulfilmentStep::AwaitingShipment)
         }
-        Action::ConfirmReturnReceived => {
-            fulfilment_guard(c, role, Seller, FulfilmentKind::Return, FulfilmentStep::InTransit)
-        }
+        Action::ConfirmReturnReceived => fulfilment_guard(c, role, FulfilmentKind::Return, FulfilmentStep::InTransit),
         Action::MarkReplacementShipped => {
-            fulfilment_guard(c, role, Seller, FulfilmentKind::Replacement, FulfilmentStep::AwaitingShipment)
+            fulfilment_guard(c, role, FulfilmentKind::Replacement, FulfilmentStep::AwaitingShipment)
         }
         Action::ConfirmReplacementReceived => {
-            fulfilment_guard(c, role, Buyer, FulfilmentKind::Replacement, FulfilmentStep::InTransit)
+            fulfilment_guard(c, role, FulfilmentKind::Replacement, FulfilmentStep::InTransit)
         }
         Action::Escalate => {
             if c.status == Status::UnderReview {
@@ -325,13 +323,8 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
     }
 }
 
-fn fulfilment_guard(
-    c: &Complaint,
-    role: Role,
-    who: Role,
-    kind: FulfilmentKind,
-    step: FulfilmentStep,
-) -> Result<(), DomainError> {
+fn fulfilment_guard(c: &Complaint, role: Role, kind: FulfilmentKind, step: FulfilmentStep) -> Result<(), DomainError> {
+    let who = step_owner(kind, step);
     if role != who {
         return Err(DomainError::Forbidden(format!("this fulfilment step belongs to the {who}")));
     }

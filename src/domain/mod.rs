@@ -8,6 +8,7 @@ pub mod error;
 pub mod escrow;
 pub mod evidence;
 pub mod money;
+pub mod outbound;
 pub mod policy;
 pub mod sanction;
 pub mod wire_enum;
@@ -24,5 +25,6 @@ pub use escrow::{
 };
 pub use evidence::{EvidenceLimits, MEDIA_TYPES};
 pub use money::{Currency, Money, MAX_AMOUNT};
+pub use outbound::EventType;
 pub use policy::Policy;
 pub use sanction::{sanction_for, Sanction};

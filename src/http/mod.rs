@@ -112,7 +112,7 @@ pub fn server(app: App, verifier: Verifier, listener: TcpListener, workers: usiz
 async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     match openapi::methods_of(req.path()) {
         Some(allowed) => Err(ApiError::MethodNotAllowed { method: req.method().to_string(), allowed }),
-        None => Err(ApiError::App(crate::app::AppError::NotFound("route"))),
+        None => Err(ApiError::App(crate::app::AppError::NotFound(crate::app::Missing::Route))),
     }
 }
 
@@ -143,7 +143,7 @@ async fn refuse_unknown_method(
             let method: String = req.method().as_str().chars().take(20).collect();
             ApiError::MethodNotAllowed { method, allowed }
         }
-        None => ApiError::App(crate::app::AppError::NotFound("route")),
+        None => ApiError::App(crate::app::AppError::NotFound(crate::app::Missing::Route)),
     };
     Ok(req.error_response(refusal).map_into_right_body())
 }

@@ -50,11 +50,7 @@ impl ApiError {
         let field = |f: &str, m: &str| vec![FieldError { field: f.to_string(), message: m.to_string() }];
         match self {
             ApiError::App(e) => match e {
-                A::NotFound("order") => (StatusCode::NOT_FOUND, "order_not_found", vec![]),
-                A::NotFound("complaint") => (StatusCode::NOT_FOUND, "complaint_not_found", vec![]),
-                A::NotFound("evidence") => (StatusCode::NOT_FOUND, "evidence_not_found", vec![]),
-                A::NotFound("settlement") => (StatusCode::NOT_FOUND, "settlement_not_found", vec![]),
-                A::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", vec![]),
+                A::NotFound(what) => (StatusCode::NOT_FOUND, what.code(), vec![]),
                 A::Domain(D::Invalid { field: f, message }) => {
                     (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", field(f, message))
                 }

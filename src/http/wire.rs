@@ -606,7 +606,7 @@ pub struct EventView {
 
 impl From<FeedEvent> for EventView {
     fn from(e: FeedEvent) -> Self {
-        EventView { id: e.id, kind: e.kind, occurred_at: e.occurred_at, data: e.data }
+        EventView { id: e.id, kind: e.kind.as_str().into(), occurred_at: e.occurred_at, data: e.data }
     }
 }
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::domain::{Complaint, FulfilmentKind, FulfilmentStep, Role, Status};
+use crate::domain::{Complaint, EventType, Role, Status};
 
 /// The language of a mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,21 +48,6 @@ fn money(v: &Value) -> String {
     }
 }
 
-/// Who must act next on the complaint, if anyone but staff.
-pub fn next_actor(c: &Complaint) -> Option<Role> {
-    match c.status {
-        Status::AwaitingSeller => Some(Role::Seller),
-        Status::AwaitingBuyer => Some(Role::Buyer),
-        Status::AwaitingFulfilment => c.fulfilment.as_ref().map(|f| match (f.kind, f.step) {
-            (FulfilmentKind::Return, FulfilmentStep::AwaitingShipment) => Role::Buyer,
-            (FulfilmentKind::Return, FulfilmentStep::InTransit) => Role::Seller,
-            (FulfilmentKind::Replacement, FulfilmentStep::AwaitingShipment) => Role::Seller,
-            (FulfilmentKind::Replacement, FulfilmentStep::InTransit) => Role::Buyer,
-        }),
-        Status::UnderReview | Status::Resolved => None,
-    }
-}
-
 fn status_text(status: Status, lang: Lang) -> &'static str {
     match (status, lang) {
         (Status::AwaitingSeller, Lang::En) => "waiting for the seller",
@@ -81,7 +66,7 @@ fn status_text(status: Status, lang: Lang) -> &'static str {
 /// What happens next, for this recipient, and by when.
 fn next_text(c: &Complaint, who: Role, lang: Lang) -> String {
     let deadline = c.deadline.as_ref().map(|d| when(d.at));
-    let mine = next_actor(c) == Some(who);
+    let mine = c.next_actor() == Some(who);
     match (c.status, mine, deadline, lang) {
         (Status::Resolved, _, _, Lang::En) => "Nothing more is needed: the escrowed money is settled as shown.".into(),
         (Status::Resolved, _, _, Lang::Id) => "Tidak ada lagi yang perlu dilakukan: dana rekber diselesaikan seperti di atas.".into(),
@@ -100,18 +85,18 @@ fn next_text(c: &Complaint, who: Role, lang: Lang) -> String {
     }
 }
 
-fn headline(kind: &str, data: &Value, who: Role, lang: Lang) -> Option<String> {
+fn headline(kind: EventType, data: &Value, who: Role, lang: Lang) -> Option<String> {
     let by_other = |role: &str| who.as_str() != role;
     Some(match (kind, lang) {
-        ("complaint.opened", Lang::En) => match who {
+        (EventType::ComplaintOpened, Lang::En) => match who {
             Role::Seller => "A buyer opened a complaint about your order.".into(),
             _ => "Your complaint was opened. The money stays in escrow until it is settled.".into(),
         },
-        ("complaint.opened", Lang::Id) => match who {
+        (EventType::ComplaintOpened, Lang::Id) => match who {
             Role::Seller => "Pembeli mengajukan komplain atas pesanan Anda.".into(),
             _ => "Komplain Anda telah dibuat. Dana tetap ditahan di rekber sampai diselesaikan.".into(),
         },
-        ("complaint.proposal_made", lang) => {
+        (EventType::ProposalMade, lang) => {
             let author = data["proposal"]["author_role"].as_str().unwrap_or_default();
             if !by_other(author) {
                 return None;
@@ -123,9 +108,9 @@ fn headline(kind: &str, data: &Value, who: Role, lang: Lang) -> Option<String> {
                 Lang::Id => format!("Pihak {author} mengusulkan solusi: {kind}, pengembalian dana {amount}."),
             }
         }
-        ("complaint.agreed", Lang::En) => "Both parties agreed on a solution.".into(),
-        ("complaint.agreed", Lang::Id) => "Kedua pihak menyepakati solusi.".into(),
-        ("complaint.escalated", lang) => {
+        (EventType::Agreed, Lang::En) => "Both parties agreed on a solution.".into(),
+        (EventType::Agreed, Lang::Id) => "Kedua pihak menyepakati solusi.".into(),
+        (EventType::Escalated, lang) => {
             let by = data["by"].as_str().unwrap_or("system");
             let reason = data["reason"].as_str().map(party_words);
             match (lang, by, reason) {
@@ -141,44 +126,44 @@ fn headline(kind: &str, data: &Value, who: Role, lang: Lang) -> Option<String> {
                 ),
             }
         }
-        ("complaint.decided", Lang::En) => format!(
+        (EventType::Decided, Lang::En) => format!(
             "Customer care decided: {}, refund {}. Reason: {}",
             data["decision"]["outcome"].as_str().unwrap_or_default(),
             money(&data["decision"]["refund_amount"]),
             data["decision"]["rationale"].as_str().unwrap_or_default()
         ),
-        ("complaint.decided", Lang::Id) => format!(
+        (EventType::Decided, Lang::Id) => format!(
             "Layanan pelanggan memutuskan: {}, pengembalian dana {}. Alasan: {}",
             data["decision"]["outcome"].as_str().unwrap_or_default(),
             money(&data["decision"]["refund_amount"]),
             data["decision"]["rationale"].as_str().unwrap_or_default()
         ),
-        ("complaint.resolved", Lang::En) => format!(
+        (EventType::Resolved, Lang::En) => format!(
             "The complaint is resolved: {} refunded to the buyer, {} released to the seller.",
             money(&data["settlement"]["refund_to_buyer"]),
             money(&data["settlement"]["release_to_seller"])
         ),
-        ("complaint.resolved", Lang::Id) => format!(
+        (EventType::Resolved, Lang::Id) => format!(
             "Komplain selesai: {} dikembalikan ke pembeli, {} diteruskan ke penjual.",
             money(&data["settlement"]["refund_to_buyer"]),
             money(&data["settlement"]["release_to_seller"])
         ),
-        ("settlement.executed", Lang::En) => format!(
+        (EventType::SettlementExecuted, Lang::En) => format!(
             "The payment system has paid out the settlement: {} refunded to the buyer{}, {} released to the seller.",
             money(&data["settlement"]["refund_to_buyer"]),
             destination(&data["settlement"]["refund_destination"], Lang::En),
             money(&data["settlement"]["release_to_seller"])
         ),
-        ("settlement.executed", Lang::Id) => format!(
+        (EventType::SettlementExecuted, Lang::Id) => format!(
             "Sistem pembayaran telah mencairkan penyelesaian: {} dikembalikan ke pembeli{}, {} diteruskan ke penjual.",
             money(&data["settlement"]["refund_to_buyer"]),
             destination(&data["settlement"]["refund_destination"], Lang::Id),
             money(&data["settlement"]["release_to_seller"])
         ),
-        ("settlement.failed", Lang::En) => {
+        (EventType::SettlementFailed, Lang::En) => {
             "The payout of the settlement failed. Customer care has been told and will follow it up; nothing is needed from you now.".into()
         }
-        ("settlement.failed", Lang::Id) => {
+        (EventType::SettlementFailed, Lang::Id) => {
             "Pencairan penyelesaian gagal. Layanan pelanggan telah diberi tahu dan akan menindaklanjutinya; Anda tidak perlu melakukan apa pun sekarang.".into()
         }
         _ => return None,
@@ -221,26 +206,26 @@ fn destination(v: &Value, lang: Lang) -> &'static str {
     }
 }
 
-fn subject_of(kind: &str, c: &Complaint, lang: Lang) -> String {
+fn subject_of(kind: Option<EventType>, c: &Complaint, lang: Lang) -> String {
     let what = match (kind, lang) {
-        ("complaint.opened", Lang::En) => "complaint opened",
-        ("complaint.opened", Lang::Id) => "komplain dibuat",
-        ("complaint.proposal_made", Lang::En) => "new proposal",
-        ("complaint.proposal_made", Lang::Id) => "usulan baru",
-        ("complaint.agreed", Lang::En) => "solution agreed",
-        ("complaint.agreed", Lang::Id) => "solusi disepakati",
-        ("complaint.escalated", Lang::En) => "escalated to customer care",
-        ("complaint.escalated", Lang::Id) => "diteruskan ke layanan pelanggan",
-        ("complaint.decided", Lang::En) => "decision made",
-        ("complaint.decided", Lang::Id) => "keputusan dibuat",
-        ("complaint.resolved", Lang::En) => "resolved",
-        ("complaint.resolved", Lang::Id) => "selesai",
-        ("settlement.executed", Lang::En) => "money paid out",
-        ("settlement.executed", Lang::Id) => "dana dicairkan",
-        ("settlement.failed", Lang::En) => "payout failed",
-        ("settlement.failed", Lang::Id) => "pencairan gagal",
-        ("reminder", Lang::En) => "reminder: your response is due",
-        ("reminder", Lang::Id) => "pengingat: tanggapan Anda ditunggu",
+        (Some(EventType::ComplaintOpened), Lang::En) => "complaint opened",
+        (Some(EventType::ComplaintOpened), Lang::Id) => "komplain dibuat",
+        (Some(EventType::ProposalMade), Lang::En) => "new proposal",
+        (Some(EventType::ProposalMade), Lang::Id) => "usulan baru",
+        (Some(EventType::Agreed), Lang::En) => "solution agreed",
+        (Some(EventType::Agreed), Lang::Id) => "solusi disepakati",
+        (Some(EventType::Escalated), Lang::En) => "escalated to customer care",
+        (Some(EventType::Escalated), Lang::Id) => "diteruskan ke layanan pelanggan",
+        (Some(EventType::Decided), Lang::En) => "decision made",
+        (Some(EventType::Decided), Lang::Id) => "keputusan dibuat",
+        (Some(EventType::Resolved), Lang::En) => "resolved",
+        (Some(EventType::Resolved), Lang::Id) => "selesai",
+        (Some(EventType::SettlementExecuted), Lang::En) => "money paid out",
+        (Some(EventType::SettlementExecuted), Lang::Id) => "dana dicairkan",
+        (Some(EventType::SettlementFailed), Lang::En) => "payout failed",
+        (Some(EventType::SettlementFailed), Lang::Id) => "pencairan gagal",
+        (None, Lang::En) => "reminder: your response is due",
+        (None, Lang::Id) => "pengingat: tanggapan Anda ditunggu",
         (_, _) => "update",
     };
     match lang {
@@ -250,7 +235,7 @@ fn subject_of(kind: &str, c: &Complaint, lang: Lang) -> String {
 }
 
 /// `status` is the complaint's status when the event happened.
-fn letter(kind: &str, c: &Complaint, at_event: Status, who: Role, lang: Lang, headline: String) -> Letter {
+fn letter(kind: Option<EventType>, c: &Complaint, at_event: Status, who: Role, lang: Lang, headline: String) -> Letter {
     let (greeting, id, order, status, sign) = match lang {
         Lang::En => ("Hello,", "Complaint", "Order", "Status", "Resolution Center"),
         Lang::Id => ("Halo,", "Komplain", "Pesanan", "Status", "Pusat Resolusi"),
@@ -267,8 +252,8 @@ fn letter(kind: &str, c: &Complaint, at_event: Status, who: Role, lang: Lang, he
 
 /// The mail `who` gets for an outbox event, or `None` when the event is not
 /// theirs to hear about. `c` is the complaint as it stands now.
-pub fn for_event(kind: &str, data: &Value, c: &Complaint, who: Role, lang: Lang) -> Option<Letter> {
-    if kind == "complaint.proposal_made"
+pub fn for_event(kind: EventType, data: &Value, c: &Complaint, who: Role, lang: Lang) -> Option<Letter> {
+    if kind == EventType::ProposalMade
         && c.proposals.first().is_some_and(|p| data["proposal"]["id"].as_str() == Some(p.id.as_str()))
     {
         // The requested solution comes with `complaint.opened`.
@@ -277,7 +262,7 @@ pub fn for_event(kind: &str, data: &Value, c: &Complaint, who: Role, lang: Lang)
     let line = headline(kind, data, who, lang)?;
     // Events say the status they left the complaint in; older ones do not.
     let status = data["status"].as_str().and_then(|s| s.parse().ok()).unwrap_or(c.status);
-    Some(letter(kind, c, status, who, lang, line))
+    Some(letter(Some(kind), c, status, who, lang, line))
 }
 
 /// The reminder to `who`, whose deadline is close.
@@ -286,7 +271,7 @@ pub fn reminder(c: &Complaint, who: Role, lang: Lang) -> Letter {
         Lang::En => "A reminder: the complaint is waiting for you.".to_string(),
         Lang::Id => "Pengingat: komplain ini menunggu tanggapan Anda.".to_string(),
     };
-    letter("reminder", c, c.status, who, lang, line)
+    letter(None, c, c.status, who, lang, line)
 }
 
 /// The mail for a sanction on the seller.

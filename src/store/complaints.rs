@@ -503,3 +503,19 @@ pub fn queue(
     let rows = q.load(conn)?;
     hydrate(conn, rows)
 }
+
+/// Claims up to `limit` complaints whose deadline with an automatic outcome
+/// has passed, oldest first. On PostgreSQL the rows stay locked until the
+/// transaction ends and rows another instance holds are skipped, so several
+/// instances share the work and never fire one deadline twice; SQLite has one
+/// writer at a time.
+pub fn claim_due_deadlines(conn: &mut DbConn, now: chrono::NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    use super::schema::complaints as c;
+    let due = c::table
+        .filter(c::deadline_at.le(now))
+        .filter(c::deadline_on_expiry.ne("none"))
+        .order((c::deadline_at.asc(), c::id.asc()))
+        .limit(limit)
+        .select(c::id);
+    super::dialect::load_skip_locked!(conn, due)
+}

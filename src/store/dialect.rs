@@ -1,5 +1,7 @@
 //! Everything that differs between PostgreSQL and SQLite, in one place: how a
-//! connection is made, how a write transaction begins, row locks.
+//! connection is made, how a write transaction begins, row and advisory
+//! locks, inserts that skip existing keys, claiming due rows of a queue.
+//! The queries of each table live in that table's file.
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -110,53 +112,30 @@ macro_rules! first_for_update {
 }
 pub(crate) use first_for_update;
 
-/// Serializes the violations of one seller, so two decisions against the
-/// same seller climb the sanction ladder one after the other. SQLite's
-/// `BEGIN IMMEDIATE` already serializes every writer.
-pub fn lock_seller(conn: &mut DbConn, seller_id: &str) -> QueryResult<()> {
+/// Loads the rows `query` finds, locking them for the rest of the
+/// transaction and skipping rows another transaction holds (PostgreSQL's
+/// `FOR UPDATE SKIP LOCKED`), so several instances share the work; SQLite
+/// has one writer at a time.
+macro_rules! load_skip_locked {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            $crate::store::DbConn::Pg(c) => $query.for_update().skip_locked().load(c),
+            $crate::store::DbConn::Sqlite(c) => $query.load(c),
+        }
+    };
+}
+pub(crate) use load_skip_locked;
+
+/// Takes the transaction-scoped advisory lock `(class, key)` on PostgreSQL;
+/// SQLite's `BEGIN IMMEDIATE` already serializes every writer.
+pub fn advisory_xact_lock(conn: &mut DbConn, class: i32, key: &str) -> QueryResult<()> {
     match conn {
-        DbConn::Pg(c) => diesel::sql_query("SELECT pg_advisory_xact_lock(7310021, hashtext($1))")
-            .bind::<Text, _>(seller_id)
+        DbConn::Pg(c) => diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind::<diesel::sql_types::Integer, _>(class)
+            .bind::<Text, _>(key)
             .execute(c)
             .map(drop),
         DbConn::Sqlite(_) => Ok(()),
-    }
-}
-
-/// Claims an idempotency key: inserts it unless the caller already used it.
-/// Returns whether this call inserted it.
-pub fn claim_idempotency_key(
-    conn: &mut DbConn,
-    caller: &str,
-    key: &str,
-    fingerprint: &str,
-    now: chrono::NaiveDateTime,
-) -> QueryResult<bool> {
-    use super::schema::idempotency_keys as k;
-    let row = (k::caller.eq(caller), k::key.eq(key), k::fingerprint.eq(fingerprint), k::created_at.eq(now));
-    let inserted = match conn {
-        DbConn::Pg(c) => diesel::insert_into(k::table).values(row).on_conflict_do_nothing().execute(c)?,
-        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(k::table).values(row).execute(c)?,
-    };
-    Ok(inserted == 1)
-}
-
-/// Claims up to `limit` complaints whose deadline with an automatic outcome
-/// has passed, oldest first. On PostgreSQL the rows stay locked until the
-/// transaction ends and rows another instance holds are skipped, so several
-/// instances share the work and never fire one deadline twice; SQLite has one
-/// writer at a time.
-pub fn claim_due_deadlines(conn: &mut DbConn, now: chrono::NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
-    use super::schema::complaints as c;
-    let due = c::table
-        .filter(c::deadline_at.le(now))
-        .filter(c::deadline_on_expiry.ne("none"))
-        .order((c::deadline_at.asc(), c::id.asc()))
-        .limit(limit)
-        .select(c::id);
-    match conn {
-        DbConn::Pg(pg) => due.for_update().skip_locked().load(pg),
-        DbConn::Sqlite(lite) => due.load(lite),
     }
 }
 
@@ -173,52 +152,13 @@ macro_rules! insert_new {
 }
 pub(crate) use insert_new;
 
-/// A webhook delivery claimed for one attempt.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct ClaimedDelivery {
-    #[diesel(sql_type = Text)]
-    pub event_id: String,
-    #[diesel(sql_type = Text)]
-    pub payload: String,
-    #[diesel(sql_type = diesel::sql_types::Timestamp)]
-    pub created_at: chrono::NaiveDateTime,
-    /// This attempt's number, from 1.
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    pub attempts: i32,
-}
-
-/// A mail claimed for one attempt.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct ClaimedMail {
-    #[diesel(sql_type = Text)]
-    pub id: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-    pub complaint_id: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub address: String,
-    #[diesel(sql_type = Text)]
-    pub locale: String,
-    #[diesel(sql_type = Text)]
-    pub subject: String,
-    #[diesel(sql_type = Text)]
-    pub body: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
-    pub reminder_for: Option<chrono::NaiveDateTime>,
-    #[diesel(sql_type = diesel::sql_types::Timestamp)]
-    pub created_at: chrono::NaiveDateTime,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    pub attempts: i32,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-    pub collapse_key: Option<String>,
-}
-
 /// Claims up to `limit` due rows of an outgoing queue (`table`, keyed by
 /// `key`, whose `done` column is set once sent), for one attempt each: the attempt is counted and
 /// the row leased until `lease_until`, so an instance that dies mid-attempt
 /// leaves it to be retried then. Concurrent instances skip each other's rows
 /// (PostgreSQL); SQLite has one writer at a time.
 #[allow(clippy::too_many_arguments)]
-fn claim_due<T>(
+pub(crate) fn claim_due<T>(
     conn: &mut DbConn,
     table: &str,
     key: &str,
@@ -254,42 +194,4 @@ where
             .bind::<BigInt, _>(limit)
             .load(c),
     }
-}
-
-/// Webhook deliveries due at `now`; see `claim_due`.
-pub fn claim_due_webhooks(
-    conn: &mut DbConn,
-    now: chrono::NaiveDateTime,
-    lease_until: chrono::NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<ClaimedDelivery>> {
-    claim_due(
-        conn,
-        "webhook_deliveries",
-        "event_id",
-        "delivered_at",
-        "event_id, payload, created_at, attempts",
-        now,
-        lease_until,
-        limit,
-    )
-}
-
-/// Mails due at `now`; see `claim_due`.
-pub fn claim_due_mail(
-    conn: &mut DbConn,
-    now: chrono::NaiveDateTime,
-    lease_until: chrono::NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<ClaimedMail>> {
-    claim_due(
-        conn,
-        "mail_deliveries",
-        "id",
-        "sent_at",
-        "id, complaint_id, address, locale, subject, body, reminder_for, created_at, attempts, collapse_key",
-        now,
-        lease_until,
-        limit,
-    )
 }

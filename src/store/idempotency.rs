@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::dialect::insert_new;
 use super::schema::idempotency_keys as k;
 use super::DbConn;
 
@@ -19,6 +20,19 @@ pub struct IdempotencyRow {
     pub complaint_id: Option<String>,
     /// The evidence an upload attached, set in the transaction that attached it.
     pub evidence_id: Option<String>,
+}
+
+/// Claims an idempotency key: inserts it unless the caller already used it.
+/// Returns whether this call inserted it.
+pub fn claim(
+    conn: &mut DbConn,
+    caller: &str,
+    key: &str,
+    fingerprint: &str,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<bool> {
+    let row = (k::caller.eq(caller), k::key.eq(key), k::fingerprint.eq(fingerprint), k::created_at.eq(now));
+    Ok(insert_new!(conn, k::table, row)? == 1)
 }
 
 pub fn find(conn: &mut DbConn, caller: &str, key: &str) -> QueryResult<Option<IdempotencyRow>> {

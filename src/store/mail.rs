@@ -79,3 +79,47 @@ pub fn superseded(conn: &mut DbConn, key: &str, id: &str, created_at: NaiveDateT
 pub fn queued_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<String>> {
     m::table.filter(m::id.eq_any(ids)).select(m::id).load(conn)
 }
+
+/// A mail claimed for one attempt.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ClaimedMail {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub complaint_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub address: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub locale: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub subject: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub body: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    pub reminder_for: Option<chrono::NaiveDateTime>,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub created_at: chrono::NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub collapse_key: Option<String>,
+}
+
+/// Mails due at `now`; see `dialect::claim_due`.
+pub fn claim_due(
+    conn: &mut DbConn,
+    now: chrono::NaiveDateTime,
+    lease_until: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<ClaimedMail>> {
+    super::dialect::claim_due(
+        conn,
+        "mail_deliveries",
+        "id",
+        "sent_at",
+        "id, complaint_id, address, locale, subject, body, reminder_for, created_at, attempts, collapse_key",
+        now,
+        lease_until,
+        limit,
+    )
+}

@@ -5,6 +5,7 @@
 pub mod complaints;
 pub mod dialect;
 pub mod evidence;
+pub mod failure;
 pub mod idempotency;
 pub mod mail;
 pub mod orders;

@@ -20,6 +20,15 @@ pub struct ViolationRow {
     pub created_at: NaiveDateTime,
 }
 
+/// The advisory lock class of a seller's violations.
+const SELLER_LOCK_CLASS: i32 = 7310021;
+
+/// Serializes the violations of one seller, so two decisions against the
+/// same seller climb the sanction ladder one after the other.
+pub fn lock_seller(conn: &mut DbConn, seller_id: &str) -> QueryResult<()> {
+    super::dialect::advisory_xact_lock(conn, SELLER_LOCK_CLASS, seller_id)
+}
+
 pub fn count(conn: &mut DbConn, seller_id: &str) -> QueryResult<i64> {
     violations::table.filter(violations::seller_id.eq(seller_id)).select(count_star()).first(conn)
 }

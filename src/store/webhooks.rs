@@ -68,3 +68,36 @@ pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
     ))
     .get_result(conn)
 }
+
+/// A webhook delivery claimed for one attempt.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ClaimedDelivery {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub event_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub payload: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub created_at: chrono::NaiveDateTime,
+    /// This attempt's number, from 1.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub attempts: i32,
+}
+
+/// Webhook deliveries due at `now`; see `dialect::claim_due`.
+pub fn claim_due(
+    conn: &mut DbConn,
+    now: chrono::NaiveDateTime,
+    lease_until: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<ClaimedDelivery>> {
+    super::dialect::claim_due(
+        conn,
+        "webhook_deliveries",
+        "event_id",
+        "delivered_at",
+        "event_id, payload, created_at, attempts",
+        now,
+        lease_until,
+        limit,
+    )
+}

@@ -1,0 +1,55 @@
+//! The events the marketplace hears (DESIGN §6), by the names the outbox,
+//! the webhooks and the feed give them. The mail templates and the mailer
+//! read the same names, so an event is spelled once.
+
+use super::wire_enum::wire_enum;
+use super::PaymentReport;
+
+wire_enum!(
+    /// The `type` of an outbound event.
+    EventType {
+        #[serde(rename = "complaint.opened")]
+        ComplaintOpened = "complaint.opened",
+        #[serde(rename = "complaint.proposal_made")]
+        ProposalMade = "complaint.proposal_made",
+        #[serde(rename = "complaint.agreed")]
+        Agreed = "complaint.agreed",
+        #[serde(rename = "complaint.escalated")]
+        Escalated = "complaint.escalated",
+        #[serde(rename = "complaint.decided")]
+        Decided = "complaint.decided",
+        /// The money moves: the event's id is the settlement's idempotency key.
+        #[serde(rename = "complaint.resolved")]
+        Resolved = "complaint.resolved",
+        #[serde(rename = "seller.sanctioned")]
+        SellerSanctioned = "seller.sanctioned",
+        #[serde(rename = "settlement.executed")]
+        SettlementExecuted = "settlement.executed",
+        #[serde(rename = "settlement.failed")]
+        SettlementFailed = "settlement.failed",
+    }
+);
+
+impl PaymentReport {
+    /// The event the report publishes.
+    pub fn event_type(&self) -> EventType {
+        match self {
+            PaymentReport::Executed { .. } => EventType::SettlementExecuted,
+            PaymentReport::Failed { .. } => EventType::SettlementFailed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventType;
+
+    /// The serde name is the wire name, for every event.
+    #[test]
+    fn each_event_has_one_name() {
+        for t in EventType::ALL {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+            assert_eq!(t.as_str().parse::<EventType>().unwrap(), *t);
+        }
+    }
+}
