@@ -7,13 +7,11 @@ use chrono::{DateTime, Utc};
 
 use super::ids::new_id;
 use super::orders::load_for_update as load_order_for_update;
+use super::page::{next_of, ComplaintCursor, Page, TimeCursor, TimelineCursor};
 use super::publish::{self, Published};
 use super::{now, App, AppError, Caller, Missing};
-use crate::domain::{self, Actor, Command, Complaint, Event, Money, OpenComplaint, Role};
+use crate::domain::{self, Actor, Command, Complaint, Event, Money, OpenComplaint, Role, Status};
 use crate::store::complaints::{self as store};
-
-/// Filters of a complaint list, as `list_complaints` takes them.
-pub use crate::store::complaints::ListFilter;
 use crate::store::standing::{self as violations, ViolationRow};
 use crate::store::timeline::{self, TimelineRow};
 use crate::store::{evidence, from_db, to_db, DbConn};
@@ -48,11 +46,14 @@ pub struct TimelineEntry {
     pub data: serde_json::Value,
 }
 
-/// A page of results and the cursor of the next one.
+/// Which of the caller's complaints a list shows.
 #[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
+pub struct ListFilter {
+    /// Only those where the caller is this party.
+    pub role: Option<Role>,
+    pub status: Option<Status>,
+    pub cursor: Option<ComplaintCursor>,
+    pub limit: i64,
 }
 
 fn actor_of(c: &Complaint, caller: &Caller) -> Result<Actor, AppError> {
@@ -275,7 +276,14 @@ impl App {
         .await
     }
 
-    pub async fn list_complaints(&self, caller: &Caller, mut filter: ListFilter) -> Result<Page<Seen>, AppError> {
+    pub async fn list_complaints(&self, caller: &Caller, filter: ListFilter) -> Result<Page<Seen>, AppError> {
+        let mut filter = store::ListFilter {
+            party: None,
+            role: filter.role,
+            status: filter.status.map(|s| s.to_string()),
+            before_id: filter.cursor.map(|c| c.before_id),
+            limit: filter.limit,
+        };
         if !caller.staff {
             if caller.service {
                 return Err(AppError::Forbidden(
@@ -288,8 +296,7 @@ impl App {
         let limit = filter.limit;
         self.read(move |conn| {
             let complaints = store::list(conn, &filter)?;
-            let next_cursor =
-                (complaints.len() as i64 == limit).then(|| complaints.last().map(|c| c.id.clone())).flatten();
+            let next_cursor = next_of(&complaints, limit, |c| Some(ComplaintCursor { before_id: c.id.clone() }));
             let items = complaints
                 .into_iter()
                 .map(|complaint| actor_of(&complaint, &caller).map(|actor| Seen { complaint, actor }))
@@ -303,14 +310,14 @@ impl App {
         &self,
         caller: &Caller,
         id: String,
-        after_seq: i64,
+        after: TimelineCursor,
         limit: i64,
     ) -> Result<Page<TimelineEntry>, AppError> {
         let caller = caller.clone();
         self.read(move |conn| {
             let seen = load_for(conn, &id, &caller)?;
-            let rows = timeline::list(conn, &id, seen.actor.role == Role::Staff, after_seq, limit)?;
-            let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.seq.to_string())).flatten();
+            let rows = timeline::list(conn, &id, seen.actor.role == Role::Staff, after.after_seq, limit)?;
+            let next_cursor = next_of(&rows, limit, |r| Some(TimelineCursor { after_seq: r.seq }));
             let items = rows
                 .into_iter()
                 .map(|r| {
@@ -333,7 +340,7 @@ impl App {
     pub async fn arbitration_queue(
         &self,
         caller: &Caller,
-        after: Option<(DateTime<Utc>, String)>,
+        after: Option<TimeCursor>,
         assignee: Option<String>,
         limit: i64,
     ) -> Result<Page<Seen>, AppError> {
@@ -342,14 +349,9 @@ impl App {
         }
         let caller = caller.clone();
         self.read(move |conn| {
-            let complaints = store::queue(conn, after.map(|(at, id)| (to_db(at), id)), assignee.as_deref(), limit)?;
-            let next_cursor = (complaints.len() as i64 == limit)
-                .then(|| {
-                    complaints
-                        .last()
-                        .and_then(|c| c.deadline.as_ref().map(|d| format!("{}|{}", d.at.to_rfc3339(), c.id)))
-                })
-                .flatten();
+            let complaints = store::queue(conn, after.map(|c| (to_db(c.at), c.id)), assignee.as_deref(), limit)?;
+            let next_cursor =
+                next_of(&complaints, limit, |c| c.deadline.as_ref().map(|d| TimeCursor { at: d.at, id: c.id.clone() }));
             // An agent who is a party of a complaint in the queue sees it as that party.
             let items = complaints
                 .into_iter()

@@ -21,7 +21,45 @@ use crate::store::idempotency as keys;
 use crate::store::{from_db, to_db, DbConn};
 
 pub use crate::evidence::{safe_file_name, Content};
-pub use crate::store::evidence::EvidenceRow as Evidence;
+
+/// An evidence file as the callers of `app` see it.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub id: String,
+    pub complaint_id: String,
+    pub uploader_id: String,
+    pub uploader_role: String,
+    pub kind: EvidenceKind,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: Option<String>,
+    pub file_name: Option<String>,
+    pub description: Option<String>,
+    /// `pending` until a direct upload is completed, then `stored`.
+    pub status: String,
+    /// When it was stored (or, while pending, when the upload began).
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<EvidenceRow> for Evidence {
+    type Error = AppError;
+    fn try_from(r: EvidenceRow) -> Result<Self, AppError> {
+        Ok(Evidence {
+            kind: r.kind.parse().map_err(|m: String| AppError::Internal(anyhow::anyhow!(m)))?,
+            created_at: from_db(r.created_at),
+            id: r.id,
+            complaint_id: r.complaint_id,
+            uploader_id: r.uploader_id,
+            uploader_role: r.uploader_role,
+            media_type: r.media_type,
+            size_bytes: r.size_bytes,
+            sha256: r.sha256,
+            file_name: r.file_name,
+            description: r.description,
+            status: r.status,
+        })
+    }
+}
 
 /// Bytes read before deciding what a file is.
 const SNIFF_BYTES: usize = 8 * 1024;
@@ -344,7 +382,7 @@ impl App {
                 tracing::warn!(error = %e, key, "could not delete the object of an evidence upload that was not recorded");
             }
         }
-        recorded
+        recorded.and_then(|(seen, row)| Ok((seen, row.try_into()?)))
     }
 
     /// Reserves a place for a file the client PUTs straight to S3, and signs
@@ -419,7 +457,7 @@ impl App {
                 Ok((row, put))
             })
             .await?;
-        Ok((row, UploadTicket { url: put.url, headers: put.headers, expires_at }))
+        Ok((row.try_into()?, UploadTicket { url: put.url, headers: put.headers, expires_at }))
     }
 
     /// Checks the object a client uploaded directly: its size (HEAD), its
@@ -446,7 +484,7 @@ impl App {
             return Err(AppError::Forbidden("only the uploader completes an upload".into()));
         }
         if row.status == "stored" {
-            return Ok((seen, row));
+            return Ok((seen, row.try_into()?));
         }
         let expires_at = row.upload_expires_at.map(from_db).unwrap_or_else(now);
         if now() > expires_at + COMPLETE_GRACE {
@@ -526,12 +564,12 @@ impl App {
                     })
                     .await?;
                 if let Some(done) = stored {
-                    return Ok(done);
+                    return done.1.try_into().map(|e| (done.0, e));
                 }
             }
             _ => {}
         }
-        attached
+        attached.and_then(|(seen, row)| Ok((seen, row.try_into()?)))
     }
 
     /// Copies a direct upload's staged bytes to `key` and checks the copy
@@ -618,7 +656,7 @@ impl App {
         let caller = caller.clone();
         self.read(move |conn| {
             load_for(conn, &complaint_id, &caller)?;
-            Ok(rows::of_complaint(conn, &complaint_id)?)
+            rows::of_complaint(conn, &complaint_id)?.into_iter().map(Evidence::try_from).collect()
         })
         .await
     }
@@ -635,7 +673,7 @@ impl App {
         self.read(move |conn| {
             let seen = load_for(conn, &complaint_id, &caller)?;
             let row = rows::find(conn, &complaint_id, &evidence_id)?.ok_or(AppError::NotFound(Missing::Evidence))?;
-            Ok((seen, row))
+            Ok((seen, row.try_into()?))
         })
         .await
     }
@@ -656,6 +694,6 @@ impl App {
             .await?;
         let name = row.file_name.clone().unwrap_or_else(|| row.id.clone());
         let content = self.evidence.content(&row.object_key, &name, READ_URL_TTL).await.map_err(unavailable)?;
-        Ok((row, content))
+        Ok((row.try_into()?, content))
     }
 }

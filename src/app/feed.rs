@@ -2,14 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::complaints::Page;
+use super::page::{Cursor, FeedCursor, Page};
 use super::{App, AppError, Caller};
 use crate::domain::EventType;
 use crate::store::from_db;
 use crate::store::outbox;
-
-/// Where a reader of the feed stands; its cursor.
-pub use crate::store::outbox::FeedPosition;
 
 /// An event as the feed and the webhooks carry it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -37,13 +34,14 @@ impl App {
     /// Events after `after`, each once and never behind a consumer's cursor.
     /// The position of the last event is returned whenever there is one, so a
     /// consumer resumes from it.
-    pub async fn events(&self, caller: &Caller, after: FeedPosition, limit: i64) -> Result<Page<FeedEvent>, AppError> {
+    pub async fn events(&self, caller: &Caller, after: FeedCursor, limit: i64) -> Result<Page<FeedEvent>, AppError> {
         if !caller.service {
             return Err(AppError::Forbidden("the event feed is for the marketplace's service role".into()));
         }
         self.read(move |conn| {
-            let rows = outbox::after(conn, after, limit)?;
-            let next_cursor = rows.last().map(|r| format!("{}.{}", r.txid, r.seq));
+            let rows = outbox::after(conn, outbox::FeedPosition { txid: after.txid, seq: after.seq }, limit)?;
+            // Even a short page has a next cursor: the feed grows at its end.
+            let next_cursor = rows.last().map(|r| FeedCursor { txid: r.txid, seq: r.seq }.encode());
             let items = rows.into_iter().map(FeedEvent::try_from).collect::<Result<_, AppError>>()?;
             Ok(Page { items, next_cursor })
         })

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod mail;
 pub mod ops;
 pub mod orders;
+pub mod page;
 mod publish;
 pub mod settlements;
 pub mod standing;

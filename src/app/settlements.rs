@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::ids::new_id;
+use super::page::{next_of, Page, TimeCursor};
 use super::{now, App, AppError, Caller, Missing};
 use crate::domain::{self, Currency, EventType, Money, PaymentReport, Payout, ResolvedBy};
 use crate::store::complaints::{self as store, SettlementRow};
@@ -139,20 +140,19 @@ impl App {
     pub async fn payment_problems(
         &self,
         caller: &Caller,
-        after: Option<(DateTime<Utc>, String)>,
+        after: Option<TimeCursor>,
         limit: i64,
-    ) -> Result<super::complaints::Page<Settlement>, AppError> {
+    ) -> Result<Page<Settlement>, AppError> {
         if !caller.staff {
             return Err(AppError::Forbidden("only staff see payment problems".into()));
         }
         let pending_before = to_db(now() - self.settlement_overdue);
         self.read(move |conn| {
-            let rows = store::payment_problems(conn, pending_before, after.map(|(at, id)| (to_db(at), id)), limit)?;
-            let next_cursor = (rows.len() as i64 == limit)
-                .then(|| rows.last().map(|r| format!("{}|{}", from_db(r.resolved_at).to_rfc3339(), r.complaint_id)))
-                .flatten();
+            let rows = store::payment_problems(conn, pending_before, after.map(|c| (to_db(c.at), c.id)), limit)?;
+            let next_cursor =
+                next_of(&rows, limit, |r| Some(TimeCursor { at: from_db(r.resolved_at), id: r.complaint_id.clone() }));
             let items = rows.into_iter().map(Settlement::of).collect::<Result<_, _>>()?;
-            Ok(super::complaints::Page { items, next_cursor })
+            Ok(Page { items, next_cursor })
         })
         .await
     }

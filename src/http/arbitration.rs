@@ -1,14 +1,13 @@
 //! Customer care: the arbitration queue, assignment and the binding decision.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::body::Body;
 use super::problem::ApiError;
 use super::wire::{AssignBody, DecisionBody, EvidenceRequestBody, QueueEntry, QueuePage};
-use super::{decode_cursor, encode_cursor, limit_of, run_command};
+use super::{limit_of, run_command};
 use crate::app::ids::new_id;
 use crate::app::{now, App, Caller};
 use crate::domain::{Action, Command};
@@ -27,14 +26,6 @@ pub struct QueueQuery {
     pub cursor: Option<String>,
 }
 
-/// A decoded `<RFC 3339 time>|<id>` cursor.
-pub(crate) fn time_cursor(raw: &str) -> Result<(DateTime<Utc>, String), ApiError> {
-    let bad = || ApiError::bad_parameter("cursor", "not a cursor of this list");
-    let (at, id) = raw.split_once('|').ok_or_else(bad)?;
-    let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
-    Ok((at, id.to_string()))
-}
-
 /// Escalated complaints, oldest deadline first, with each party's last offer (staff).
 #[utoipa::path(
     tag = "arbitration",
@@ -51,12 +42,12 @@ pub async fn queue(
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let after = q.cursor.map(|c| time_cursor(&decode_cursor(&c)?)).transpose()?;
+    let after = q.cursor.map(|c| super::cursor(&c)).transpose()?;
     let page = app.arbitration_queue(&caller, after, q.assignee_id, limit_of(q.limit)?).await?;
     let at = now();
     Ok(HttpResponse::Ok().json(QueuePage {
         data: page.items.iter().map(|s| QueueEntry::of(s, at)).collect(),
-        next_cursor: page.next_cursor.map(|c| encode_cursor(&c)),
+        next_cursor: page.next_cursor,
     }))
 }
 

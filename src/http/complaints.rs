@@ -104,17 +104,16 @@ pub async fn list_complaints(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let filter = ListFilter {
-        party: None,
         role: q.role.map(Role::from),
-        status: q.status.map(|s| s.to_string()),
-        before_id: q.cursor.map(|c| super::decode_cursor(&c)).transpose()?,
+        status: q.status,
+        cursor: q.cursor.map(|c| super::cursor(&c)).transpose()?,
         limit: limit_of(q.limit)?,
     };
     let page = app.list_complaints(&caller, filter).await?;
     let at = now();
     Ok(HttpResponse::Ok().json(ComplaintPage {
         data: page.items.iter().map(|s| ComplaintView::of(s, at)).collect(),
-        next_cursor: page.next_cursor.map(|c| super::encode_cursor(&c)),
+        next_cursor: page.next_cursor,
     }))
 }
 
@@ -147,15 +146,10 @@ pub async fn timeline(
     query: web::Query<TimelineQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let after = match q.cursor {
-        Some(c) => super::decode_cursor(&c)?
-            .parse::<i64>()
-            .map_err(|_| ApiError::bad_parameter("cursor", "not a cursor of this list"))?,
-        None => 0,
-    };
+    let after = q.cursor.map(|c| super::cursor(&c)).transpose()?.unwrap_or_default();
     let page = app.timeline(&caller, path.into_inner(), after, limit_of(q.limit)?).await?;
     Ok(HttpResponse::Ok().json(TimelinePage {
         data: page.items.into_iter().map(TimelineEntryView::from).collect(),
-        next_cursor: page.next_cursor.map(|c| super::encode_cursor(&c)),
+        next_cursor: page.next_cursor,
     }))
 }

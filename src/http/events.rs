@@ -4,10 +4,10 @@ use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::limit_of;
 use super::problem::ApiError;
 use super::wire::{EventPage, EventView};
-use super::{decode_cursor, encode_cursor, limit_of};
-use crate::app::feed::FeedPosition;
+use crate::app::page::{Cursor, FeedCursor};
 use crate::app::{App, Caller};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -42,16 +42,12 @@ pub async fn events(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let after = match q.after.as_deref() {
-        Some(c) => (decode_cursor(c).ok())
-            .as_deref()
-            .and_then(|raw| raw.split_once('.'))
-            .and_then(|(txid, seq)| Some(FeedPosition { txid: txid.parse().ok()?, seq: seq.parse().ok()? }))
-            .ok_or_else(|| ApiError::bad_parameter("after", "not a cursor of the event feed"))?,
-        None => FeedPosition::default(),
+        Some(c) => {
+            FeedCursor::decode(c).ok_or_else(|| ApiError::bad_parameter("after", "not a cursor of the event feed"))?
+        }
+        None => FeedCursor::default(),
     };
     let page = app.events(&caller, after, limit_of(q.limit)?).await?;
-    Ok(HttpResponse::Ok().json(EventPage {
-        data: page.items.into_iter().map(EventView::from).collect(),
-        next_cursor: page.next_cursor.map(|c| encode_cursor(&c)),
-    }))
+    Ok(HttpResponse::Ok()
+        .json(EventPage { data: page.items.into_iter().map(EventView::from).collect(), next_cursor: page.next_cursor }))
 }

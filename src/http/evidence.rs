@@ -47,8 +47,8 @@ impl TryFrom<Evidence> for EvidenceView {
     type Error = ApiError;
     fn try_from(e: Evidence) -> Result<Self, ApiError> {
         Ok(EvidenceView {
-            kind: e.kind.parse().map_err(|m: String| ApiError::App(AppError::Internal(anyhow::anyhow!(m))))?,
-            created_at: e.stored_at(),
+            kind: e.kind,
+            created_at: e.created_at,
             id: e.id,
             complaint_id: e.complaint_id,
             uploader_id: e.uploader_id,

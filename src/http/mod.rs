@@ -26,7 +26,6 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, HttpServer};
-use base64::Engine;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use self::auth::Verifier;
@@ -246,18 +245,9 @@ pub(crate) fn limit_of(limit: Option<i64>) -> Result<i64, ApiError> {
     }
 }
 
-/// Cursors are opaque to clients.
-pub(crate) fn encode_cursor(raw: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-}
-
-pub(crate) fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .filter(|raw| !raw.is_empty())
-        .ok_or_else(|| ApiError::bad_parameter("cursor", "not a cursor of this list"))
+/// The `cursor` parameter of a list, as that list's cursor.
+pub(crate) fn cursor<C: crate::app::page::Cursor>(opaque: &str) -> Result<C, ApiError> {
+    C::decode(opaque).ok_or_else(|| ApiError::bad_parameter("cursor", "not a cursor of this list"))
 }
 
 /// An id chosen by the marketplace: 1 to 100 of `A-Z a-z 0-9 . _ : -`.

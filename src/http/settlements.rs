@@ -6,9 +6,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::body::Body;
+use super::limit_of;
 use super::problem::ApiError;
 use super::wire::{SettlementPage, SettlementRecord, SettlementReportBody};
-use super::{decode_cursor, encode_cursor, limit_of};
 use crate::app::{App, AppError, Caller};
 use crate::domain::{PaymentReport, SettlementState};
 
@@ -113,10 +113,10 @@ pub async fn payment_problems(
         return Err(AppError::Forbidden("only staff see payment problems".into()).into());
     }
     let q = query.into_inner();
-    let after = q.cursor.map(|c| super::arbitration::time_cursor(&decode_cursor(&c)?)).transpose()?;
+    let after = q.cursor.map(|c| super::cursor(&c)).transpose()?;
     let page = app.payment_problems(&caller, after, limit_of(q.limit)?).await?;
     Ok(HttpResponse::Ok().json(SettlementPage {
         data: page.items.into_iter().map(SettlementRecord::from).collect(),
-        next_cursor: page.next_cursor.map(|c| encode_cursor(&c)),
+        next_cursor: page.next_cursor,
     }))
 }

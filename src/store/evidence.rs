@@ -60,14 +60,6 @@ pub fn of_complaint(conn: &mut DbConn, complaint_id: &str) -> QueryResult<Vec<Ev
         .load(conn)
 }
 
-/// A stored file of the complaint.
-impl EvidenceRow {
-    /// When the file was stored (a direct upload: when it was completed).
-    pub fn stored_at(&self) -> chrono::DateTime<chrono::Utc> {
-        super::from_db(self.created_at)
-    }
-}
-
 pub fn find(conn: &mut DbConn, complaint_id: &str, id: &str) -> QueryResult<Option<EvidenceRow>> {
     find_any(conn, complaint_id, id).map(|row| row.filter(|r| r.status == "stored"))
 }
