@@ -5,9 +5,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::body::Body;
+use super::command::run_command;
+use super::params::limit_of;
 use super::problem::ApiError;
 use super::wire::{AssignBody, DecisionBody, EvidenceRequestBody, QueueEntry, QueuePage};
-use super::{limit_of, run_command};
 use crate::app::ids::new_id;
 use crate::app::{now, App, Caller};
 use crate::domain::{Action, Command};
@@ -42,7 +43,7 @@ pub async fn queue(
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let after = q.cursor.map(|c| super::cursor(&c)).transpose()?;
+    let after = q.cursor.map(|c| super::params::cursor(&c)).transpose()?;
     let page = app.arbitration_queue(&caller, after, q.assignee_id, limit_of(q.limit)?).await?;
     let at = now();
     Ok(HttpResponse::Ok().json(QueuePage {
@@ -69,7 +70,7 @@ pub async fn assign(
     path: web::Path<String>,
     body: Result<Body<AssignBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = super::authorized(&app, &caller, &path, &[Action::Assign], body).await?;
+    let b = super::command::authorized(&app, &caller, &path, &[Action::Assign], body).await?;
     let assignee_id = b.assignee_id.unwrap_or_else(|| caller.id.clone());
     run_command(&app, &caller, &req, path.into_inner(), Command::Assign { assignee_id }).await
 }
@@ -92,7 +93,7 @@ pub async fn decide(
     path: web::Path<String>,
     body: Result<Body<DecisionBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = super::authorized(&app, &caller, &path, &[Action::Decide], body).await?;
+    let b = super::command::authorized(&app, &caller, &path, &[Action::Decide], body).await?;
     let cmd = Command::Decide {
         decision_id: new_id("dec"),
         outcome: b.outcome,
@@ -124,7 +125,7 @@ pub async fn request_evidence(
     path: web::Path<String>,
     body: Result<Body<EvidenceRequestBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = super::authorized(&app, &caller, &path, &[Action::RequestEvidence], body).await?;
+    let b = super::command::authorized(&app, &caller, &path, &[Action::RequestEvidence], body).await?;
     let cmd = Command::RequestEvidence {
         request_id: new_id("evq"),
         party: b.party.into(),

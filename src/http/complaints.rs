@@ -5,9 +5,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::body::Body;
+use super::command::complaint_response;
+use super::params::limit_of;
 use super::problem::ApiError;
 use super::wire::{ComplaintPage, ComplaintView, OpenComplaintBody, Party, TimelineEntryView, TimelinePage};
-use super::{complaint_response, limit_of};
 use crate::app::complaints::ListFilter;
 use crate::app::complaints::NewComplaint;
 use crate::app::{now, App, Caller};
@@ -106,7 +107,7 @@ pub async fn list_complaints(
     let filter = ListFilter {
         role: q.role.map(Role::from),
         status: q.status,
-        cursor: q.cursor.map(|c| super::cursor(&c)).transpose()?,
+        cursor: q.cursor.map(|c| super::params::cursor(&c)).transpose()?,
         limit: limit_of(q.limit)?,
     };
     let page = app.list_complaints(&caller, filter).await?;
@@ -146,7 +147,7 @@ pub async fn timeline(
     query: web::Query<TimelineQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let after = q.cursor.map(|c| super::cursor(&c)).transpose()?.unwrap_or_default();
+    let after = q.cursor.map(|c| super::params::cursor(&c)).transpose()?.unwrap_or_default();
     let page = app.timeline(&caller, path.into_inner(), after, limit_of(q.limit)?).await?;
     Ok(HttpResponse::Ok().json(TimelinePage {
         data: page.items.into_iter().map(TimelineEntryView::from).collect(),

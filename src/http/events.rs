@@ -4,7 +4,7 @@ use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::limit_of;
+use super::params::limit_of;
 use super::problem::ApiError;
 use super::wire::{EventPage, EventView};
 use crate::app::page::{Cursor, FeedCursor};

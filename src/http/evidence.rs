@@ -319,7 +319,7 @@ pub async fn start_upload(
     path: web::Path<String>,
     body: Result<Body<DirectUploadBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = super::authorized(&app, &caller, &path, &[Action::UploadEvidence], body).await?;
+    let b = super::command::authorized(&app, &caller, &path, &[Action::UploadEvidence], body).await?;
     let input = DirectUpload {
         kind: b.kind,
         media_type: b.media_type,

@@ -4,8 +4,8 @@
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
 use super::body::Body;
+use super::command::run_command;
 use super::problem::ApiError;
-use super::run_command;
 use super::wire::{EscalateBody, FulfilmentBody, MessageBody, ProposalBody, RejectBody, WithdrawBody};
 use crate::app::ids::new_id;
 use crate::app::{App, Caller};
@@ -29,7 +29,7 @@ pub async fn post_message(
     path: web::Path<String>,
     body: Result<Body<MessageBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = super::authorized(&app, &caller, &path, &[Action::PostMessage], body).await?;
+    let b = super::command::authorized(&app, &caller, &path, &[Action::PostMessage], body).await?;
     let cmd = Command::PostMessage {
         message_id: new_id("msg"),
         body: b.body,
@@ -57,7 +57,7 @@ pub async fn propose(
     path: web::Path<String>,
     body: Result<Body<ProposalBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = super::authorized(&app, &caller, &path, &[Action::Counter], body).await?;
+    let b = super::command::authorized(&app, &caller, &path, &[Action::Counter], body).await?;
     let cmd =
         Command::Propose { proposal_id: new_id("prp"), kind: b.kind, refund_amount: b.refund_amount, note: b.note };
     run_command(&app, &caller, &req, path.into_inner(), cmd).await
@@ -102,7 +102,7 @@ pub async fn reject(
     body: Result<Body<RejectBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, proposal_id) = path.into_inner();
-    let b = super::authorized(&app, &caller, &id, &[Action::RejectProposal], body).await?;
+    let b = super::command::authorized(&app, &caller, &id, &[Action::RejectProposal], body).await?;
     run_command(&app, &caller, &req, id, Command::Reject { proposal_id, note: b.note }).await
 }
 
@@ -124,7 +124,7 @@ pub async fn fulfil(
     path: web::Path<String>,
     body: Result<Body<FulfilmentBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = super::authorized(
+    let b = super::command::authorized(
         &app,
         &caller,
         &path,
@@ -159,7 +159,7 @@ pub async fn escalate(
     path: web::Path<String>,
     body: Result<Body<EscalateBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = super::authorized(&app, &caller, &path, &[Action::Escalate], body).await?;
+    let b = super::command::authorized(&app, &caller, &path, &[Action::Escalate], body).await?;
     run_command(&app, &caller, &req, path.into_inner(), Command::Escalate { reason: b.reason }).await
 }
 
@@ -181,6 +181,6 @@ pub async fn withdraw(
     path: web::Path<String>,
     body: Result<Body<WithdrawBody>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = super::authorized(&app, &caller, &path, &[Action::Withdraw], body).await?;
+    let b = super::command::authorized(&app, &caller, &path, &[Action::Withdraw], body).await?;
     run_command(&app, &caller, &req, path.into_inner(), Command::Withdraw { note: b.note }).await
 }

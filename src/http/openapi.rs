@@ -4,13 +4,13 @@
 use std::sync::LazyLock;
 
 use actix_web::dev::ResourceDef;
-use actix_web::{get, HttpResponse};
 use utoipa::openapi::path::{HttpMethod, PathItem};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
 
-use super::{arbitration, complaints, events, evidence, metrics, negotiation, ops, orders, sellers, settlements, wire};
+use super::wire;
 use crate::app::FieldError;
 use crate::domain;
 
@@ -23,19 +23,8 @@ use crate::domain;
                        and settlements. Errors are RFC 9457 problem+json with a stable `code`.",
         license(name = "MIT")
     ),
-    paths(
-        orders::put_order, orders::get_order,
-        complaints::open_complaint, complaints::list_complaints, complaints::get_complaint, complaints::timeline,
-        negotiation::post_message, negotiation::propose, negotiation::accept, negotiation::reject,
-        negotiation::fulfil, negotiation::escalate, negotiation::withdraw,
-        evidence::upload, evidence::start_upload, evidence::complete_upload, evidence::list, evidence::content,
-        arbitration::queue, arbitration::assign, arbitration::decide, arbitration::request_evidence,
-        settlements::report, settlements::read, settlements::payment_problems,
-        sellers::standing, events::events,
-        ops::healthz, ops::readyz, openapi_yaml, metrics::metrics,
-    ),
     components(schemas(FieldError, domain::Action, domain::Money, wire::Problem)),
-    modifiers(&BearerAuth, &OptionalBodies),
+    modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(
         (name = "orders", description = "Escrowed orders, registered by the marketplace"),
@@ -92,7 +81,7 @@ impl Modify for OptionalBodies {
 
 /// Each path of the API as a route pattern, with its methods.
 static PATHS: LazyLock<Vec<(ResourceDef, Vec<&'static str>)>> = LazyLock::new(|| {
-    ApiDoc::openapi()
+    DOCUMENT
         .paths
         .paths
         .iter()
@@ -136,7 +125,21 @@ pub fn methods_of(path: &str) -> Option<Vec<&'static str>> {
     (!methods.is_empty()).then_some(methods)
 }
 
-static YAML: LazyLock<String> = LazyLock::new(|| ApiDoc::openapi().to_yaml().expect("the OpenAPI document serializes"));
+/// The whole document: what `ApiDoc` says of the API, and the paths and
+/// schemas of every handler `routes::register` registers.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(super::routes::register)
+        .split_for_parts();
+    OptionalBodies.modify(&mut api);
+    api
+}
+
+static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(document);
+
+static YAML: LazyLock<String> = LazyLock::new(|| DOCUMENT.to_yaml().expect("the OpenAPI document serializes"));
 
 /// The document as YAML, built once.
 pub fn yaml() -> &'static str {
@@ -153,11 +156,4 @@ mod tests {
             .expect("openapi.yaml is committed");
         assert!(committed == super::yaml(), "openapi.yaml is stale: run `cargo run -q -- openapi > openapi.yaml`");
     }
-}
-
-/// This document.
-#[utoipa::path(tag = "operations", security(()), responses((status = 200, description = "OpenAPI 3.1 YAML", content_type = "application/yaml", body = Object)))]
-#[get("/openapi.yaml")]
-pub async fn openapi_yaml() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/yaml").body(yaml())
 }

@@ -30,7 +30,7 @@ pub async fn put_order(
         return Err(AppError::Forbidden("only the marketplace's service role registers orders".into()).into());
     }
     let Body(body) = body?;
-    let order_id = super::checked_id("order_id", path.into_inner())?;
+    let order_id = super::params::checked_id("order_id", path.into_inner())?;
     let input = RegisterOrder {
         buyer_id: body.buyer_id,
         seller_id: body.seller_id,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::body::Body;
-use super::limit_of;
+use super::params::limit_of;
 use super::problem::ApiError;
 use super::wire::{SettlementPage, SettlementRecord, SettlementReportBody};
 use crate::app::{App, AppError, Caller};
@@ -113,7 +113,7 @@ pub async fn payment_problems(
         return Err(AppError::Forbidden("only staff see payment problems".into()).into());
     }
     let q = query.into_inner();
-    let after = q.cursor.map(|c| super::cursor(&c)).transpose()?;
+    let after = q.cursor.map(|c| super::params::cursor(&c)).transpose()?;
     let page = app.payment_problems(&caller, after, limit_of(q.limit)?).await?;
     Ok(HttpResponse::Ok().json(SettlementPage {
         data: page.items.into_iter().map(SettlementRecord::from).collect(),

@@ -44,3 +44,6 @@ impl IntoResponses for Refused {
         BTreeMap::from([("4XX".to_string(), RefOr::T(response))])
     }
 }
+
+/// The OpenAPI document as served, built once at start.
+pub struct SpecYaml(pub &'static str);

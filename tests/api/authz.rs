@@ -4,7 +4,6 @@
 use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::{json, Value};
-use utoipa::OpenApi;
 
 use super::evidence::png;
 use crate::common::{self, spawn_app_with, Backend, Options, Store, TestApp};
@@ -83,7 +82,7 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
 ];
 
 pub async fn every_endpoint_answers_each_caller_as_the_table_says(backend: Backend) {
-    let spec: Vec<(String, String)> = resolution_center::http::openapi::ApiDoc::openapi()
+    let spec: Vec<(String, String)> = resolution_center::http::openapi::document()
         .paths
         .paths
         .iter()
