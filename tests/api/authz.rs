@@ -5,8 +5,8 @@ use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::evidence::png;
-use crate::common::{self, spawn_app_with, Backend, Options, Store, TestApp};
+use crate::helpers::png;
+use crate::helpers::{self, spawn_app_with, Backend, Options, Store, TestApp};
 
 /// The callers, in the order of the table's columns.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,7 +81,7 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET",  "/v1/events",                                [403,  403,   403,   403,   200,    401,   401,   401]),
 ];
 
-pub async fn every_endpoint_answers_each_caller_as_the_table_says(backend: Backend) {
+async fn every_endpoint_answers_each_caller_as_the_table_says(backend: Backend) {
     let spec: Vec<(String, String)> = resolution_center::http::openapi::document()
         .paths
         .paths
@@ -239,7 +239,7 @@ impl Fixture {
         } else {
             req
         };
-        let answer = common::answer(req.send().await.expect("the server answers")).await;
+        let answer = helpers::answer(req.send().await.expect("the server answers")).await;
         (answer.status.as_u16(), answer.body["code"].as_str().unwrap_or_default().to_string())
     }
 
@@ -258,3 +258,5 @@ impl Fixture {
         })
     }
 }
+
+crate::on_both_backends!(every_endpoint_answers_each_caller_as_the_table_says,);

@@ -16,8 +16,8 @@ use rand::Rng;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::common::{self, Backend};
-use crate::webhooks::{rand_bytes, Receiver};
+use crate::helpers::{self, Backend};
+use crate::helpers::{rand_bytes, Receiver};
 
 const SECRET: &str = "crash-secret-crash-secret-crash-secret!";
 const KILLS: usize = 10;
@@ -76,7 +76,7 @@ struct Seen {
     surprises: Vec<String>,
 }
 
-pub async fn ten_sigkills_under_load_lose_nothing(backend: Backend) {
+async fn ten_sigkills_under_load_lose_nothing(backend: Backend) {
     let secret = format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(rand_bytes()));
     let receiver = Receiver::start(&secret, 0);
     let dir = tempfile::tempdir().unwrap();
@@ -95,7 +95,7 @@ pub async fn ten_sigkills_under_load_lose_nothing(backend: Backend) {
         ("RC_IDEMPOTENCY_LEASE", "1s".to_string()),
     ];
     if backend == Backend::Postgres {
-        env.push(("RC_DATABASE_URL", common::new_pg_database()));
+        env.push(("RC_DATABASE_URL", helpers::new_pg_database()));
     }
     let mut service = Service { child: None, env, base: format!("http://127.0.0.1:{port}") };
     let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
@@ -253,7 +253,7 @@ impl Call<'_> {
         token: &str,
         body: Option<Value>,
         if_match: Option<&str>,
-    ) -> common::Answer {
+    ) -> helpers::Answer {
         let key = ulid::Ulid::new().to_string();
         let start = Instant::now();
         loop {
@@ -269,7 +269,7 @@ impl Call<'_> {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             };
-            let answer = common::answer(res).await;
+            let answer = helpers::answer(res).await;
             let in_flight = answer.body["code"] == "idempotency_key_in_flight";
             if answer.status.is_server_error() || in_flight {
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -280,7 +280,7 @@ impl Call<'_> {
     }
 
     /// The body of a 2xx answer; anything else is a surprise.
-    fn expect_success(&self, method: Method, path: &str, answer: common::Answer) -> Option<Value> {
+    fn expect_success(&self, method: Method, path: &str, answer: helpers::Answer) -> Option<Value> {
         if answer.status.is_success() {
             return Some(answer.body);
         }
@@ -319,7 +319,7 @@ fn token(sub: &str, roles: &[&str]) -> String {
 
 async fn get(client: &reqwest::Client, base: &str, path: &str, token: &str) -> Value {
     let res = client.get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap();
-    common::answer(res).await.ok().clone()
+    helpers::answer(res).await.ok().clone()
 }
 
 fn count(feed: &[Value], complaint: &str, kind: &str) -> usize {
@@ -347,3 +347,5 @@ async fn feed_when(client: &reqwest::Client, base: &str, token: &str, ready: imp
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+crate::on_both_backends!(ten_sigkills_under_load_lose_nothing,);

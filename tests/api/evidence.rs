@@ -4,29 +4,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::common::{self, spawn_app, spawn_app_with, Backend, Options, Store, TestApp};
-
-/// A real 1×1 PNG.
-pub fn png() -> Vec<u8> {
-    let hex = "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000105f54e7a2a0000000049454e44ae426082";
-    hex::decode(hex).unwrap()
-}
-
-/// A small PDF with one empty page.
-pub fn pdf() -> Vec<u8> {
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
-}
-
-/// An MP4 container: an `ftyp` box of brand isom, then `padding` bytes of an `mdat` box.
-pub fn mp4(padding: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&[0, 0, 0, 0x18]);
-    out.extend_from_slice(b"ftypisom\0\0\x02\0isomiso2");
-    out.extend_from_slice(&((padding + 8) as u32).to_be_bytes());
-    out.extend_from_slice(b"mdat");
-    out.extend(std::iter::repeat_n(0u8, padding));
-    out
-}
+use crate::helpers::{self, mp4, pdf, png, spawn_app, spawn_app_with, Backend, Options, Store, TestApp};
 
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -40,13 +18,13 @@ pub async fn upload(
     bytes: Vec<u8>,
     declared: &str,
     name: &str,
-) -> common::Answer {
+) -> helpers::Answer {
     let form = Form::new()
         .text("kind", kind.to_string())
         .text("description", format!("{kind} of the damage"))
         .part("file", Part::bytes(bytes).file_name(name.to_string()).mime_str(declared).unwrap());
     let url = format!("{}/v1/complaints/{}/evidence", app.base, c["id"].as_str().unwrap());
-    common::answer(app.client.post(url).bearer_auth(app.token_for(who)).multipart(form).send().await.unwrap()).await
+    helpers::answer(app.client.post(url).bearer_auth(app.token_for(who)).multipart(form).send().await.unwrap()).await
 }
 
 /// An upload that says the file's size up front (`size_bytes`).
@@ -57,29 +35,29 @@ async fn upload_sized(
     bytes: Vec<u8>,
     declared: &str,
     size: usize,
-) -> common::Answer {
+) -> helpers::Answer {
     let form = Form::new()
         .text("kind", kind.to_string())
         .text("size_bytes", size.to_string())
         .part("file", Part::bytes(bytes).file_name("f").mime_str(declared).unwrap());
     let url = format!("{}/v1/complaints/{}/evidence", app.base, c["id"].as_str().unwrap());
-    common::answer(app.client.post(url).bearer_auth(app.token_for("seller-1")).multipart(form).send().await.unwrap())
+    helpers::answer(app.client.post(url).bearer_auth(app.token_for("seller-1")).multipart(form).send().await.unwrap())
         .await
 }
 
-async fn upload_with_key(app: &TestApp, c: &Value, bytes: Vec<u8>, declared: &str, key: &str) -> common::Answer {
+async fn upload_with_key(app: &TestApp, c: &Value, bytes: Vec<u8>, declared: &str, key: &str) -> helpers::Answer {
     let form = Form::new()
         .text("kind", "photo")
         .part("file", Part::bytes(bytes).file_name("p.png").mime_str(declared).unwrap());
     let url = format!("{}/v1/complaints/{}/evidence", app.base, c["id"].as_str().unwrap());
     let req = app.client.post(url).bearer_auth(app.token_for("buyer-1")).header("Idempotency-Key", key);
-    common::answer(req.multipart(form).send().await.unwrap()).await
+    helpers::answer(req.multipart(form).send().await.unwrap()).await
 }
 
 /// A retried upload with the same key replays the first answer (the form's
 /// boundary differs, the content does not); another file under the key is
 /// refused; a refused upload leaves its key free.
-pub async fn a_retried_upload_is_replayed_not_stored_twice(backend: Backend) {
+async fn a_retried_upload_is_replayed_not_stored_twice(backend: Backend) {
     let app = spawn_app(backend).await;
     let c = open(&app).await;
     let first = upload_with_key(&app, &c, png(), "image/png", "k-1").await;
@@ -110,7 +88,7 @@ fn path(c: &Value, tail: &str) -> String {
     format!("/v1/complaints/{}{tail}", c["id"].as_str().unwrap())
 }
 
-pub async fn a_photo_is_stored_listed_read_and_cited(backend: Backend) {
+async fn a_photo_is_stored_listed_read_and_cited(backend: Backend) {
     let app = spawn_app(backend).await;
     let c = open(&app).await;
     let bytes = png();
@@ -153,7 +131,7 @@ pub async fn a_photo_is_stored_listed_read_and_cited(backend: Backend) {
     app.get(&path(&c, "/evidence/evd_nope/content"), "buyer-1").await.problem(404, "evidence_not_found");
 }
 
-pub async fn a_lying_or_oversized_file_leaves_nothing(backend: Backend) {
+async fn a_lying_or_oversized_file_leaves_nothing(backend: Backend) {
     let limits = resolution_center::domain::EvidenceLimits {
         file_bytes: 64 * 1024,
         video_bytes: 128 * 1024,
@@ -247,11 +225,11 @@ async fn an_unreachable_store_is_a_503_and_nothing_is_recorded() {
     assert_eq!(app.get(&path(&c, "/evidence"), "buyer-1").await.ok()["data"], json!([]));
     let timeline = app.get(&path(&c, "/timeline"), "buyer-1").await;
     assert!(timeline.ok()["data"].as_array().unwrap().iter().all(|t| t["type"] != "evidence_added"));
-    let ready = common::answer(app.client.get(format!("{}/readyz", app.base)).send().await.unwrap()).await;
+    let ready = helpers::answer(app.client.get(format!("{}/readyz", app.base)).send().await.unwrap()).await;
     ready.problem(503, "evidence_store_unavailable");
 }
 
-async fn start_direct(app: &TestApp, c: &Value, who: &str, body: Value) -> common::Answer {
+async fn start_direct(app: &TestApp, c: &Value, who: &str, body: Value) -> helpers::Answer {
     app.post(&path(c, "/evidence/uploads"), who, body).await
 }
 
@@ -296,7 +274,7 @@ fn staged_key_of(c: &Value, e: &Value) -> String {
 /// The direct upload end to end against an S3 server that checks
 /// signatures: the PUT is bound to the declared size and type, completion
 /// checks the stored object, and a tampered one is refused and deleted.
-pub async fn a_direct_upload_is_bound_checked_and_attached(backend: Backend) {
+async fn a_direct_upload_is_bound_checked_and_attached(backend: Backend) {
     let app = spawn_app_with(backend, Options { store: Store::Signing, ..Options::default() }).await;
     let c = open(&app).await;
     let bytes = png();
@@ -565,7 +543,7 @@ async fn s3_stopping_mid_upload_is_a_503_and_nothing_is_half_written() {
     app.s3s.as_mut().unwrap().stop();
     tx.send(Ok(rest.to_vec())).await.unwrap();
     drop(tx);
-    let answer = common::answer(answer.await.unwrap().unwrap()).await;
+    let answer = helpers::answer(answer.await.unwrap().unwrap()).await;
     answer.problem(503, "evidence_store_unavailable");
 
     app.s3s.as_mut().unwrap().restart();
@@ -590,7 +568,7 @@ async fn s3_stopping_mid_upload_is_a_503_and_nothing_is_half_written() {
     app.s3s.as_mut().unwrap().stop();
     tx.send(Ok(rest.to_vec())).await.unwrap();
     drop(tx);
-    common::answer(answer.await.unwrap().unwrap()).await.problem(503, "evidence_store_unavailable");
+    helpers::answer(answer.await.unwrap().unwrap()).await.problem(503, "evidence_store_unavailable");
     app.s3s.as_mut().unwrap().restart();
     assert_eq!(app.get(&path(&c, "/evidence"), "buyer-1").await.ok()["data"], json!([]));
     let listed = client.list_objects_v2().bucket(&bucket).send().await.unwrap();
@@ -632,7 +610,7 @@ async fn the_sweep_removes_writes_a_crash_left_open() {
 
 /// Staff ask the seller for a photo and a receipt; the seller sees what it
 /// owes until it has added both.
-pub async fn staff_request_evidence_and_the_party_provides_it(backend: Backend) {
+async fn staff_request_evidence_and_the_party_provides_it(backend: Backend) {
     let app = spawn_app(backend).await;
     let c = open(&app).await;
     let due = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
@@ -675,3 +653,11 @@ pub async fn staff_request_evidence_and_the_party_provides_it(backend: Backend) 
     assert!(r["fulfilled_at"].is_string());
     assert!(!seller.body["allowed_actions"].as_array().unwrap().contains(&json!("provide_evidence")));
 }
+
+crate::on_both_backends!(
+    a_photo_is_stored_listed_read_and_cited,
+    a_lying_or_oversized_file_leaves_nothing,
+    a_direct_upload_is_bound_checked_and_attached,
+    staff_request_evidence_and_the_party_provides_it,
+    a_retried_upload_is_replayed_not_stored_twice,
+);

@@ -7,9 +7,10 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use super::common::{Backend, TestApp};
-use super::evidence::{png, upload};
-use super::{accept, idr, path};
+use super::evidence::upload;
+use super::helpers::{Backend, TestApp};
+use crate::helpers::png;
+use crate::helpers::{accept, idr, path};
 
 /// Examples per operation and phase; with four tokens the run stays within about a minute per backend.
 const EXAMPLES: &str = "20";
@@ -26,10 +27,10 @@ struct Seeds {
     cursors: Vec<(&'static str, &'static str, Vec<String>)>,
 }
 
-pub async fn the_api_holds_to_its_spec_under_fuzzing(backend: Backend) {
+async fn the_api_holds_to_its_spec_under_fuzzing(backend: Backend) {
     let st = std::env::var("TEST_SCHEMATHESIS")
         .expect("TEST_SCHEMATHESIS names the schemathesis CLI; scripts/test installs it and sets it");
-    let app = super::common::spawn_app(backend).await;
+    let app = super::helpers::spawn_app(backend).await;
     let seeds = seed(&app).await;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("schemathesis.toml");
@@ -200,3 +201,5 @@ checks = { negative_data_rejection = { expected-statuses = ["400", "401", "403",
     }
     out
 }
+
+crate::on_both_backends!(the_api_holds_to_its_spec_under_fuzzing,);

@@ -5,7 +5,7 @@ use futures_util::StreamExt;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::common::{spawn_app, Backend, TestApp};
+use crate::helpers::{spawn_app, Backend, TestApp};
 
 fn idr(amount: i64) -> Value {
     json!({"amount": amount, "currency": "IDR"})
@@ -44,7 +44,7 @@ async fn decide_refund(app: &TestApp, c: &Value) {
 /// A hold is settled once: after a withdrawal, after a decision, and after
 /// the marketplace re-registers the settled order as delivered, a new
 /// complaint on it is refused, and the feed carries one settlement per order.
-pub async fn a_settled_hold_cannot_be_disputed_again(backend: Backend) {
+async fn a_settled_hold_cannot_be_disputed_again(backend: Backend) {
     let app = spawn_app(backend).await;
     for id in ["ord-w", "ord-d", "ord-r"] {
         app.order(id, 100_000).await;
@@ -78,7 +78,7 @@ pub async fn a_settled_hold_cannot_be_disputed_again(backend: Backend) {
 
 /// While a complaint runs, the order's status, delivery and auto-release are
 /// frozen like its money and parties; its contacts may still change.
-pub async fn a_disputed_order_is_frozen(backend: Backend) {
+async fn a_disputed_order_is_frozen(backend: Backend) {
     let app = spawn_app(backend).await;
     let order = app.order("ord-1", 100_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
@@ -192,10 +192,10 @@ async fn mails_collapsed(
 /// or failed; a repeat changes nothing, a conflicting report is refused, a
 /// failed one is a payment problem for staff and in `/metrics` until it is
 /// executed, and the parties hear of it.
-pub async fn a_settlement_lives_until_the_payment_system_reports_it(backend: Backend) {
-    let app = crate::common::spawn_app_with(
+async fn a_settlement_lives_until_the_payment_system_reports_it(backend: Backend) {
+    let app = crate::helpers::spawn_app_with(
         backend,
-        crate::common::Options { settlement_overdue: Some(chrono::Duration::hours(1)), ..Default::default() },
+        crate::helpers::Options { settlement_overdue: Some(chrono::Duration::hours(1)), ..Default::default() },
     )
     .await;
     app.order("ord-1", 100_000).await;
@@ -271,9 +271,9 @@ pub async fn a_settlement_lives_until_the_payment_system_reports_it(backend: Bac
     assert_eq!(about("care@example.com", "payout failed"), 1, "customer care hears of a failed payout");
 
     // A settlement left pending past the overdue time is a problem too.
-    let overdue = crate::common::spawn_app_with(
+    let overdue = crate::helpers::spawn_app_with(
         backend,
-        crate::common::Options { settlement_overdue: Some(chrono::Duration::zero()), ..Default::default() },
+        crate::helpers::Options { settlement_overdue: Some(chrono::Duration::zero()), ..Default::default() },
     )
     .await;
     overdue.order("ord-1", 100_000).await;
@@ -288,7 +288,7 @@ pub async fn a_settlement_lives_until_the_payment_system_reports_it(backend: Bac
 
 /// An agent who bought the order is its buyer there, not its arbiter: the
 /// staff token cannot decide, assign or read staff notes of that case.
-pub async fn an_agent_who_is_a_party_cannot_arbitrate(backend: Backend) {
+async fn an_agent_who_is_a_party_cannot_arbitrate(backend: Backend) {
     let app = spawn_app(backend).await;
     app.order_between("ord-1", "staff-7", "seller-1", 100_000).await;
     let body = opening("ord-1");
@@ -315,7 +315,7 @@ pub async fn an_agent_who_is_a_party_cannot_arbitrate(backend: Backend) {
 
 /// A caller who may not act learns nothing about its body: 403 (404 for a
 /// stranger) whatever it sent; and the bearer scheme is case-insensitive.
-pub async fn authorization_comes_before_the_body(backend: Backend) {
+async fn authorization_comes_before_the_body(backend: Backend) {
     let app = spawn_app(backend).await;
     app.order("ord-1", 100_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
@@ -342,14 +342,14 @@ pub async fn authorization_comes_before_the_body(backend: Backend) {
         assert_eq!(res.status().as_u16(), 200, "{scheme}");
     }
     let res = app.client.get(format!("{}/v1/complaints", app.base)).bearer_auth("a.b.c").send().await.unwrap();
-    let a = crate::common::answer(res).await;
+    let a = crate::helpers::answer(res).await;
     a.problem(401, "unauthorized");
     assert_eq!(a.body["detail"], "the token is not a well-formed JWT of this service");
 }
 
 /// Ids that only look alike, currencies that are no money, and a
 /// withdrawal's note.
-pub async fn ids_and_currencies_are_real_and_notes_are_kept(backend: Backend) {
+async fn ids_and_currencies_are_real_and_notes_are_kept(backend: Backend) {
     let app = spawn_app(backend).await;
     let put = |id: &'static str, body: Value| {
         let app = &app;
@@ -385,7 +385,7 @@ pub async fn ids_and_currencies_are_real_and_notes_are_kept(backend: Backend) {
 /// Nothing a caller sends grows the service without bound: invented HTTP
 /// methods add nothing to `/metrics`, and a complaint takes at most 30
 /// proposals, after which the parties escalate.
-pub async fn callers_cannot_grow_metrics_or_proposals(backend: Backend) {
+async fn callers_cannot_grow_metrics_or_proposals(backend: Backend) {
     let app = spawn_app(backend).await;
     let metrics =
         || async { app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap() };
@@ -425,8 +425,9 @@ fn upload_url(app: &TestApp, c: &Value) -> String {
 
 /// A kind is what a file shows: a PDF is no video, a PNG no screen
 /// recording, so the video cap is for videos only; a form names its kind once.
-pub async fn evidence_kinds_are_bound_to_their_media_types(backend: Backend) {
-    use crate::evidence::{mp4, pdf, png, upload};
+async fn evidence_kinds_are_bound_to_their_media_types(backend: Backend) {
+    use crate::evidence::upload;
+    use crate::helpers::{mp4, pdf, png};
     let app = spawn_app(backend).await;
     app.order("ord-1", 100_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
@@ -445,7 +446,7 @@ pub async fn evidence_kinds_are_bound_to_their_media_types(backend: Backend) {
         .text("kind", "video")
         .part("file", reqwest::multipart::Part::bytes(pdf()).file_name("d.pdf").mime_str("application/pdf").unwrap());
     let res = app.client.post(upload_url(&app, &c)).bearer_auth(app.token_for("buyer-1")).multipart(form);
-    let a = crate::common::answer(res.send().await.unwrap()).await;
+    let a = crate::helpers::answer(res.send().await.unwrap()).await;
     a.problem(422, "validation_failed");
     assert_eq!(a.fields(), ["kind"], "{}", a.body);
 
@@ -460,11 +461,13 @@ pub async fn evidence_kinds_are_bound_to_their_media_types(backend: Backend) {
 /// first still streams, attaches one file: whichever attaches first marks the
 /// key in its own transaction, the other stores nothing. A media type in
 /// capitals is still multipart.
-pub async fn an_upload_key_guards_one_file_even_past_its_lease(backend: Backend) {
-    use crate::evidence::png;
-    let options =
-        crate::common::Options { idempotency_lease: Some(std::time::Duration::from_millis(300)), ..Default::default() };
-    let app = std::sync::Arc::new(crate::common::spawn_app_with(backend, options).await);
+async fn an_upload_key_guards_one_file_even_past_its_lease(backend: Backend) {
+    use crate::helpers::png;
+    let options = crate::helpers::Options {
+        idempotency_lease: Some(std::time::Duration::from_millis(300)),
+        ..Default::default()
+    };
+    let app = std::sync::Arc::new(crate::helpers::spawn_app_with(backend, options).await);
     app.order("ord-1", 100_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
     let bytes = png();
@@ -492,7 +495,7 @@ pub async fn an_upload_key_guards_one_file_even_past_its_lease(backend: Backend)
                 .build()
                 .unwrap();
             req.headers_mut().insert("content-type", content_type.parse().unwrap());
-            crate::common::answer(app.client.execute(req).await.unwrap()).await
+            crate::helpers::answer(app.client.execute(req).await.unwrap()).await
         }
     };
     let first = tokio::spawn(send(true));
@@ -513,7 +516,7 @@ pub async fn an_upload_key_guards_one_file_even_past_its_lease(backend: Backend)
 /// A party's escalation reason reaches the other party and staff as the
 /// party's quoted words, on one line and cut short, and the mail shows the
 /// status the escalation left the complaint in, not a later one.
-pub async fn party_words_are_quoted_in_mail(backend: Backend) {
+async fn party_words_are_quoted_in_mail(backend: Backend) {
     let app = spawn_app(backend).await;
     app.order("ord-1", 100_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
@@ -540,7 +543,7 @@ pub async fn party_words_are_quoted_in_mail(backend: Backend) {
 
 /// A burst of counter-proposals mails the other party the newest one, not
 /// one mail per proposal.
-pub async fn a_burst_of_counters_is_one_mail(backend: Backend) {
+async fn a_burst_of_counters_is_one_mail(backend: Backend) {
     let app = spawn_app(backend).await;
     app.order("ord-1", 100_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
@@ -556,3 +559,17 @@ pub async fn a_burst_of_counters_is_one_mail(backend: Backend) {
     assert_eq!(to_buyer.len(), 1, "{to_buyer:#?}");
     assert!(to_buyer[0].2.contains("14000"), "the newest proposal: {}", to_buyer[0].2);
 }
+
+crate::on_both_backends!(
+    a_settled_hold_cannot_be_disputed_again,
+    a_disputed_order_is_frozen,
+    a_settlement_lives_until_the_payment_system_reports_it,
+    an_agent_who_is_a_party_cannot_arbitrate,
+    authorization_comes_before_the_body,
+    ids_and_currencies_are_real_and_notes_are_kept,
+    callers_cannot_grow_metrics_or_proposals,
+    evidence_kinds_are_bound_to_their_media_types,
+    an_upload_key_guards_one_file_even_past_its_lease,
+    party_words_are_quoted_in_mail,
+    a_burst_of_counters_is_one_mail,
+);

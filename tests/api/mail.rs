@@ -8,100 +8,7 @@ use resolution_center::config::MailSettings;
 use resolution_center::domain::Policy;
 use serde_json::{json, Value};
 
-use crate::common::{mail_settings, spawn_app_with, Backend, Options, TestApp};
-
-/// aiosmtpd with its Mailbox handler, on a port chosen before it starts.
-struct SmtpSink {
-    port: u16,
-    maildir: std::path::PathBuf,
-    child: Option<std::process::Child>,
-    _dir: tempfile::TempDir,
-}
-
-impl SmtpSink {
-    fn new() -> SmtpSink {
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        SmtpSink { port, maildir: dir.path().join("maildir"), child: None, _dir: dir }
-    }
-
-    fn start(&mut self) {
-        let child = std::process::Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", self.port)])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&self.maildir)
-            .spawn()
-            .expect("python3 runs aiosmtpd (scripts/test installs it)");
-        self.child = Some(child);
-        for _ in 0..300 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("aiosmtpd did not listen");
-    }
-
-    /// Every message received: its headers (lower-cased names) and body.
-    fn messages(&self) -> Vec<(std::collections::HashMap<String, String>, String)> {
-        let mut out = Vec::new();
-        for entry in std::fs::read_dir(self.maildir.join("new")).into_iter().flatten().flatten() {
-            let text = std::fs::read_to_string(entry.path()).unwrap().replace("\r\n", "\n");
-            let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
-            // Unfold continuation lines (RFC 5322 2.2.3) before splitting.
-            let unfolded = head.replace("\n ", " ").replace("\n\t", " ");
-            let mut headers = std::collections::HashMap::new();
-            for line in unfolded.lines() {
-                if let Some((k, v)) = line.split_once(':') {
-                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-                }
-            }
-            out.push((headers, quoted_printable(body)));
-        }
-        out
-    }
-
-    async fn wait_for(&self, n: usize) -> Vec<(std::collections::HashMap<String, String>, String)> {
-        let start = std::time::Instant::now();
-        while self.messages().len() < n && start.elapsed() < Duration::from_secs(15) {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        self.messages()
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// The text of a quoted-printable body (RFC 2045 6.7).
-fn quoted_printable(body: &str) -> String {
-    let joined = body.replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (
-            bytes[i],
-            bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()),
-        ) {
-            (b'=', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+use crate::helpers::{mail_settings, spawn_app_with, Backend, Options, SmtpSink, TestApp};
 
 fn mailer(sink: &SmtpSink, leads: Vec<chrono::Duration>) -> MailSettings {
     mail_settings(&format!("smtp://127.0.0.1:{}", sink.port), leads)
@@ -123,7 +30,7 @@ fn to_of<'a>(
 /// buyer (Bahasa Indonesia) and the seller (English) each get their mail,
 /// once, with the complaint's id and deadline; an escalation also reaches
 /// the staff mailbox.
-pub async fn mail_reaches_each_party_in_their_language(backend: Backend) {
+async fn mail_reaches_each_party_in_their_language(backend: Backend) {
     let mut sink = SmtpSink::new();
     let options =
         Options { timers: Some(Duration::from_millis(50)), mail: Some(mailer(&sink, vec![])), ..Options::default() };
@@ -168,7 +75,7 @@ pub async fn mail_reaches_each_party_in_their_language(backend: Backend) {
 
 /// A party whose deadline is near gets one reminder; a reminder is never
 /// sent for a deadline a later change replaced.
-pub async fn reminders_go_before_the_deadline_and_only_while_it_runs(backend: Backend) {
+async fn reminders_go_before_the_deadline_and_only_while_it_runs(backend: Backend) {
     let mut sink = SmtpSink::new();
     sink.start();
     let policy = Policy {
@@ -207,3 +114,8 @@ pub async fn reminders_go_before_the_deadline_and_only_while_it_runs(backend: Ba
     assert!(got[0].0["subject"].contains(silent["id"].as_str().unwrap()));
     assert!(got[0].1.contains(&deadline_text(&silent)));
 }
+
+crate::on_both_backends!(
+    mail_reaches_each_party_in_their_language,
+    reminders_go_before_the_deadline_and_only_while_it_runs,
+);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use resolution_center::domain::Policy;
 use serde_json::{json, Value};
 
-use crate::common::{spawn_app_with, Backend, Options, TestApp};
+use crate::helpers::{spawn_app_with, Backend, Options, TestApp};
 
 /// Every window one second long, so a test sees each pass.
 fn short_windows() -> Policy {
@@ -35,7 +35,7 @@ async fn open_on(app: &TestApp, order: &str, solution: Value) -> Value {
 
 /// Seller silence escalates; buyer silence accepts the seller's proposal; a
 /// return not shipped in time escalates.
-pub async fn passed_deadlines_take_their_default_outcome(backend: Backend) {
+async fn passed_deadlines_take_their_default_outcome(backend: Backend) {
     let options = Options { policy: short_windows(), timers: Some(Duration::from_millis(100)), ..Options::default() };
     let app = spawn_app_with(backend, options).await;
 
@@ -73,7 +73,7 @@ pub async fn passed_deadlines_take_their_default_outcome(backend: Backend) {
 
 /// A deadline a later change replaced never fires: the seller answers in
 /// time, so only the buyer's new window can pass.
-pub async fn a_replaced_deadline_does_not_fire(backend: Backend) {
+async fn a_replaced_deadline_does_not_fire(backend: Backend) {
     let policy = Policy { seller_response: chrono::Duration::seconds(1), ..Policy::default() };
     let app =
         spawn_app_with(backend, Options { policy, timers: Some(Duration::from_millis(100)), ..Options::default() })
@@ -89,7 +89,7 @@ pub async fn a_replaced_deadline_does_not_fire(backend: Backend) {
 
 /// Scheduled by one instance, which stops before the deadline passes; the
 /// next one to start fires it, once, and a further restart changes nothing.
-pub async fn a_deadline_fires_once_after_a_restart(backend: Backend) {
+async fn a_deadline_fires_once_after_a_restart(backend: Backend) {
     let app = spawn_app_with(backend, Options { policy: short_windows(), ..Options::default() }).await;
     let c = open_on(&app, "ord-1", json!({"kind": "full_refund"})).await;
     let id = c["id"].as_str().unwrap().to_string();
@@ -143,3 +143,9 @@ async fn two_instances_fire_each_of_200_deadlines_once() {
         .count();
     assert_eq!(escalations, 200);
 }
+
+crate::on_both_backends!(
+    passed_deadlines_take_their_default_outcome,
+    a_replaced_deadline_does_not_fire,
+    a_deadline_fires_once_after_a_restart,
+);

@@ -1,7 +1,6 @@
 //! Webhooks to a receiver that is not ours: it checks every signature with
 //! the reference `standardwebhooks` package and fails the first attempts.
 
-use std::io::BufRead;
 use std::time::Duration;
 
 use base64::Engine;
@@ -10,54 +9,12 @@ use diesel::prelude::*;
 use resolution_center::store::schema::webhook_attempts;
 use serde_json::{json, Value};
 
-use crate::common::{spawn_app_with, Backend, Options};
-
-/// The Python receiver on a free port; killed when dropped.
-pub struct Receiver {
-    child: std::process::Child,
-    pub url: String,
-    out: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Receiver {
-    pub fn start(secret: &str, fail_first: u32) -> Receiver {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("received.jsonl");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/webhook_receiver.py");
-        let mut child = std::process::Command::new("python3")
-            .args([script, &port.to_string(), secret, &fail_first.to_string()])
-            .arg(&out)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("python3 runs the receiver (scripts/test installs standardwebhooks)");
-        let mut ready = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
-        assert_eq!(ready.trim(), "ready", "the receiver started");
-        Receiver { child, url: format!("http://127.0.0.1:{port}/hooks"), out, _dir: dir }
-    }
-
-    pub fn requests(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.out)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::helpers::{rand_bytes, spawn_app_with, Backend, Options, Receiver};
 
 /// Every event of a flow reaches the receiver, signed, after two refused
 /// attempts each, under the same `webhook-id` each time; every attempt is
 /// recorded.
-pub async fn every_event_reaches_the_receiver_signed_despite_failures(backend: Backend) {
+async fn every_event_reaches_the_receiver_signed_despite_failures(backend: Backend) {
     let secret = format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(rand_bytes()));
     let receiver = Receiver::start(&secret, 2);
     let options = Options {
@@ -117,10 +74,4 @@ pub async fn every_event_reaches_the_receiver_signed_despite_failures(backend: B
     assert!(text.lines().any(|l| l == "rc_webhook_deliveries{state=\"failing\"} 0"), "{text}");
 }
 
-pub fn rand_bytes() -> [u8; 32] {
-    let mut bytes = [0u8; 32];
-    for (i, b) in ulid::Ulid::new().to_bytes().iter().chain(ulid::Ulid::new().to_bytes().iter()).enumerate() {
-        bytes[i] = *b;
-    }
-    bytes
-}
+crate::on_both_backends!(every_event_reaches_the_receiver_signed_despite_failures,);

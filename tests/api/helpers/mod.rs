@@ -1,7 +1,6 @@
-//! Starts the real service on port 0 against a fresh database (a new
+//! What every scenario uses: `spawn_app` starts the real service on port 0 against a fresh database (a new
 //! PostgreSQL database, or a SQLite file in a temporary directory) and talks
 //! to it over HTTP like a client.
-#![allow(dead_code)]
 
 use std::net::TcpListener;
 
@@ -16,6 +15,10 @@ use resolution_center::startup::{self, Application};
 use resolution_center::workers::Workers;
 use serde_json::{json, Value};
 
+mod peers;
+
+pub use peers::{rand_bytes, Receiver, S3sFs, SmtpSink};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Postgres,
@@ -26,8 +29,6 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db_url: String,
-    /// The evidence store the server writes to.
-    pub store: EvidenceStore,
     /// The S3 client and bucket when the store is S3.
     pub s3: Option<(aws_sdk_s3::Client, String)>,
     /// The signature-checking S3 server this test started, if any.
@@ -75,75 +76,8 @@ pub struct Options {
 /// Credentials of the test S3 servers (scripts/test exports them as the AWS variables).
 pub const S3_KEY: &str = "test";
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// An s3s-fs process on loopback over a directory: a real S3 server that
-/// checks signatures, expiry and signed headers.
-pub struct S3sFs {
-    pub endpoint: String,
-    port: u16,
-    root: std::path::PathBuf,
-    child: Option<std::process::Child>,
-}
-
-impl S3sFs {
-    pub fn start(root: std::path::PathBuf) -> Self {
-        std::fs::create_dir_all(&root).unwrap();
-        let port = free_port();
-        let mut server = S3sFs { endpoint: format!("http://127.0.0.1:{port}"), port, root, child: None };
-        server.restart();
-        server
-    }
-
-    /// The directory it serves; multipart parts are files named `.upload_id-*`.
-    pub fn root(&self) -> &std::path::Path {
-        &self.root
-    }
-
-    /// Starts it again on the same port and directory.
-    pub fn restart(&mut self) {
-        let bin = std::env::var("TEST_S3S_FS").unwrap_or_else(|_| "s3s-fs".into());
-        let child = std::process::Command::new(&bin)
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &self.port.to_string(),
-                "--access-key",
-                S3_KEY,
-                "--secret-key",
-                S3_KEY,
-            ])
-            .arg(&self.root)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {bin} (scripts/test installs it): {e}"));
-        self.child = Some(child);
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        panic!("s3s-fs did not listen on port {}", self.port);
-    }
-
-    /// Kills it, as a crash would.
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for S3sFs {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 /// The server answered this.
@@ -262,8 +196,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let port = listener.local_addr().unwrap().port();
     let application = Application::build(&settings, listener, 2).await.expect("the service starts");
     let app = application.app.clone();
-    let store = app.evidence.clone();
-    let s3 = match (&store, options.store) {
+    let s3 = match (&app.evidence, options.store) {
         (EvidenceStore::S3 { client, .. }, Store::Moto | Store::Signing) => {
             client.create_bucket().bucket(&bucket).send().await.expect("create the test bucket");
             Some((client.clone(), bucket))
@@ -272,7 +205,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     };
     tokio::spawn(application.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { base: format!("http://127.0.0.1:{port}"), client, db_url, store, s3, s3s, app, settings, secret, dir }
+    TestApp { base: format!("http://127.0.0.1:{port}"), client, db_url, s3, s3s, app, settings, secret, dir }
 }
 
 /// Mail settings that send to `url` (an SMTP server or `file:DIR`), from
@@ -474,11 +407,51 @@ macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::common::Backend::Postgres).await })+
+            async fn $name() { super::$name($crate::helpers::Backend::Postgres).await })+
         }
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::common::Backend::Sqlite).await })+
+            async fn $name() { super::$name($crate::helpers::Backend::Sqlite).await })+
         }
     };
+}
+
+/// A real 1×1 PNG.
+pub fn png() -> Vec<u8> {
+    let hex = "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000105f54e7a2a0000000049454e44ae426082";
+    hex::decode(hex).unwrap()
+}
+
+/// A small PDF with one empty page.
+pub fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
+}
+
+/// An MP4 container: an `ftyp` box of brand isom, then `padding` bytes of an `mdat` box.
+pub fn mp4(padding: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&[0, 0, 0, 0x18]);
+    out.extend_from_slice(b"ftypisom\0\0\x02\0isomiso2");
+    out.extend_from_slice(&((padding + 8) as u32).to_be_bytes());
+    out.extend_from_slice(b"mdat");
+    out.extend(std::iter::repeat_n(0u8, padding));
+    out
+}
+
+/// An amount in Indonesian rupiah, as the API writes money.
+pub fn idr(amount: i64) -> Value {
+    json!({"amount": amount, "currency": "IDR"})
+}
+
+pub fn actions(c: &Value) -> Vec<&str> {
+    c["allowed_actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect()
+}
+
+pub async fn accept(app: &TestApp, c: &Value, who: &str) -> Answer {
+    let pid = c["pending_proposal"]["id"].as_str().unwrap();
+    app.post(&format!("/v1/complaints/{}/proposals/{pid}/accept", c["id"].as_str().unwrap()), who, json!({})).await
+}
+
+pub fn path(c: &Value, tail: &str) -> String {
+    format!("/v1/complaints/{}{tail}", c["id"].as_str().unwrap())
 }
