@@ -20,7 +20,23 @@ use crate::store::evidence::{self as rows, EvidenceRow};
 use crate::store::idempotency as keys;
 use crate::store::{from_db, to_db, DbConn};
 
-pub use crate::evidence::{safe_file_name, Content};
+/// How a caller reads a file's bytes.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// From the store itself, by a short-lived presigned GET.
+    Redirect(String),
+    /// Streamed from a local file.
+    File(std::path::PathBuf),
+}
+
+impl From<crate::evidence::Content> for Content {
+    fn from(c: crate::evidence::Content) -> Self {
+        match c {
+            crate::evidence::Content::Redirect(url) => Content::Redirect(url),
+            crate::evidence::Content::File(path) => Content::File(path),
+        }
+    }
+}
 
 /// An evidence file as the callers of `app` see it.
 #[derive(Debug, Clone)]
@@ -694,6 +710,6 @@ impl App {
             .await?;
         let name = row.file_name.clone().unwrap_or_else(|| row.id.clone());
         let content = self.evidence.content(&row.object_key, &name, READ_URL_TTL).await.map_err(unavailable)?;
-        Ok((row.try_into()?, content))
+        Ok((row.try_into()?, content.into()))
     }
 }

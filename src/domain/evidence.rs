@@ -80,6 +80,21 @@ impl EvidenceLimits {
     }
 }
 
+/// A file name safe in a Content-Disposition header: ASCII letters, digits
+/// and `._-` only, at most 100 of them.
+pub fn safe_file_name(file_name: &str) -> String {
+    let safe: String = file_name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .take(100)
+        .collect();
+    if safe.is_empty() {
+        "evidence".into()
+    } else {
+        safe
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

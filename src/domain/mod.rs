@@ -23,7 +23,7 @@ pub use escrow::{
     check_parties, check_party_id, report_payout, OrderSnapshot, OrderStatus, PaymentReport, Payout, RefundDestination,
     SettlementState,
 };
-pub use evidence::{EvidenceLimits, MEDIA_TYPES};
+pub use evidence::{safe_file_name, EvidenceLimits, MEDIA_TYPES};
 pub use money::{Currency, Money, MAX_AMOUNT};
 pub use outbound::EventType;
 pub use policy::Policy;

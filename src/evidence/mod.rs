@@ -443,24 +443,9 @@ impl EvidenceStore {
     }
 }
 
-/// A file name safe in a Content-Disposition header: ASCII letters, digits
-/// and `._-` only, at most 100 of them.
-pub fn safe_file_name(file_name: &str) -> String {
-    let safe: String = file_name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
-        .take(100)
-        .collect();
-    if safe.is_empty() {
-        "evidence".into()
-    } else {
-        safe
-    }
-}
-
 /// `attachment; filename="…"` with a safe name (RFC 6266).
 fn attachment(file_name: &str) -> String {
-    format!("attachment; filename=\"{}\"", safe_file_name(file_name))
+    format!("attachment; filename=\"{}\"", crate::domain::safe_file_name(file_name))
 }
 
 /// A request body fed from a channel, of a length known in advance.

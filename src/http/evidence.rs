@@ -16,7 +16,7 @@ use super::body::Body;
 use super::idempotency;
 use super::problem::ApiError;
 use super::wire::DirectUploadBody;
-use crate::app::evidence::{safe_file_name, Content, DirectUpload, Evidence, NewEvidence, UploadKey};
+use crate::app::evidence::{Content, DirectUpload, Evidence, NewEvidence, UploadKey};
 use crate::app::idempotency::UploadClaim;
 use crate::app::{App, AppError, Caller};
 use crate::domain::{Action, EvidenceKind};
@@ -403,7 +403,7 @@ pub async fn content(
         Content::File(path) => {
             let file =
                 NamedFile::open_async(&path).await.map_err(|e| ApiError::App(AppError::StoreUnavailable(e.into())))?;
-            let file_name = safe_file_name(row.file_name.as_deref().unwrap_or(&row.id));
+            let file_name = crate::domain::safe_file_name(row.file_name.as_deref().unwrap_or(&row.id));
             let media_type = row
                 .media_type
                 .parse()
