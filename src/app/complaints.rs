@@ -12,7 +12,6 @@ use super::publish::{self, Published};
 use super::{now, App, AppError, Caller, Missing};
 use crate::domain::{self, Actor, Command, Complaint, Event, Money, OpenComplaint, Role, Status};
 use crate::store::complaints::{self as store};
-use crate::store::standing::{self as violations, ViolationRow};
 use crate::store::timeline::{self, TimelineRow};
 use crate::store::{evidence, from_db, to_db, DbConn};
 use crate::store::{idempotency, outbox};
@@ -116,23 +115,7 @@ pub(crate) fn persist(
     if let Some(d) = decision {
         store::insert_decision(conn, &after.id, &actor.id, d, occurred_at)?;
         if d.seller_at_fault {
-            violations::lock_seller(conn, &after.seller_id)?;
-            let ordinal = i32::try_from(violations::count(conn, &after.seller_id)? + 1).unwrap_or(i32::MAX);
-            let sanction = domain::sanction_for(ordinal, at);
-            violations::insert(
-                conn,
-                &ViolationRow {
-                    id: new_id("vio"),
-                    seller_id: after.seller_id.clone(),
-                    decision_id: d.id.clone(),
-                    complaint_id: after.id.clone(),
-                    ordinal: sanction.ordinal,
-                    suspended_until: sanction.suspended_until.map(to_db),
-                    permanent: sanction.permanent,
-                    created_at: occurred_at,
-                },
-            )?;
-            out.push(publish::seller_sanctioned(after, &d.id, &sanction, at));
+            out.push(super::standing::sanction_seller(conn, after, &d.id, at)?);
         }
     }
     let first = if before.is_some() { timeline::next_seq(conn, &after.id)? } else { 1 };

@@ -1,9 +1,15 @@
-//! A seller's standing: violations and the suspension they carry.
+//! A seller's standing: the sanction ladder applied to each decision with
+//! the seller at fault, and the violations and suspension a seller has.
 
 use chrono::{DateTime, Utc};
 
+use super::ids::new_id;
+use super::publish;
 use super::{now, App, AppError, Caller};
-use crate::store::{from_db, standing};
+use crate::domain::{self, Complaint};
+use crate::store::outbox::NewOutboxEvent;
+use crate::store::standing::{self, ViolationRow};
+use crate::store::{from_db, to_db, DbConn};
 
 #[derive(Debug, Clone)]
 pub struct Standing {
@@ -35,4 +41,33 @@ impl App {
         })
         .await
     }
+}
+
+/// Records the violation a decision with the seller at fault adds, one rung
+/// up the seller's ladder (DESIGN §3, seed 004), and returns its `seller.sanctioned`
+/// event. Runs in the decision's transaction; decisions against one seller
+/// climb the ladder one after the other.
+pub(crate) fn sanction_seller(
+    conn: &mut DbConn,
+    c: &Complaint,
+    decision_id: &str,
+    at: DateTime<Utc>,
+) -> Result<NewOutboxEvent, AppError> {
+    standing::lock_seller(conn, &c.seller_id)?;
+    let ordinal = i32::try_from(standing::count(conn, &c.seller_id)? + 1).unwrap_or(i32::MAX);
+    let sanction = domain::sanction_for(ordinal, at);
+    standing::insert(
+        conn,
+        &ViolationRow {
+            id: new_id("vio"),
+            seller_id: c.seller_id.clone(),
+            decision_id: decision_id.to_string(),
+            complaint_id: c.id.clone(),
+            ordinal: sanction.ordinal,
+            suspended_until: sanction.suspended_until.map(to_db),
+            permanent: sanction.permanent,
+            created_at: to_db(at),
+        },
+    )?;
+    Ok(publish::seller_sanctioned(c, decision_id, &sanction, at))
 }
