@@ -84,7 +84,7 @@ impl Application {
             tracing::warn!(error = %err, "the evidence store does not answer yet; uploads fail with 503 until it does");
         }
         let (key, generated) = settings.jwt_key()?;
-        let verifier = Verifier::new(&key)?.with_max_lifetime(settings.jwt_max_lifetime);
+        let verifier = Verifier::new(&key, settings.jwt_max_lifetime)?;
         let address = listener.local_addr()?;
         let mut report = vec![
             format!("Resolution Center listening on http://{address}"),

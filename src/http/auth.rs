@@ -36,9 +36,6 @@ pub struct Verifier {
 /// Clock skew tolerated between the token's issuer and this service, in seconds.
 const LEEWAY: u64 = 30;
 
-/// Default longest token lifetime: a day.
-pub const DEFAULT_MAX_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-
 /// Whether the token's JOSE header has a `crit` member (RFC 7515 4.1.11: a
 /// recipient that does not understand the extensions it lists must refuse it).
 fn has_crit_header(token: &str) -> bool {
@@ -52,7 +49,9 @@ fn has_crit_header(token: &str) -> bool {
 }
 
 impl Verifier {
-    pub fn new(key: &JwtKey) -> anyhow::Result<Self> {
+    /// Checks tokens signed with `key` that live at most `max_lifetime`
+    /// (RC_JWT_MAX_LIFETIME) from their `iat`, or from now, to their `exp`.
+    pub fn new(key: &JwtKey, max_lifetime: std::time::Duration) -> anyhow::Result<Self> {
         let (key, alg) = match key {
             JwtKey::Secret(s) => (DecodingKey::from_secret(s), Algorithm::HS256),
             JwtKey::PublicKeyPem(pem) => match DecodingKey::from_rsa_pem(pem) {
@@ -69,13 +68,8 @@ impl Verifier {
         validation.set_required_spec_claims(&["exp", "sub"]);
         validation.leeway = LEEWAY;
         validation.validate_nbf = true;
-        Ok(Verifier { key, validation, max_lifetime: DEFAULT_MAX_LIFETIME.as_secs() as i64 })
-    }
-
-    /// Tokens may live at most `max` (RC_JWT_MAX_LIFETIME).
-    pub fn with_max_lifetime(mut self, max: std::time::Duration) -> Self {
-        self.max_lifetime = i64::try_from(max.as_secs()).unwrap_or(i64::MAX);
-        self
+        let max_lifetime = i64::try_from(max_lifetime.as_secs()).unwrap_or(i64::MAX);
+        Ok(Verifier { key, validation, max_lifetime })
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
@@ -184,8 +178,8 @@ mod tests {
     fn public_keys_verify_rs256_and_eddsa_tokens() {
         let (rsa_private, rsa_public) = key_pair("RSA");
         let (ed_private, ed_public) = key_pair("ED25519");
-        let rsa = Verifier::new(&JwtKey::PublicKeyPem(rsa_public)).unwrap();
-        let ed = Verifier::new(&JwtKey::PublicKeyPem(ed_public)).unwrap();
+        let rsa = Verifier::new(&JwtKey::PublicKeyPem(rsa_public), DAY).unwrap();
+        let ed = Verifier::new(&JwtKey::PublicKeyPem(ed_public), DAY).unwrap();
         let rsa_key = EncodingKey::from_rsa_pem(&rsa_private).unwrap();
         let ed_key = EncodingKey::from_ed_pem(&ed_private).unwrap();
 
@@ -199,7 +193,7 @@ mod tests {
         assert!(ed.verify(&token(Algorithm::EdDSA, &ed_key, -600)).is_err());
         let (_, public) = key_pair("ED25519");
         let confused = token(Algorithm::HS256, &EncodingKey::from_secret(&public), 600);
-        assert!(Verifier::new(&JwtKey::PublicKeyPem(public)).unwrap().verify(&confused).is_err());
+        assert!(Verifier::new(&JwtKey::PublicKeyPem(public), DAY).unwrap().verify(&confused).is_err());
     }
 
     /// A token with these claims and header, signed with `SECRET`.
@@ -214,9 +208,12 @@ mod tests {
 
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
+    /// RC_JWT_MAX_LIFETIME's default.
+    const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
     #[test]
     fn tokens_are_checked_strictly() {
-        let v = Verifier::new(&JwtKey::Secret(SECRET.to_vec())).unwrap();
+        let v = Verifier::new(&JwtKey::Secret(SECRET.to_vec()), DAY).unwrap();
         let now = chrono::Utc::now().timestamp();
         let hs = serde_json::json!({"alg": "HS256", "typ": "JWT"});
         let claims = |extra: serde_json::Value| {
@@ -240,8 +237,7 @@ mod tests {
         // The parser's own words never reach the caller.
         let garbage = refusal("not.a.jwt".into());
         assert_eq!(garbage, "the token is not a well-formed JWT of this service");
-        let longer =
-            Verifier::new(&JwtKey::Secret(SECRET.to_vec())).unwrap().with_max_lifetime(DEFAULT_MAX_LIFETIME * 7);
+        let longer = Verifier::new(&JwtKey::Secret(SECRET.to_vec()), DAY * 7).unwrap();
         assert!(longer.verify(&signed(hs, claims(serde_json::json!({"exp": now + 3 * 86_400})))).is_ok());
     }
 
@@ -251,13 +247,13 @@ mod tests {
         let t = mint(b"0123456789abcdef0123456789abcdef", "ops-1", &["service".into()], chrono::Duration::minutes(5))
             .unwrap();
         assert_eq!(
-            Verifier::new(&secret).unwrap().verify(&t).unwrap(),
+            Verifier::new(&secret, DAY).unwrap().verify(&t).unwrap(),
             Caller { id: "ops-1".into(), staff: false, service: true }
         );
         // A `sub` no id can be (PostgreSQL text holds no NUL) is no caller.
         let nul = mint(b"0123456789abcdef0123456789abcdef", "ops\u{0}1", &[], chrono::Duration::minutes(5)).unwrap();
         assert!(
-            matches!(Verifier::new(&secret).unwrap().verify(&nul), Err(ApiError::Unauthorized(m)) if m.contains("NUL"))
+            matches!(Verifier::new(&secret, DAY).unwrap().verify(&nul), Err(ApiError::Unauthorized(m)) if m.contains("NUL"))
         );
     }
 }
