@@ -49,6 +49,10 @@ pub struct Settings {
     /// staff see it among the payment problems (and `rc_settlements_overdue`).
     #[arg(long, env = "RC_SETTLEMENT_OVERDUE", default_value = "24h", value_parser = humantime::parse_duration)]
     pub settlement_overdue: std::time::Duration,
+    /// Whether mail and webhooks, turned on over a database that already holds
+    /// events, deliver that history (`true`) or start at the feed's end.
+    #[arg(long, env = "RC_OUTBOX_REPLAY", default_value_t = false, action = clap::ArgAction::Set)]
+    pub outbox_replay: bool,
     #[command(flatten)]
     pub webhooks: WebhookSettings,
     #[command(flatten)]

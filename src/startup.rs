@@ -7,6 +7,7 @@ use std::net::TcpListener;
 
 use anyhow::Context;
 
+use crate::app::feed::Consumer;
 use crate::app::App;
 use crate::config::{JwtKey, Settings};
 use crate::evidence::EvidenceStore;
@@ -50,9 +51,25 @@ pub fn migrate(settings: &Settings, pool_size: u32) -> anyhow::Result<(Db, usize
 
 /// Starts the background loops of `app` as the settings ask (timer, mail,
 /// webhooks, housekeeping); `None` when they are off.
-pub fn start_workers(settings: &Settings, app: App) -> anyhow::Result<Option<Workers>> {
+pub async fn start_workers(settings: &Settings, app: App) -> anyhow::Result<Option<Workers>> {
     let intervals = intervals(settings)?;
-    Ok(settings.background_workers.then(|| Workers::start(app, intervals)))
+    if !settings.background_workers {
+        return Ok(None);
+    }
+    open_consumers(settings, &app, &intervals).await?;
+    Ok(Some(Workers::start(app, intervals)))
+}
+
+/// Gives the outbox consumers that will run their cursors before anything
+/// is served, so none misses an event written while it starts.
+async fn open_consumers(settings: &Settings, app: &App, intervals: &Intervals) -> anyhow::Result<()> {
+    if intervals.mailer.is_some() {
+        app.open_consumer(Consumer::Mail, settings.outbox_replay).await?;
+    }
+    if intervals.webhook_target.is_some() {
+        app.open_consumer(Consumer::Webhooks, settings.outbox_replay).await?;
+    }
+    Ok(())
 }
 
 /// How often each loop runs, with the webhook target and the mailer built.
@@ -106,7 +123,13 @@ impl Application {
         if let Some(mailer) = &intervals.mailer {
             report.push(format!("  mail: {}", mailer.transport.describe()));
         }
-        let workers = settings.background_workers.then(|| Workers::start(app.clone(), intervals));
+        let workers = match settings.background_workers {
+            true => {
+                open_consumers(settings, &app, &intervals).await?;
+                Some(Workers::start(app.clone(), intervals))
+            }
+            false => None,
+        };
         if workers.is_none() {
             report.push("  background workers: off (RC_WORKERS=off)".into());
         }

@@ -48,3 +48,34 @@ impl App {
         .await
     }
 }
+
+/// A reader of the outbox inside the service, with its own cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consumer {
+    Mail,
+    Webhooks,
+}
+
+impl Consumer {
+    /// The name of its cursor.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Consumer::Mail => "mail",
+            Consumer::Webhooks => "webhooks",
+        }
+    }
+}
+
+impl App {
+    /// Gives `consumer` its cursor before it first runs: at the feed's end,
+    /// or with `from_start` at the beginning, which delivers every event the
+    /// database holds. A consumer that already has a cursor keeps it.
+    /// Returns whether the cursor was created.
+    pub async fn open_consumer(&self, consumer: Consumer, from_start: bool) -> Result<bool, AppError> {
+        let opened = self.write(move |conn| Ok(outbox::open_cursor(conn, consumer.name(), from_start)?)).await?;
+        if opened {
+            tracing::info!(consumer = consumer.name(), from_start, "outbox consumer starts");
+        }
+        Ok(opened)
+    }
+}

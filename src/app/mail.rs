@@ -15,7 +15,7 @@ use crate::store::mail::{self as queue, NewMail, Outcome};
 use crate::store::{complaints, from_db, orders, outbox, to_db, DbConn};
 
 /// The outbox cursor of the mailer.
-const CURSOR: &str = "mail";
+const CURSOR: &str = super::feed::Consumer::Mail.name();
 const BATCH: i64 = 100;
 
 /// A party's address and language, from the order's contacts.

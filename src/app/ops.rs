@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::{count_star, min};
 use diesel::prelude::*;
 
+use super::feed::Consumer;
 use super::{App, AppError};
 use crate::store::complaints as complaints_store;
 use crate::store::schema::{complaints, mail_deliveries, webhook_attempts, webhook_deliveries};
@@ -74,13 +75,13 @@ impl App {
                 .filter(mail_deliveries::sent_at.is_null())
                 .filter(mail_deliveries::given_up_at.is_null());
             let mut oldest_undelivered = Vec::new();
-            if let Some(unread) = outbox::oldest_unread(conn, "webhooks")? {
+            if let Some(unread) = outbox::oldest_unread(conn, Consumer::Webhooks.name())? {
                 let queued = pending_webhooks.select(min(webhook_deliveries::created_at)).first(conn)?;
-                oldest_undelivered.push(("webhooks", age(now, [queued, unread])));
+                oldest_undelivered.push((Consumer::Webhooks.name(), age(now, [queued, unread])));
             }
-            if let Some(unread) = outbox::oldest_unread(conn, "mail")? {
+            if let Some(unread) = outbox::oldest_unread(conn, Consumer::Mail.name())? {
                 let queued = pending_mail.select(min(mail_deliveries::created_at)).first(conn)?;
-                oldest_undelivered.push(("mail", age(now, [queued, unread])));
+                oldest_undelivered.push((Consumer::Mail.name(), age(now, [queued, unread])));
             }
             Ok(Figures {
                 complaints_by_status,

@@ -13,7 +13,7 @@ use crate::store::webhooks::{self as deliveries, Attempt, NewDelivery, Outcome};
 use crate::store::{from_db, to_db};
 
 /// The outbox cursor of the webhook dispatcher.
-const CURSOR: &str = "webhooks";
+const CURSOR: &str = super::feed::Consumer::Webhooks.name();
 /// Events queued, and deliveries attempted, per round.
 const BATCH: i64 = 100;
 

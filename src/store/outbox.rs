@@ -74,13 +74,52 @@ pub fn after(conn: &mut DbConn, position: FeedPosition, limit: i64) -> QueryResu
     }
 }
 
+/// The position of the last event the feed shows now. Events of
+/// transactions still running land after it (their transaction ids are
+/// newer than every visible one), so a consumer starting here misses none.
+pub fn visible_end(conn: &mut DbConn) -> QueryResult<FeedPosition> {
+    #[derive(QueryableByName)]
+    struct Position {
+        #[diesel(sql_type = BigInt)]
+        txid: i64,
+        #[diesel(sql_type = BigInt)]
+        seq: i64,
+    }
+    let last: Option<Position> = match conn {
+        DbConn::Pg(c) => diesel::sql_query(
+            "SELECT txid, seq FROM outbox \
+             WHERE txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
+             ORDER BY txid DESC, seq DESC LIMIT 1",
+        )
+        .get_result(c)
+        .optional()?,
+        DbConn::Sqlite(c) => {
+            diesel::sql_query("SELECT txid, seq FROM outbox ORDER BY seq DESC LIMIT 1").get_result(c).optional()?
+        }
+    };
+    Ok(last.map(|p| FeedPosition { txid: p.txid, seq: p.seq }).unwrap_or_default())
+}
+
+/// Gives the consumer `name` its cursor unless it has one: at the feed's
+/// visible end, so a consumer turned on over an existing database does not
+/// deliver the whole history again, or with `from_start` at the beginning.
+/// Returns whether it was created.
+pub fn open_cursor(conn: &mut DbConn, name: &str, from_start: bool) -> QueryResult<bool> {
+    use super::schema::outbox_cursors as k;
+    if cursor_of(conn, name)?.is_some() {
+        return Ok(false);
+    }
+    let at = if from_start { FeedPosition::default() } else { visible_end(conn)? };
+    let start = (k::name.eq(name), k::txid.eq(at.txid), k::seq.eq(at.seq));
+    Ok(super::dialect::insert_new!(conn, k::table, start)? == 1)
+}
+
 /// The position of the outbox consumer `name`, locked until the transaction
-/// ends so one instance at a time moves it (a new consumer starts at the
-/// beginning).
+/// ends so one instance at a time moves it (a consumer without a cursor
+/// gets one at the feed's visible end, as `open_cursor` gives it).
 pub fn lock_cursor(conn: &mut DbConn, name: &str) -> QueryResult<FeedPosition> {
     use super::schema::outbox_cursors as k;
-    let start = (k::name.eq(name), k::txid.eq(0i64), k::seq.eq(0i64));
-    super::dialect::insert_new!(conn, k::table, start)?;
+    open_cursor(conn, name, false)?;
     let (txid, seq): (i64, i64) =
         super::dialect::first_for_update!(conn, k::table.find(name).select((k::txid, k::seq)))?;
     Ok(FeedPosition { txid, seq })
@@ -102,7 +141,8 @@ fn cursor_of(conn: &mut DbConn, name: &str) -> QueryResult<Option<FeedPosition>>
 }
 
 /// Whether the consumer `name` has events left to read (a read, so an idle
-/// consumer takes no write lock). A consumer that never ran has them all.
+/// consumer takes no write lock). A consumer that never ran has them all,
+/// until it gets its cursor.
 pub fn any_unread(conn: &mut DbConn, name: &str) -> QueryResult<bool> {
     let at = cursor_of(conn, name)?.unwrap_or_default();
     diesel::select(diesel::dsl::exists(

@@ -15,6 +15,7 @@ mod integrity;
 mod lifecycle;
 mod mail;
 mod operations;
+mod outbox;
 mod requests;
 mod shutdown;
 mod timers;

@@ -96,11 +96,11 @@ async fn a_deadline_fires_once_after_a_restart(backend: Backend) {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(app.get(&path(&c, ""), "buyer-1").await.ok()["status"], "awaiting_seller", "nothing runs the timer");
 
-    let restarted = app.start_workers(app.another_instance(short_windows()).await, Duration::from_millis(100));
+    let restarted = app.start_workers(app.another_instance(short_windows()).await, Duration::from_millis(100)).await;
     let escalated = app.complaint_when(&id, "buyer-1", |c| c["status"] == "under_review").await;
     assert_eq!(escalated["status"], "under_review");
     restarted.stop().await;
-    let again = app.start_workers(app.another_instance(short_windows()).await, Duration::from_millis(100));
+    let again = app.start_workers(app.another_instance(short_windows()).await, Duration::from_millis(100)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     again.stop().await;
     assert_eq!(app.timeline_entries(&id, "deadline_passed").await.len(), 1);

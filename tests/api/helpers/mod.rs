@@ -232,12 +232,12 @@ impl TestApp {
     }
 
     /// The background workers of `app` (with no mail or webhooks), the timer ticking `every`.
-    pub fn start_workers(&self, app: App, every: std::time::Duration) -> Workers {
+    pub async fn start_workers(&self, app: App, every: std::time::Duration) -> Workers {
         let mut settings = self.settings.clone();
         settings.background_workers = true;
         settings.timer_interval = every;
         settings.webhooks.webhook_url = None;
-        startup::start_workers(&settings, app).unwrap().expect("workers on")
+        startup::start_workers(&settings, app).await.unwrap().expect("workers on")
     }
 
     /// Waits until the complaint, as `who` sees it, satisfies `ready`; gives
