@@ -134,6 +134,7 @@ impl Settings {
                 .collect::<anyhow::Result<_>>()?,
             retry_base: m.mail_retry_base,
             collapse_window: m.mail_collapse_window,
+            reminder_page: crate::notify::mail::Mailer::REMINDER_PAGE,
         })
     }
 }

@@ -134,30 +134,50 @@ impl App {
     /// through that stretch skips that reminder rather than sending a stale
     /// one. Each (deadline, lead) is reminded once.
     pub async fn enqueue_reminders(&self, mailer: &Mailer, at: DateTime<Utc>) -> Result<usize, AppError> {
-        let mut leads = mailer.reminder_leads.clone();
-        leads.sort();
-        let Some(longest) = leads.last().copied() else { return Ok(0) };
+        let leads = mailer.reminder_leads.clone();
+        let page = mailer.reminder_page.max(1);
         // Read first, write only what is due: an idle mailer takes no write lock.
         let queued = self
             .read(move |conn| {
-                let due = complaints::deadlines_between(conn, to_db(at), to_db(at + longest))?;
                 let mut queued = Vec::new();
-                for c in due {
-                    let (Some(deadline), Some(role)) = (c.deadline.clone(), c.next_actor()) else {
-                        continue;
-                    };
-                    let remaining = deadline.at - at;
-                    let Some(lead) = leads.iter().find(|l| remaining <= **l && remaining > **l - **l / 6) else {
-                        continue;
-                    };
-                    let contacts = contacts_for(conn, &c)?;
-                    let Some((address, lang)) = contact_of(&contacts, role) else { continue };
-                    let id = format!("rem:{}:{}:{}", c.id, deadline.at.timestamp(), lead.num_seconds());
-                    let letter = templates::reminder(&c, role, lang);
-                    queued.push(mail(id, None, &c, role.as_str(), address, lang, letter, Some(deadline.at), at));
+                // A reminder of lead L is due while L - L/6 < time left <= L:
+                // each lead reads its own window, page by page.
+                for lead in leads {
+                    let (from, to) = (to_db(at + lead - lead / 6), to_db(at + lead));
+                    let mut after = None;
+                    loop {
+                        let due = complaints::deadlines_in(conn, from, to, after.take(), page)?;
+                        let full = due.len() as i64 == page;
+                        after = due.last().and_then(|c| c.deadline.as_ref().map(|d| (to_db(d.at), c.id.clone())));
+                        for c in due {
+                            let (Some(deadline), Some(role)) = (c.deadline.clone(), c.next_actor()) else {
+                                continue;
+                            };
+                            let contacts = contacts_for(conn, &c)?;
+                            let Some((address, lang)) = contact_of(&contacts, role) else { continue };
+                            let id = format!("rem:{}:{}:{}", c.id, deadline.at.timestamp(), lead.num_seconds());
+                            let letter = templates::reminder(&c, role, lang);
+                            queued.push(mail(
+                                id,
+                                None,
+                                &c,
+                                role.as_str(),
+                                address,
+                                lang,
+                                letter,
+                                Some(deadline.at),
+                                at,
+                            ));
+                        }
+                        if !full || after.is_none() {
+                            break;
+                        }
+                    }
                 }
-                let ids: Vec<String> = queued.iter().map(|m| m.id.clone()).collect();
-                let known = queue::queued_of(conn, &ids)?;
+                let mut known = std::collections::HashSet::new();
+                for ids in queued.iter().map(|m: &NewMail| m.id.clone()).collect::<Vec<_>>().chunks(500) {
+                    known.extend(queue::queued_of(conn, ids)?);
+                }
                 queued.retain(|m| !known.contains(&m.id));
                 Ok(queued)
             })

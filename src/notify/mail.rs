@@ -23,6 +23,13 @@ pub struct Mailer {
     pub retry_base: Duration,
     /// How long a proposal's mail waits for a newer proposal to replace it.
     pub collapse_window: Duration,
+    /// Complaints read per query when reminders are queued.
+    pub reminder_page: i64,
+}
+
+impl Mailer {
+    /// `reminder_page`'s usual value.
+    pub const REMINDER_PAGE: i64 = 500;
 }
 
 /// Where mail goes.

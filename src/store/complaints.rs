@@ -255,22 +255,49 @@ fn hydrate_one(conn: &mut DbConn, row: Option<ComplaintRow>) -> QueryResult<Opti
 /// Whether any deadline with an automatic outcome has passed at `now` (a
 /// read, so an idle timer takes no write lock).
 pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        complaints::table.filter(complaints::deadline_at.le(now)).filter(complaints::deadline_on_expiry.ne("none")),
-    ))
-    .get_result(conn)
+    // The oldest deadline that can fire, one row off the partial index.
+    let oldest: Option<NaiveDateTime> = complaints::table
+        .filter(can_fire())
+        .order((complaints::deadline_at.asc(), complaints::id.asc()))
+        .select(complaints::deadline_at.assume_not_null())
+        .first(conn)
+        .optional()?;
+    Ok(oldest.is_some_and(|at| at <= now))
 }
 
-/// Complaints whose deadline with an automatic outcome falls in `(from, to]`.
-pub fn deadlines_between(conn: &mut DbConn, from: NaiveDateTime, to: NaiveDateTime) -> QueryResult<Vec<Complaint>> {
-    let rows = complaints::table
+/// Deadlines with an automatic outcome, written as a literal so the partial
+/// index `complaints_due` serves generic plans too (a bound `'none'` would
+/// not prove the index's condition).
+fn can_fire() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>("deadline_on_expiry <> 'none'")
+}
+
+/// Complaints whose deadline can fire and falls in `(from, to]`, in
+/// `(deadline_at, id)` order after `after`, at most `limit`: pages of one
+/// window of time, on the index of deadlines that can fire.
+pub fn deadlines_in(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<Complaint>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text, Timestamp};
+    let mut q = complaints::table
+        .filter(can_fire())
         .filter(complaints::deadline_at.gt(from))
         .filter(complaints::deadline_at.le(to))
-        .filter(complaints::deadline_on_expiry.ne("none"))
-        .order(complaints::deadline_at.asc())
-        .limit(500)
+        .order((complaints::deadline_at.asc(), complaints::id.asc()))
+        .limit(limit)
         .select(ComplaintRow::as_select())
-        .load(conn)?;
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            sql::<Bool>("(deadline_at, id) > (").bind::<Timestamp, _>(at).sql(", ").bind::<Text, _>(id).sql(")"),
+        );
+    }
+    let rows = q.load(conn)?;
     hydrate(conn, rows)
 }
 
@@ -512,8 +539,8 @@ pub fn queue(
 pub fn claim_due_deadlines(conn: &mut DbConn, now: chrono::NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
     use super::schema::complaints as c;
     let due = c::table
+        .filter(can_fire())
         .filter(c::deadline_at.le(now))
-        .filter(c::deadline_on_expiry.ne("none"))
         .order((c::deadline_at.asc(), c::id.asc()))
         .limit(limit)
         .select(c::id);

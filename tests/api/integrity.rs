@@ -169,6 +169,7 @@ async fn mails_collapsed(
         reminder_leads: vec![],
         retry_base: std::time::Duration::from_millis(100),
         collapse_window: window,
+        reminder_page: Mailer::REMINDER_PAGE,
     };
     while app.app.enqueue_mail(&mailer).await.unwrap() > 0 {}
     tokio::time::sleep(window).await;

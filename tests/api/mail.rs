@@ -115,7 +115,61 @@ async fn reminders_go_before_the_deadline_and_only_while_it_runs(backend: Backen
     assert!(got[0].1.contains(&deadline_text(&silent)));
 }
 
+/// Deadlines spread over the next 24 hours, more than a page of them in
+/// each lead's window: every due reminder is queued, once, and none for a
+/// deadline outside the windows.
+async fn reminders_over_a_day_of_deadlines_all_queue_once(backend: Backend) {
+    use diesel::prelude::*;
+    use resolution_center::notify::mail::{MailTransport, Mailer};
+    use resolution_center::store::{dialect, schema};
+    let app = crate::helpers::spawn_app(backend).await;
+    let now = chrono::Utc::now();
+    let hours = |h: f64| now + chrono::Duration::milliseconds((h * 3_600_000.0) as i64);
+    // Leads 24 h and 4 h: due within (20 h, 24 h] and (3 h 20 m, 4 h].
+    let due_24 = [20.5, 21.0, 22.0, 23.0, 23.9];
+    let due_4 = [3.4, 3.7, 3.9];
+    let not_due = [1.0, 10.0, 30.0];
+    let mut conn = dialect::connect(&app.db_url).unwrap();
+    let mut ids = Vec::new();
+    for (i, h) in due_24.iter().chain(&due_4).chain(&not_due).enumerate() {
+        let order = format!("ord-{i}");
+        app.order(&order, 150_000).await;
+        let id = app.open(&order, json!({"kind": "full_refund"})).await["id"].as_str().unwrap().to_string();
+        let at = hours(*h).naive_utc();
+        diesel::update(schema::complaints::table.find(&id))
+            .set(schema::complaints::deadline_at.eq(Some(at)))
+            .execute(&mut conn)
+            .unwrap();
+        ids.push(id);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mailer = Mailer {
+        transport: MailTransport::from_url(&format!("file:{}", dir.path().display())).unwrap(),
+        from: "Resolution Center <rc@example.com>".parse().unwrap(),
+        staff_mailbox: None,
+        reminder_leads: vec![chrono::Duration::hours(24), chrono::Duration::hours(4)],
+        retry_base: Duration::from_millis(100),
+        collapse_window: Duration::ZERO,
+        reminder_page: 2,
+    };
+    assert_eq!(app.app.enqueue_reminders(&mailer, now).await.unwrap(), 8);
+    assert_eq!(app.app.enqueue_reminders(&mailer, now).await.unwrap(), 0, "queued once");
+    let m = schema::mail_deliveries::dsl::mail_deliveries;
+    let queued: Vec<(Option<String>, String)> = m
+        .filter(schema::mail_deliveries::reminder_for.is_not_null())
+        .select((schema::mail_deliveries::complaint_id, schema::mail_deliveries::address))
+        .load(&mut conn)
+        .unwrap();
+    let mut reminded: Vec<String> = queued.iter().map(|(c, _)| c.clone().unwrap()).collect();
+    reminded.sort();
+    let mut expected = ids[..8].to_vec();
+    expected.sort();
+    assert_eq!(reminded, expected, "every due deadline, and only those");
+    assert!(queued.iter().all(|(_, to)| to == "seller@example.com"), "the seller is the one to answer");
+}
+
 crate::on_both_backends!(
+    reminders_over_a_day_of_deadlines_all_queue_once,
     mail_reaches_each_party_in_their_language,
     reminders_go_before_the_deadline_and_only_while_it_runs,
 );
