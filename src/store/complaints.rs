@@ -336,8 +336,11 @@ pub fn payment_problems(
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
 ) -> QueryResult<Vec<SettlementRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text, Timestamp};
     let mut q = settlements::table
-        .filter(settlements::state.ne("executed"))
+        // A literal, so the partial index `settlements_open` serves generic plans.
+        .filter(sql::<Bool>("state <> 'executed'"))
         .filter(settlements::state.eq("failed").or(settlements::resolved_at.lt(pending_before)))
         .order((settlements::resolved_at.asc(), settlements::complaint_id.asc()))
         .limit(limit)
@@ -345,7 +348,11 @@ pub fn payment_problems(
         .into_boxed();
     if let Some((at, id)) = after {
         q = q.filter(
-            settlements::resolved_at.gt(at).or(settlements::resolved_at.eq(at).and(settlements::complaint_id.gt(id))),
+            sql::<Bool>("(resolved_at, complaint_id) > (")
+                .bind::<Timestamp, _>(at)
+                .sql(", ")
+                .bind::<Text, _>(id)
+                .sql(")"),
         );
     }
     q.load(conn)
@@ -489,22 +496,46 @@ pub struct ListFilter {
 }
 
 pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<Complaint>> {
-    let mut q =
-        complaints::table.select(ComplaintRow::as_select()).order(complaints::id.desc()).limit(f.limit).into_boxed();
-    if let Some(user) = &f.party {
-        q = match f.role {
-            Some(Role::Buyer) => q.filter(complaints::buyer_id.eq(user.clone())),
-            Some(Role::Seller) => q.filter(complaints::seller_id.eq(user.clone())),
-            _ => q.filter(complaints::buyer_id.eq(user.clone()).or(complaints::seller_id.eq(user.clone()))),
+    #[derive(Clone, Copy)]
+    enum Side {
+        Buyer,
+        Seller,
+    }
+    // One side is one walk down `complaints_buyer` or `complaints_seller`;
+    // both sides are two walks merged, never an OR the planner may turn
+    // into a walk of the whole table.
+    let page = |conn: &mut DbConn, side: Option<(Side, &str)>| -> QueryResult<Vec<ComplaintRow>> {
+        let mut q = complaints::table
+            .select(ComplaintRow::as_select())
+            .order(complaints::id.desc())
+            .limit(f.limit)
+            .into_boxed();
+        q = match side {
+            Some((Side::Buyer, user)) => q.filter(complaints::buyer_id.eq(user.to_string())),
+            Some((Side::Seller, user)) => q.filter(complaints::seller_id.eq(user.to_string())),
+            None => q,
         };
-    }
-    if let Some(status) = &f.status {
-        q = q.filter(complaints::status.eq(status.clone()));
-    }
-    if let Some(before) = &f.before_id {
-        q = q.filter(complaints::id.lt(before.clone()));
-    }
-    let rows = q.load(conn)?;
+        if let Some(status) = &f.status {
+            q = q.filter(complaints::status.eq(status.clone()));
+        }
+        if let Some(before) = &f.before_id {
+            q = q.filter(complaints::id.lt(before.clone()));
+        }
+        q.load(conn)
+    };
+    let rows = match (f.party.as_deref(), f.role) {
+        (None, _) => page(conn, None)?,
+        (Some(user), Some(Role::Buyer)) => page(conn, Some((Side::Buyer, user)))?,
+        (Some(user), Some(Role::Seller)) => page(conn, Some((Side::Seller, user)))?,
+        (Some(user), _) => {
+            let mut rows = page(conn, Some((Side::Buyer, user)))?;
+            rows.extend(page(conn, Some((Side::Seller, user)))?);
+            rows.sort_by(|a, b| b.id.cmp(&a.id));
+            rows.dedup_by(|a, b| a.id == b.id);
+            rows.truncate(usize::try_from(f.limit).unwrap_or(0));
+            rows
+        }
+    };
     hydrate(conn, rows)
 }
 
@@ -515,8 +546,12 @@ pub fn queue(
     assignee: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<Complaint>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text, Timestamp};
     let mut q = complaints::table
-        .filter(complaints::status.eq("under_review"))
+        // Literals and a row-value cursor: the partial indexes
+        // `complaints_queue` and `complaints_queue_assignee` serve every page.
+        .filter(sql::<Bool>("status = 'under_review'"))
         .select(ComplaintRow::as_select())
         .order((complaints::deadline_at.asc(), complaints::id.asc()))
         .limit(limit)
@@ -525,7 +560,9 @@ pub fn queue(
         q = q.filter(complaints::assignee_id.eq(a.to_string()));
     }
     if let Some((at, id)) = after {
-        q = q.filter(complaints::deadline_at.gt(at).or(complaints::deadline_at.eq(at).and(complaints::id.gt(id))));
+        q = q.filter(
+            sql::<Bool>("(deadline_at, id) > (").bind::<Timestamp, _>(at).sql(", ").bind::<Text, _>(id).sql(")"),
+        );
     }
     let rows = q.load(conn)?;
     hydrate(conn, rows)

@@ -110,7 +110,8 @@ pub fn delete_pending(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
 /// Pending uploads whose URL expired before `before`, oldest first.
 pub fn expired_pending(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> QueryResult<Vec<EvidenceRow>> {
     evidence::table
-        .filter(evidence::status.eq("pending"))
+        // A literal, so the partial index `evidence_pending` serves generic plans.
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("status = 'pending'"))
         .filter(evidence::upload_expires_at.lt(before))
         .order(evidence::upload_expires_at.asc())
         .limit(limit)

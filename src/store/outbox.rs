@@ -115,11 +115,12 @@ pub fn open_cursor(conn: &mut DbConn, name: &str, from_start: bool) -> QueryResu
 }
 
 /// The position of the outbox consumer `name`, locked until the transaction
-/// ends so one instance at a time moves it (a consumer without a cursor
-/// gets one at the feed's visible end, as `open_cursor` gives it).
+/// ends so one instance at a time moves it. The service opens each consumer
+/// it runs before serving (`open_cursor`); one nobody opened reads from the
+/// beginning.
 pub fn lock_cursor(conn: &mut DbConn, name: &str) -> QueryResult<FeedPosition> {
     use super::schema::outbox_cursors as k;
-    open_cursor(conn, name, false)?;
+    open_cursor(conn, name, true)?;
     let (txid, seq): (i64, i64) =
         super::dialect::first_for_update!(conn, k::table.find(name).select((k::txid, k::seq)))?;
     Ok(FeedPosition { txid, seq })
@@ -140,24 +141,44 @@ fn cursor_of(conn: &mut DbConn, name: &str) -> QueryResult<Option<FeedPosition>>
     Ok(found.map(|(txid, seq)| FeedPosition { txid, seq }))
 }
 
+/// `(txid, seq) > position` as a row value, which an index on `(txid, seq)`
+/// answers directly (an OR of the two columns it does not).
+macro_rules! after_position {
+    ($at:expr) => {
+        diesel::dsl::sql::<diesel::sql_types::Bool>("(txid, seq) > (")
+            .bind::<BigInt, _>($at.txid)
+            .sql(", ")
+            .bind::<BigInt, _>($at.seq)
+            .sql(")")
+    };
+}
+
 /// Whether the consumer `name` has events left to read (a read, so an idle
 /// consumer takes no write lock). A consumer that never ran has them all,
 /// until it gets its cursor.
 pub fn any_unread(conn: &mut DbConn, name: &str) -> QueryResult<bool> {
     let at = cursor_of(conn, name)?.unwrap_or_default();
-    diesel::select(diesel::dsl::exists(
-        outbox::table.filter(outbox::txid.gt(at.txid).or(outbox::txid.eq(at.txid).and(outbox::seq.gt(at.seq)))),
-    ))
-    .get_result(conn)
+    // One row off `outbox_feed`: the first event after the cursor.
+    let next: Option<i64> = outbox::table
+        .filter(after_position!(at))
+        .order((outbox::txid.asc(), outbox::seq.asc()))
+        .select(outbox::seq)
+        .first(conn)
+        .optional()?;
+    Ok(next.is_some())
 }
 
 /// When the oldest event the consumer `name` has not read happened
 /// (`Some(None)`: it is up to date); `None` when the consumer never ran.
 pub fn oldest_unread(conn: &mut DbConn, name: &str) -> QueryResult<Option<Option<NaiveDateTime>>> {
     let Some(at) = cursor_of(conn, name)? else { return Ok(None) };
-    outbox::table
-        .filter(outbox::txid.gt(at.txid).or(outbox::txid.eq(at.txid).and(outbox::seq.gt(at.seq))))
-        .select(diesel::dsl::min(outbox::occurred_at))
+    // The first unread event in feed order is near the oldest (events are
+    // written in time order), and one row off the index.
+    let first: Option<NaiveDateTime> = outbox::table
+        .filter(after_position!(at))
+        .order((outbox::txid.asc(), outbox::seq.asc()))
+        .select(outbox::occurred_at)
         .first(conn)
-        .map(Some)
+        .optional()?;
+    Ok(Some(first))
 }

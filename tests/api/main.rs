@@ -11,6 +11,7 @@ mod concurrency;
 mod crash;
 mod evidence;
 mod fuzz;
+mod indexes;
 mod integrity;
 mod lifecycle;
 mod mail;
