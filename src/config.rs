@@ -49,6 +49,10 @@ pub struct Settings {
     /// staff see it among the payment problems (and `rc_settlements_overdue`).
     #[arg(long, env = "RC_SETTLEMENT_OVERDUE", default_value = "24h", value_parser = humantime::parse_duration)]
     pub settlement_overdue: std::time::Duration,
+    /// How long sent mail and acknowledged webhooks (with their attempts) are
+    /// kept; undelivered and given-up ones are kept until they are delivered.
+    #[arg(long, env = "RC_RETENTION", default_value = "30d", value_parser = humantime::parse_duration)]
+    pub retention: std::time::Duration,
     /// Whether mail and webhooks, turned on over a database that already holds
     /// events, deliver that history (`true`) or start at the feed's end.
     #[arg(long, env = "RC_OUTBOX_REPLAY", default_value_t = false, action = clap::ArgAction::Set)]
@@ -89,7 +93,8 @@ pub struct EvidenceSettings {
     /// How long a direct upload's presigned PUT stays valid.
     #[arg(long, env = "RC_EVIDENCE_UPLOAD_TTL", default_value_t = EvidenceLimits::default().upload_ttl.into())]
     pub evidence_upload_ttl: humantime::Duration,
-    /// How often expired direct uploads, unfinished writes and expired idempotency keys are removed.
+    /// How often housekeeping runs: expired direct uploads, unfinished writes,
+    /// expired idempotency keys, and mail and webhooks past RC_RETENTION are removed.
     #[arg(long, env = "RC_EVIDENCE_SWEEP_INTERVAL", default_value = "10m", value_parser = humantime::parse_duration)]
     pub evidence_sweep_interval: std::time::Duration,
 }

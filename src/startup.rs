@@ -36,6 +36,7 @@ pub async fn build_app(settings: &Settings) -> anyhow::Result<(App, usize)> {
         idempotency_lease: settings.idempotency_lease,
         settlement_overdue: chrono::Duration::from_std(settings.settlement_overdue)
             .context("RC_SETTLEMENT_OVERDUE is out of range")?,
+        retention: chrono::Duration::from_std(settings.retention).context("RC_RETENTION is out of range")?,
     };
     Ok((app, applied))
 }

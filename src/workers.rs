@@ -82,6 +82,17 @@ impl Workers {
                     Ok(n) => tracing::info!(purged = n, "expired idempotency keys purged"),
                     Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed; retrying at the next tick"),
                 }
+                match app.purge_delivered(now()).await {
+                    Ok(purged) if purged != Default::default() => tracing::info!(
+                        mails = purged.mails,
+                        webhook_deliveries = purged.webhook_deliveries,
+                        "delivered mail and webhooks past their retention deleted"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "deleting delivered mail and webhooks failed; retrying at the next tick")
+                    }
+                }
                 match app.sweep_uploads(now()).await {
                     Ok(swept) if swept != Default::default() => tracing::info!(
                         expired_uploads = swept.expired_uploads,

@@ -163,7 +163,9 @@ impl App {
 
     /// Forgets the keys past their 24 hours.
     pub async fn purge_idempotency_keys(&self, at: chrono::DateTime<chrono::Utc>) -> Result<usize, AppError> {
-        self.write(move |conn| Ok(keys::purge(conn, to_db(at - KEY_TTL))?)).await
+        let before = to_db(at - KEY_TTL);
+        super::retention::in_batches(|| self.write(move |conn| Ok(keys::purge(conn, before, super::retention::BATCH)?)))
+            .await
     }
 
     /// Frees a key whose request failed, unless a change (or an upload's

@@ -11,6 +11,7 @@ pub mod ops;
 pub mod orders;
 pub mod page;
 mod publish;
+pub mod retention;
 pub mod settlements;
 pub mod standing;
 pub mod timers;
@@ -152,6 +153,8 @@ pub struct App {
     pub idempotency_lease: std::time::Duration,
     /// How long a settlement may stay unreported before it is a payment problem.
     pub settlement_overdue: chrono::Duration,
+    /// How long sent mail and acknowledged webhooks are kept.
+    pub retention: chrono::Duration,
 }
 
 /// The wait before retrying after `attempts` failed attempts: `base`,

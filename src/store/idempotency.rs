@@ -94,6 +94,20 @@ pub fn release_unanswered(conn: &mut DbConn, caller: &str, key: &str) -> QueryRe
 }
 
 /// Forgets every key older than `before`; returns how many.
-pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(k::table.filter(k::created_at.lt(before))).execute(conn)
+pub fn purge(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
+    // The `limit`-th oldest expired key bounds this batch (keys have no
+    // single-column id to pick them by).
+    let last: Option<NaiveDateTime> = k::table
+        .filter(k::created_at.lt(before))
+        .order(k::created_at.asc())
+        .offset(limit.saturating_sub(1))
+        .select(k::created_at)
+        .first(conn)
+        .optional()?;
+    let upto = last.map_or(before, |at| at.min(before));
+    let mut q = diesel::delete(k::table.filter(k::created_at.lt(before))).into_boxed();
+    if last.is_some() {
+        q = q.filter(k::created_at.le(upto));
+    }
+    q.execute(conn)
 }

@@ -54,6 +54,17 @@ pub fn record(conn: &mut DbConn, id: &str, at: NaiveDateTime, outcome: Outcome) 
     .map(drop)
 }
 
+/// Deletes up to `limit` mails sent before `before`, oldest first (walking
+/// `mail_deliveries_sent`); returns how many. Unsent and given-up mail stays.
+pub fn delete_sent_before(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
+    let ids: Vec<String> =
+        m::table.filter(m::sent_at.lt(before)).order(m::sent_at.asc()).limit(limit).select(m::id).load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(m::table.filter(m::id.eq_any(&ids))).execute(conn)
+}
+
 /// Whether a mail is due at `now` (a read, before claiming).
 pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

@@ -61,6 +61,23 @@ pub fn record(conn: &mut DbConn, attempt: &Attempt, outcome: Outcome) -> QueryRe
     .map(drop)
 }
 
+/// Deletes up to `limit` deliveries acknowledged before `before`, oldest
+/// first (walking `webhook_deliveries_delivered`), with their attempts;
+/// returns how many deliveries. Pending and given-up ones stay.
+pub fn delete_delivered_before(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> QueryResult<usize> {
+    let ids: Vec<String> = d::table
+        .filter(d::delivered_at.lt(before))
+        .order(d::delivered_at.asc())
+        .limit(limit)
+        .select(d::event_id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(webhook_attempts::table.filter(webhook_attempts::event_id.eq_any(&ids))).execute(conn)?;
+    diesel::delete(d::table.filter(d::event_id.eq_any(&ids))).execute(conn)
+}
+
 /// Whether a delivery is due at `now` (a read, before claiming).
 pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

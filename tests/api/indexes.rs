@@ -117,7 +117,17 @@ fn worker_and_list_queries_use_their_indexes_on_postgres() {
             Box::new(move |c| ignore(webhooks::claim_due(c, now, now, 20).unwrap())),
         ),
         ("upload sweep", "evidence_pending", Box::new(move |c| ignore(evidence::expired_pending(c, now, 20).unwrap()))),
-        ("key purge", "idempotency_keys_created", Box::new(move |c| ignore(idempotency::purge(c, now).unwrap()))),
+        (
+            "mail retention",
+            "mail_deliveries_sent",
+            Box::new(move |c| ignore(mail::delete_sent_before(c, now, 500).unwrap())),
+        ),
+        (
+            "webhook retention",
+            "webhook_deliveries_delivered",
+            Box::new(move |c| ignore(webhooks::delete_delivered_before(c, now, 500).unwrap())),
+        ),
+        ("key purge", "idempotency_keys_created", Box::new(move |c| ignore(idempotency::purge(c, now, 500).unwrap()))),
     ];
     let mut missed = Vec::new();
     for (what, index, probe) in &probes {

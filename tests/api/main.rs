@@ -18,6 +18,7 @@ mod mail;
 mod operations;
 mod outbox;
 mod requests;
+mod retention;
 mod shutdown;
 mod timers;
 mod webhooks;

@@ -1,0 +1,2 @@
+DROP INDEX webhook_deliveries_delivered;
+DROP INDEX mail_deliveries_sent;
