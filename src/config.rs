@@ -49,6 +49,9 @@ pub struct Settings {
     /// staff see it among the payment problems (and `rc_settlements_overdue`).
     #[arg(long, env = "RC_SETTLEMENT_OVERDUE", default_value = "24h", value_parser = humantime::parse_duration)]
     pub settlement_overdue: std::time::Duration,
+    /// How often the figures `/metrics` shows are read from the database.
+    #[arg(long, env = "RC_METRICS_INTERVAL", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub metrics_interval: std::time::Duration,
     /// How long sent mail and acknowledged webhooks (with their attempts) are
     /// kept; undelivered and given-up ones are kept until they are delivered.
     #[arg(long, env = "RC_RETENTION", default_value = "30d", value_parser = humantime::parse_duration)]

@@ -37,6 +37,7 @@ pub async fn build_app(settings: &Settings) -> anyhow::Result<(App, usize)> {
         settlement_overdue: chrono::Duration::from_std(settings.settlement_overdue)
             .context("RC_SETTLEMENT_OVERDUE is out of range")?,
         retention: chrono::Duration::from_std(settings.retention).context("RC_RETENTION is out of range")?,
+        figures_cache: Default::default(),
     };
     Ok((app, applied))
 }
@@ -91,6 +92,20 @@ pub struct Application {
     pub report: Vec<String>,
     server: actix_web::dev::Server,
     workers: Option<Workers>,
+    figures: tokio::task::JoinHandle<()>,
+}
+
+/// Reads the operators' figures every `every`, for `/metrics`, whether or
+/// not this instance runs the workers.
+async fn refresh_figures(app: App, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.refresh_figures(crate::app::now()).await {
+            tracing::warn!(error = %e, "reading the figures failed; /metrics shows the last ones with their age");
+        }
+    }
 }
 
 impl Application {
@@ -134,14 +149,17 @@ impl Application {
         if workers.is_none() {
             report.push("  background workers: off (RC_WORKERS=off)".into());
         }
+        let figures = tokio::spawn(refresh_figures(app.clone(), settings.metrics_interval));
         let server = http::server(app.clone(), verifier, listener, http_workers)?;
-        Ok(Application { app, report, server, workers })
+        Ok(Application { app, report, server, workers, figures })
     }
 
     /// Serves until SIGTERM or Ctrl-C: then it stops accepting, finishes
     /// the requests in flight, and the workers finish the item in hand.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.await?;
+        let served = self.server.await;
+        self.figures.abort();
+        served?;
         if let Some(workers) = self.workers {
             workers.stop().await;
         }

@@ -3,9 +3,9 @@
 //! request is refused; a key whose first request still runs answers 409.
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::{now, App, AppError};
+use crate::store::failure::Failure;
 use crate::store::{idempotency as keys, to_db, DbConn};
 
 /// How long a key is remembered.
@@ -81,7 +81,8 @@ fn claim(
     }
     match keys::claim(conn, caller, key, fingerprint, to_db(at)) {
         Ok(true) => Ok(Found::Claimed),
-        Ok(false) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(Found::Racing),
+        Ok(false) => Ok(Found::Racing),
+        Err(e) if matches!(Failure::of(&e), Failure::Duplicate(_)) => Ok(Found::Racing),
         Err(e) => Err(e.into()),
     }
 }

@@ -155,6 +155,8 @@ pub struct App {
     pub settlement_overdue: chrono::Duration,
     /// How long sent mail and acknowledged webhooks are kept.
     pub retention: chrono::Duration,
+    /// The operators' figures as last read, for `/metrics`.
+    pub figures_cache: ops::FiguresCache,
 }
 
 /// The wait before retrying after `attempts` failed attempts: `base`,

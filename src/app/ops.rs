@@ -1,15 +1,17 @@
 //! Figures for operators: what the service holds and how far behind its
-//! queues are, read from the database at each scrape.
+//! queues are. They are read in the background from index-backed queries
+//! (active complaints only, partial indexes for what failed) and served
+//! from memory, so a scrape costs nothing and answers while the database
+//! is down, with the figures' age beside them.
+
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::{count_star, min};
-use diesel::prelude::*;
 
 use super::feed::Consumer;
 use super::{App, AppError};
 use crate::store::complaints as complaints_store;
-use crate::store::schema::{complaints, mail_deliveries, webhook_attempts, webhook_deliveries};
-use crate::store::{from_db, outbox, to_db};
+use crate::store::{from_db, mail, outbox, to_db, webhooks};
 
 /// A deadline this far past without firing counts as overdue.
 const OVERDUE_AFTER: chrono::Duration = chrono::Duration::minutes(1);
@@ -33,6 +35,23 @@ pub struct Figures {
     pub settlements_overdue: i64,
 }
 
+/// The statuses whose complaints are counted: resolved ones only grow.
+pub const ACTIVE_STATUSES: [&str; 4] = ["awaiting_seller", "awaiting_buyer", "awaiting_fulfilment", "under_review"];
+
+/// The latest figures and when they were read; empty until the first read.
+#[derive(Clone, Default)]
+pub struct FiguresCache(Arc<RwLock<Option<(DateTime<Utc>, Figures)>>>);
+
+impl FiguresCache {
+    pub fn latest(&self) -> Option<(DateTime<Utc>, Figures)> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set(&self, at: DateTime<Utc>, figures: Figures) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Some((at, figures));
+    }
+}
+
 fn age(now: DateTime<Utc>, oldest: [Option<chrono::NaiveDateTime>; 2]) -> f64 {
     oldest
         .into_iter()
@@ -54,64 +73,41 @@ impl App {
         self.evidence.ping().await.map_err(|e| AppError::StoreUnavailable(e.into()))
     }
 
+    /// Reads the figures and keeps them for `/metrics`.
+    pub async fn refresh_figures(&self, now: DateTime<Utc>) -> Result<(), AppError> {
+        let figures = self.figures(now).await?;
+        self.figures_cache.set(now, figures);
+        Ok(())
+    }
+
     pub async fn figures(&self, now: DateTime<Utc>) -> Result<Figures, AppError> {
         let pending_before = to_db(now - self.settlement_overdue);
         self.read(move |conn| {
             let (settlements_pending, settlements_failed, settlements_overdue) =
                 complaints_store::unexecuted_counts(conn, pending_before)?;
-            let complaints_by_status = complaints::table
-                .group_by(complaints::status)
-                .select((complaints::status, count_star()))
-                .load::<(String, i64)>(conn)?;
-            let overdue_timers = complaints::table
-                .filter(complaints::deadline_at.lt(to_db(now - OVERDUE_AFTER)))
-                .filter(complaints::deadline_on_expiry.ne("none"))
-                .select(count_star())
-                .first(conn)?;
-            let pending_webhooks = webhook_deliveries::table
-                .filter(webhook_deliveries::delivered_at.is_null())
-                .filter(webhook_deliveries::given_up_at.is_null());
-            let pending_mail = mail_deliveries::table
-                .filter(mail_deliveries::sent_at.is_null())
-                .filter(mail_deliveries::given_up_at.is_null());
+            let complaints_by_status = ACTIVE_STATUSES
+                .iter()
+                .map(|s| Ok((s.to_string(), complaints_store::count_in_status(conn, s)?)))
+                .collect::<Result<_, AppError>>()?;
+            let overdue_timers = complaints_store::count_due_before(conn, to_db(now - OVERDUE_AFTER))?;
+            let hooks = webhooks::counts(conn)?;
+            let mails = mail::counts(conn)?;
             let mut oldest_undelivered = Vec::new();
             if let Some(unread) = outbox::oldest_unread(conn, Consumer::Webhooks.name())? {
-                let queued = pending_webhooks.select(min(webhook_deliveries::created_at)).first(conn)?;
-                oldest_undelivered.push((Consumer::Webhooks.name(), age(now, [queued, unread])));
+                oldest_undelivered.push((Consumer::Webhooks.name(), age(now, [hooks.oldest_pending, unread])));
             }
             if let Some(unread) = outbox::oldest_unread(conn, Consumer::Mail.name())? {
-                let queued = pending_mail.select(min(mail_deliveries::created_at)).first(conn)?;
-                oldest_undelivered.push((Consumer::Mail.name(), age(now, [queued, unread])));
+                oldest_undelivered.push((Consumer::Mail.name(), age(now, [mails.oldest_pending, unread])));
             }
             Ok(Figures {
                 complaints_by_status,
                 overdue_timers,
                 oldest_undelivered,
-                webhooks_failing: pending_webhooks
-                    .filter(webhook_deliveries::last_error.is_not_null())
-                    .select(count_star())
-                    .first(conn)?,
-                webhooks_given_up: webhook_deliveries::table
-                    .filter(webhook_deliveries::given_up_at.is_not_null())
-                    .select(count_star())
-                    .first(conn)?,
-                webhook_failed_attempts: webhook_attempts::table
-                    .filter(
-                        webhook_attempts::status
-                            .is_null()
-                            .or(webhook_attempts::status.lt(200))
-                            .or(webhook_attempts::status.gt(299)),
-                    )
-                    .select(count_star())
-                    .first(conn)?,
-                mail_failing: pending_mail
-                    .filter(mail_deliveries::last_error.is_not_null())
-                    .select(count_star())
-                    .first(conn)?,
-                mail_given_up: mail_deliveries::table
-                    .filter(mail_deliveries::given_up_at.is_not_null())
-                    .select(count_star())
-                    .first(conn)?,
+                webhooks_failing: hooks.failing,
+                webhooks_given_up: hooks.given_up,
+                webhook_failed_attempts: webhooks::failed_attempts(conn)?,
+                mail_failing: mails.failing,
+                mail_given_up: mails.given_up,
                 settlements_pending,
                 settlements_failed,
                 settlements_overdue,

@@ -1,19 +1,22 @@
 //! `GET /metrics` in the Prometheus text format: HTTP requests by route and
 //! status with a latency histogram (actix-web-prom), and the service's own
-//! figures, read from the database at each scrape.
+//! figures as last read in the background, with their age.
 
 use actix_web::{get, web, HttpResponse};
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use prometheus::{Encoder, GaugeVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
 
 use super::problem::ApiError;
+use crate::app::ops::Figures;
 use crate::app::{now, App, AppError};
 
-/// The registry, the HTTP middleware that fills it, and the gauges set at
-/// each scrape.
+/// The registries (HTTP, and the figures, shown once they were read), the
+/// HTTP middleware, and the gauges set from the latest figures.
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
+    figures: Registry,
+    figures_age: prometheus::Gauge,
     pub http: PrometheusMetrics,
     complaints: IntGaugeVec,
     overdue_timers: IntGauge,
@@ -39,7 +42,8 @@ impl Metrics {
             .build()
             .map_err(internal)?;
         let complaints =
-            IntGaugeVec::new(Opts::new("rc_complaints", "Complaints by status"), &["status"]).map_err(internal)?;
+            IntGaugeVec::new(Opts::new("rc_complaints", "Complaints not yet resolved, by status"), &["status"])
+                .map_err(internal)?;
         let overdue_timers = IntGauge::new("rc_timers_overdue", "Deadlines past by over a minute that have not fired")
             .map_err(internal)?;
         let oldest_undelivered = GaugeVec::new(
@@ -55,9 +59,11 @@ impl Metrics {
             &["state"],
         )
         .map_err(internal)?;
-        let webhook_failed_attempts =
-            IntGauge::new("rc_webhook_failed_attempts", "Webhook attempts that were not acknowledged, all time")
-                .map_err(internal)?;
+        let webhook_failed_attempts = IntGauge::new(
+            "rc_webhook_failed_attempts",
+            "Webhook attempts that were not acknowledged, of those kept (RC_RETENTION)",
+        )
+        .map_err(internal)?;
         let mail = IntGaugeVec::new(Opts::new("rc_mail", "Mails failing (being retried) or given up"), &["state"])
             .map_err(internal)?;
         let settlements = IntGaugeVec::new(
@@ -70,8 +76,15 @@ impl Metrics {
             "Settlements pending longer than RC_SETTLEMENT_OVERDUE without a report from the payment system",
         )
         .map_err(internal)?;
+        let figures_age = prometheus::Gauge::new(
+            "rc_figures_age_seconds",
+            "How long ago the figures below were read from the database",
+        )
+        .map_err(internal)?;
+        let figures = Registry::new();
         for c in [
-            Box::new(complaints.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(figures_age.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(complaints.clone()),
             Box::new(overdue_timers.clone()),
             Box::new(oldest_undelivered.clone()),
             Box::new(webhooks.clone()),
@@ -80,10 +93,12 @@ impl Metrics {
             Box::new(settlements.clone()),
             Box::new(settlements_overdue.clone()),
         ] {
-            registry.register(c).map_err(internal)?;
+            figures.register(c).map_err(internal)?;
         }
         Ok(Metrics {
             registry,
+            figures,
+            figures_age,
             http,
             complaints,
             overdue_timers,
@@ -106,11 +121,31 @@ impl Metrics {
 )]
 #[get("/metrics")]
 pub async fn metrics(app: web::Data<App>, m: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
-    let f = app.figures(now()).await?;
-    m.complaints.reset();
-    for status in ["awaiting_seller", "awaiting_buyer", "awaiting_fulfilment", "under_review", "resolved"] {
-        m.complaints.with_label_values(&[status]).set(0);
+    let latest = match app.figures_cache.latest() {
+        Some(latest) => Some(latest),
+        // Before the first background read: read once now (a database that
+        // is down leaves only the HTTP metrics).
+        None => match app.refresh_figures(now()).await {
+            Ok(()) => app.figures_cache.latest(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the figures could not be read");
+                None
+            }
+        },
+    };
+    let mut families = m.registry.gather();
+    if let Some((at, f)) = latest {
+        set_figures(&m, &f);
+        m.figures_age.set((now() - at).num_milliseconds().max(0) as f64 / 1000.0);
+        families.extend(m.figures.gather());
     }
+    let mut out = Vec::new();
+    TextEncoder::new().encode(&families, &mut out).map_err(|e| ApiError::App(internal(e)))?;
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(out))
+}
+
+fn set_figures(m: &Metrics, f: &Figures) {
+    m.complaints.reset();
     for (status, n) in &f.complaints_by_status {
         m.complaints.with_label_values(&[status.as_str()]).set(*n);
     }
@@ -127,7 +162,4 @@ pub async fn metrics(app: web::Data<App>, m: web::Data<Metrics>) -> Result<HttpR
     m.settlements.with_label_values(&["pending"]).set(f.settlements_pending);
     m.settlements.with_label_values(&["failed"]).set(f.settlements_failed);
     m.settlements_overdue.set(f.settlements_overdue);
-    let mut out = Vec::new();
-    TextEncoder::new().encode(&m.registry.gather(), &mut out).map_err(|e| ApiError::App(internal(e)))?;
-    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(out))
 }

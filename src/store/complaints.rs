@@ -272,6 +272,20 @@ fn can_fire() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
     diesel::dsl::sql::<diesel::sql_types::Bool>("deadline_on_expiry <> 'none'")
 }
 
+/// How many complaints are in `status` (one range of `complaints_status`).
+pub fn count_in_status(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
+    complaints::table.filter(complaints::status.eq(status)).select(diesel::dsl::count_star()).first(conn)
+}
+
+/// How many deadlines that can fire passed before `before` (a range of `complaints_due`).
+pub fn count_due_before(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<i64> {
+    complaints::table
+        .filter(can_fire())
+        .filter(complaints::deadline_at.lt(before))
+        .select(diesel::dsl::count_star())
+        .first(conn)
+}
+
 /// Complaints whose deadline can fire and falls in `(from, to]`, in
 /// `(deadline_at, id)` order after `after`, at most `limit`: pages of one
 /// window of time, on the index of deadlines that can fire.
@@ -361,9 +375,10 @@ pub fn payment_problems(
 /// Settlements not executed yet: (pending, failed, pending since before `pending_before`).
 pub fn unexecuted_counts(conn: &mut DbConn, pending_before: NaiveDateTime) -> QueryResult<(i64, i64, i64)> {
     use diesel::dsl::count_star;
-    let open = settlements::table.filter(settlements::state.ne("executed"));
+    // A literal, so `settlements_open` serves generic plans.
+    let open = settlements::table.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("state <> 'executed'"));
     let by_state: Vec<(String, i64)> =
-        open.group_by(settlements::state).select((settlements::state, count_star())).load(conn)?;
+        open.clone().group_by(settlements::state).select((settlements::state, count_star())).load(conn)?;
     let of = |s: &str| by_state.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
     let overdue = open
         .filter(settlements::state.eq("pending"))

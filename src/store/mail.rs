@@ -65,6 +65,20 @@ pub fn delete_sent_before(conn: &mut DbConn, before: NaiveDateTime, limit: i64) 
     diesel::delete(m::table.filter(m::id.eq_any(&ids))).execute(conn)
 }
 
+pub use super::webhooks::QueueCounts;
+
+/// The queue's counts, each from a partial index (`mail_deliveries_due`,
+/// `mail_deliveries_given_up`).
+pub fn counts(conn: &mut DbConn) -> QueryResult<QueueCounts> {
+    use diesel::dsl::{count_star, min};
+    let pending = m::table.filter(m::sent_at.is_null()).filter(m::given_up_at.is_null());
+    Ok(QueueCounts {
+        failing: pending.filter(m::last_error.is_not_null()).select(count_star()).first(conn)?,
+        given_up: m::table.filter(m::given_up_at.is_not_null()).select(count_star()).first(conn)?,
+        oldest_pending: pending.select(min(m::created_at)).first(conn)?,
+    })
+}
+
 /// Whether a mail is due at `now` (a read, before claiming).
 pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

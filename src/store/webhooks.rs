@@ -78,6 +78,37 @@ pub fn delete_delivered_before(conn: &mut DbConn, before: NaiveDateTime, limit: 
     diesel::delete(d::table.filter(d::event_id.eq_any(&ids))).execute(conn)
 }
 
+/// What an outgoing queue holds that operators watch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    /// Still to be delivered, with a failed attempt behind them.
+    pub failing: i64,
+    pub given_up: i64,
+    /// When the oldest one still to be delivered was queued.
+    pub oldest_pending: Option<NaiveDateTime>,
+}
+
+/// The queue's counts, each from a partial index (`webhook_deliveries_due`,
+/// `webhook_deliveries_given_up`).
+pub fn counts(conn: &mut DbConn) -> QueryResult<QueueCounts> {
+    use diesel::dsl::{count_star, min};
+    let pending = d::table.filter(d::delivered_at.is_null()).filter(d::given_up_at.is_null());
+    Ok(QueueCounts {
+        failing: pending.filter(d::last_error.is_not_null()).select(count_star()).first(conn)?,
+        given_up: d::table.filter(d::given_up_at.is_not_null()).select(count_star()).first(conn)?,
+        oldest_pending: pending.select(min(d::created_at)).first(conn)?,
+    })
+}
+
+/// Attempts not acknowledged, of those kept, from `webhook_attempts_failed`
+/// (the predicate is a literal so the partial index matches it).
+pub fn failed_attempts(conn: &mut DbConn) -> QueryResult<i64> {
+    webhook_attempts::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("(status IS NULL OR status < 200 OR status > 299)"))
+        .select(diesel::dsl::count_star())
+        .first(conn)
+}
+
 /// Whether a delivery is due at `now` (a read, before claiming).
 pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

@@ -127,6 +127,33 @@ fn worker_and_list_queries_use_their_indexes_on_postgres() {
             "webhook_deliveries_delivered",
             Box::new(move |c| ignore(webhooks::delete_delivered_before(c, now, 500).unwrap())),
         ),
+        (
+            "figures: overdue timers",
+            "complaints_due",
+            Box::new(move |c| ignore(complaints::count_due_before(c, now).unwrap())),
+        ),
+        (
+            "figures: active complaints",
+            "complaints_status",
+            Box::new(|c| ignore(complaints::count_in_status(c, "under_review").unwrap())),
+        ),
+        ("figures: mail failing", "mail_deliveries_due", Box::new(|c| ignore(mail::counts(c).unwrap()))),
+        ("figures: mail given up", "mail_deliveries_given_up", Box::new(|c| ignore(mail::counts(c).unwrap()))),
+        (
+            "figures: webhooks given up",
+            "webhook_deliveries_given_up",
+            Box::new(|c| ignore(webhooks::counts(c).unwrap())),
+        ),
+        (
+            "figures: failed attempts",
+            "webhook_attempts_failed",
+            Box::new(|c| ignore(webhooks::failed_attempts(c).unwrap())),
+        ),
+        (
+            "figures: settlements",
+            "settlements_open",
+            Box::new(move |c| ignore(complaints::unexecuted_counts(c, now).unwrap())),
+        ),
         ("key purge", "idempotency_keys_created", Box::new(move |c| ignore(idempotency::purge(c, now, 500).unwrap()))),
     ];
     let mut missed = Vec::new();

@@ -232,7 +232,7 @@ async fn a_settlement_lives_until_the_payment_system_reports_it(backend: Backend
     let problems = app.get("/v1/arbitration/payment-problems", "staff-1").await;
     assert_eq!(problems.ok()["data"][0]["complaint_id"], c["id"]);
     assert_eq!(problems.body["data"][0]["state"], "failed");
-    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    let metrics = app.metrics_when(|m| m.contains("rc_settlements{state=\"failed\"} 1")).await;
     assert!(metrics.contains("rc_settlements{state=\"failed\"} 1"), "{metrics}");
 
     let card = json!({"state": "executed", "payment_reference": "pay-1", "refund_destination": "card"});
@@ -283,7 +283,7 @@ async fn a_settlement_lives_until_the_payment_system_reports_it(backend: Backend
     let problems = overdue.get("/v1/arbitration/payment-problems", "staff-1").await;
     assert_eq!(problems.ok()["data"][0]["state"], "pending");
     assert_eq!(problems.body["data"][0]["release_to_seller"], idr(100_000));
-    let metrics = overdue.client.get(format!("{}/metrics", overdue.base)).send().await.unwrap().text().await.unwrap();
+    let metrics = overdue.metrics_when(|m| m.contains("rc_settlements_overdue 1")).await;
     assert!(metrics.contains("rc_settlements_overdue 1"), "{metrics}");
 }
 

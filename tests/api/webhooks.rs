@@ -67,8 +67,10 @@ async fn every_event_reaches_the_receiver_signed_despite_failures(backend: Backe
     }
     assert_eq!(recorded(&mut conn), 3 * feed.len() as i64, "every attempt is recorded");
 
-    let text = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
     let failed = format!("rc_webhook_failed_attempts {}", 2 * feed.len());
+    let text = app
+        .metrics_when(|m| m.lines().any(|l| l == failed) && m.contains("rc_webhook_deliveries{state=\"failing\"} 0"))
+        .await;
     assert!(text.lines().any(|l| l == failed), "{failed} in {text}");
     assert!(text.lines().any(|l| l == "rc_outbox_oldest_undelivered_seconds{consumer=\"webhooks\"} 0"), "{text}");
     assert!(text.lines().any(|l| l == "rc_webhook_deliveries{state=\"failing\"} 0"), "{text}");

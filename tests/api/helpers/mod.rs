@@ -175,6 +175,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         e.s3_endpoint = Some(endpoint);
         e.s3_force_path_style = true;
     }
+    settings.metrics_interval = std::time::Duration::from_millis(50);
     settings.background_workers = options.timers.is_some();
     settings.timer_interval = options.timers.unwrap_or(std::time::Duration::from_secs(1));
     if let Some((url, secret)) = options.webhook {
@@ -248,6 +249,21 @@ impl TestApp {
             let c = self.get(&format!("/v1/complaints/{id}"), who).await.ok().clone();
             if ready(&c) || start.elapsed() > std::time::Duration::from_secs(10) {
                 return c;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `/metrics` once `ready` holds of its text (the figures are read in the
+    /// background); gives up after 10 seconds and returns what it is then.
+    pub async fn metrics_when(&self, ready: impl Fn(&str) -> bool) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            let res = self.client.get(format!("{}/metrics", self.base)).send().await.expect("the server answers");
+            assert_eq!(res.status(), StatusCode::OK);
+            let text = res.text().await.unwrap();
+            if ready(&text) || start.elapsed() > std::time::Duration::from_secs(10) {
+                return text;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
