@@ -40,10 +40,13 @@ pub const ACTIVE_STATUSES: [&str; 4] = ["awaiting_seller", "awaiting_buyer", "aw
 
 /// The latest figures and when they were read; empty until the first read.
 #[derive(Clone, Default)]
-pub struct FiguresCache(Arc<RwLock<Option<(DateTime<Utc>, Figures)>>>);
+pub struct FiguresCache(Arc<RwLock<Option<Snapshot>>>);
+
+/// Figures and when they were read.
+pub type Snapshot = (DateTime<Utc>, Figures);
 
 impl FiguresCache {
-    pub fn latest(&self) -> Option<(DateTime<Utc>, Figures)> {
+    pub fn latest(&self) -> Option<Snapshot> {
         self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
