@@ -35,24 +35,24 @@ impl Workers {
         let (shutdown, stopped) = watch::channel(false);
         let timers = {
             let app = app.clone();
+            let stop = stopped.clone();
             every("timers", intervals.timers, stopped.clone(), move || {
-                let app = app.clone();
+                let (app, stop) = (app.clone(), stop.clone());
                 async move {
-                    match app.fire_due_deadlines(now()).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::debug!(fired = n, "deadlines fired"),
-                        Err(e) => tracing::warn!(error = %e, "firing deadlines failed; retrying at the next tick"),
-                    }
+                    let at = now();
+                    // Each deadline logs as it fires; a batch that leaves
+                    // nothing more (0) ends the round.
+                    drain("timers", &stop, || async { Ok(usize::from(app.fire_due_batch(at).await?.more)) }).await;
                 }
             })
         };
         let mut handles = vec![timers];
         if let Some(target) = intervals.webhook_target.clone() {
-            let app = app.clone();
+            let (app, stop) = (app.clone(), stopped.clone());
             handles.push(every("webhooks", intervals.webhooks, stopped.clone(), move || {
-                let (app, target) = (app.clone(), target.clone());
+                let (app, target, stop) = (app.clone(), target.clone(), stop.clone());
                 async move {
-                    drain("webhooks", || app.enqueue_webhooks()).await;
+                    drain("webhooks", &stop, || app.enqueue_webhooks()).await;
                     if let Err(e) = app.deliver_webhooks(&target).await {
                         tracing::warn!(error = %e, "delivering webhooks failed; retrying at the next tick");
                     }
@@ -60,11 +60,11 @@ impl Workers {
             }));
         }
         if let Some(mailer) = intervals.mailer.clone() {
-            let app = app.clone();
+            let (app, stop) = (app.clone(), stopped.clone());
             handles.push(every("mail", intervals.webhooks, stopped.clone(), move || {
-                let (app, mailer) = (app.clone(), mailer.clone());
+                let (app, mailer, stop) = (app.clone(), mailer.clone(), stop.clone());
                 async move {
-                    drain("mail", || app.enqueue_mail(&mailer)).await;
+                    drain("mail", &stop, || app.enqueue_mail(&mailer)).await;
                     if let Err(e) = app.enqueue_reminders(&mailer, now()).await {
                         tracing::warn!(error = %e, "queueing reminders failed; retrying at the next tick");
                     }
@@ -117,22 +117,26 @@ impl Workers {
     }
 }
 
-/// Queues everything the outbox holds for one consumer, batch after batch.
-async fn drain<F, Fut>(consumer: &str, mut batch: F)
+/// Runs `batch` until it has nothing left (0) or the workers are told to
+/// stop, which is checked between batches: a backlog never holds up a
+/// shutdown by more than one batch. Returns the sum of what the batches did.
+async fn drain<F, Fut>(work: &str, stopped: &watch::Receiver<bool>, mut batch: F) -> usize
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<usize, crate::app::AppError>>,
 {
-    loop {
+    let mut done = 0;
+    while !*stopped.borrow() {
         match batch().await {
-            Ok(0) => return,
-            Ok(_) => {}
+            Ok(0) => break,
+            Ok(n) => done += n,
             Err(e) => {
-                tracing::warn!(consumer, error = %e, "queueing from the outbox failed; retrying at the next tick");
-                return;
+                tracing::warn!(work, error = %e, "a batch failed; retrying at the next tick");
+                break;
             }
         }
     }
+    done
 }
 
 /// Runs `work` every `period` until told to stop; a running round is never
@@ -162,4 +166,30 @@ where
         }
         tracing::debug!(worker = name, "stopped");
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::sync::watch;
+
+    /// A backlog that never ends stops at the first batch after the signal.
+    #[tokio::test]
+    async fn a_drain_stops_between_batches_once_told() {
+        let (stop, stopped) = watch::channel(false);
+        let batches = AtomicUsize::new(0);
+        let drained = super::drain("test", &stopped, || {
+            if batches.fetch_add(1, Ordering::SeqCst) + 1 == 3 {
+                stop.send(true).unwrap();
+            }
+            async {
+                // A real batch awaits the database; this lets the timeout run.
+                tokio::task::yield_now().await;
+                Ok(1)
+            }
+        });
+        let done = tokio::time::timeout(std::time::Duration::from_secs(5), drained).await.expect("the drain stopped");
+        assert_eq!((done, batches.load(Ordering::SeqCst)), (3, 3));
+    }
 }

@@ -33,35 +33,50 @@ fn fire(conn: &mut DbConn, id: &str, at: DateTime<Utc>, policy: &domain::Policy)
     Ok(true)
 }
 
+/// What one batch of the timer did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FiredBatch {
+    pub fired: usize,
+    /// Whether another batch may find more to fire.
+    pub more: bool,
+}
+
 impl App {
     /// Fires every deadline passed at `at`, in batches; returns how many
     /// fired. Safe on several instances at once (see
     /// `store::complaints::claim_due_deadlines`).
     pub async fn fire_due_deadlines(&self, at: DateTime<Utc>) -> Result<usize, AppError> {
-        if !self.read(move |conn| Ok(store::any_due(conn, to_db(at))?)).await? {
-            return Ok(0);
-        }
         let mut fired = 0;
         loop {
-            let policy = self.policy.clone();
-            let (claimed, done) = self
-                .write(move |conn| {
-                    let ids = store::claim_due_deadlines(conn, to_db(at), BATCH)?;
-                    let mut done = 0;
-                    for id in &ids {
-                        if fire(conn, id, at, &policy)? {
-                            done += 1;
-                        }
-                    }
-                    Ok((ids.len(), done))
-                })
-                .await?;
-            fired += done;
-            // A short batch was the last; a batch where nothing fired would
-            // only claim the same refused complaints again.
-            if claimed < BATCH as usize || done == 0 {
+            let batch = self.fire_due_batch(at).await?;
+            fired += batch.fired;
+            if !batch.more {
                 return Ok(fired);
             }
         }
+    }
+
+    /// Fires one batch of the deadlines passed at `at`, in one transaction,
+    /// so a caller can stop between batches.
+    pub async fn fire_due_batch(&self, at: DateTime<Utc>) -> Result<FiredBatch, AppError> {
+        if !self.read(move |conn| Ok(store::any_due(conn, to_db(at))?)).await? {
+            return Ok(FiredBatch { fired: 0, more: false });
+        }
+        let policy = self.policy.clone();
+        let (claimed, fired) = self
+            .write(move |conn| {
+                let ids = store::claim_due_deadlines(conn, to_db(at), BATCH)?;
+                let mut fired = 0;
+                for id in &ids {
+                    if fire(conn, id, at, &policy)? {
+                        fired += 1;
+                    }
+                }
+                Ok((ids.len(), fired))
+            })
+            .await?;
+        // A short batch was the last; a batch where nothing fired would
+        // only claim the same refused complaints again.
+        Ok(FiredBatch { fired, more: claimed == BATCH as usize && fired > 0 })
     }
 }
