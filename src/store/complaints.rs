@@ -256,13 +256,13 @@ fn hydrate_one(conn: &mut DbConn, row: Option<ComplaintRow>) -> QueryResult<Opti
 /// read, so an idle timer takes no write lock).
 pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
     // The oldest deadline that can fire, one row off the partial index.
-    let oldest: Option<NaiveDateTime> = complaints::table
+    let oldest: Option<Option<NaiveDateTime>> = complaints::table
         .filter(can_fire())
         .order((complaints::deadline_at.asc(), complaints::id.asc()))
-        .select(complaints::deadline_at.assume_not_null())
+        .select(complaints::deadline_at)
         .first(conn)
         .optional()?;
-    Ok(oldest.is_some_and(|at| at <= now))
+    Ok(oldest.flatten().is_some_and(|at| at <= now))
 }
 
 /// Deadlines with an automatic outcome, written as a literal so the partial
