@@ -54,24 +54,23 @@ pub fn migrate(settings: &Settings, pool_size: u32) -> anyhow::Result<(Db, usize
 /// Starts the background loops of `app` as the settings ask (timer, mail,
 /// webhooks, housekeeping); `None` when they are off.
 pub async fn start_workers(settings: &Settings, app: App) -> anyhow::Result<Option<Workers>> {
-    let intervals = intervals(settings)?;
+    start_with(settings, app, intervals(settings)?).await
+}
+
+/// Starts the loops with `intervals` when the settings ask for them. The
+/// outbox consumers that will run get their cursors first, before anything
+/// is served, so none misses an event written while it starts.
+async fn start_with(settings: &Settings, app: App, intervals: Intervals) -> anyhow::Result<Option<Workers>> {
     if !settings.background_workers {
         return Ok(None);
     }
-    open_consumers(settings, &app, &intervals).await?;
-    Ok(Some(Workers::start(app, intervals)))
-}
-
-/// Gives the outbox consumers that will run their cursors before anything
-/// is served, so none misses an event written while it starts.
-async fn open_consumers(settings: &Settings, app: &App, intervals: &Intervals) -> anyhow::Result<()> {
     if intervals.mailer.is_some() {
         app.open_consumer(Consumer::Mail, settings.outbox_replay).await?;
     }
     if intervals.webhook_target.is_some() {
         app.open_consumer(Consumer::Webhooks, settings.outbox_replay).await?;
     }
-    Ok(())
+    Ok(Some(Workers::start(app, intervals)))
 }
 
 /// How often each loop runs, with the webhook target and the mailer built.
@@ -139,13 +138,7 @@ impl Application {
         if let Some(mailer) = &intervals.mailer {
             report.push(format!("  mail: {}", mailer.transport.describe()));
         }
-        let workers = match settings.background_workers {
-            true => {
-                open_consumers(settings, &app, &intervals).await?;
-                Some(Workers::start(app.clone(), intervals))
-            }
-            false => None,
-        };
+        let workers = start_with(settings, app.clone(), intervals).await?;
         if workers.is_none() {
             report.push("  background workers: off (RC_WORKERS=off)".into());
         }
