@@ -43,10 +43,9 @@ pub struct EvidenceView {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl TryFrom<Evidence> for EvidenceView {
-    type Error = ApiError;
-    fn try_from(e: Evidence) -> Result<Self, ApiError> {
-        Ok(EvidenceView {
+impl From<Evidence> for EvidenceView {
+    fn from(e: Evidence) -> Self {
+        EvidenceView {
             kind: e.kind,
             created_at: e.created_at,
             id: e.id,
@@ -59,7 +58,7 @@ impl TryFrom<Evidence> for EvidenceView {
             file_name: e.file_name,
             description: e.description,
             status: e.status,
-        })
+        }
     }
 }
 
@@ -278,7 +277,7 @@ pub async fn upload(
 
 /// The answer to a stored upload: 201 with the evidence and the complaint's version as ETag.
 fn upload_answer(seen: &crate::app::complaints::Seen, evidence: Evidence) -> Result<HttpResponse, ApiError> {
-    let answer = UploadAnswer { evidence: evidence.try_into()?, complaint_version: seen.complaint.version };
+    let answer = UploadAnswer { evidence: evidence.into(), complaint_version: seen.complaint.version };
     Ok(HttpResponse::Created().insert_header((header::ETAG, format!("\"{}\"", seen.complaint.version))).json(answer))
 }
 
@@ -330,7 +329,7 @@ pub async fn start_upload(
     };
     let (evidence, ticket) = app.start_direct_upload(&caller, path.into_inner(), input).await?;
     Ok(HttpResponse::Created().json(DirectUploadAnswer {
-        evidence: evidence.try_into()?,
+        evidence: evidence.into(),
         upload: UploadTarget {
             url: ticket.url,
             method: "PUT".into(),
@@ -359,7 +358,7 @@ pub async fn complete_upload(
 ) -> Result<HttpResponse, ApiError> {
     let (complaint_id, evidence_id) = path.into_inner();
     let (seen, evidence) = app.complete_direct_upload(&caller, complaint_id, evidence_id).await?;
-    let answer = UploadAnswer { evidence: evidence.try_into()?, complaint_version: seen.complaint.version };
+    let answer = UploadAnswer { evidence: evidence.into(), complaint_version: seen.complaint.version };
     Ok(HttpResponse::Ok().insert_header((header::ETAG, format!("\"{}\"", seen.complaint.version))).json(answer))
 }
 
@@ -372,7 +371,7 @@ pub async fn complete_upload(
 #[get("/v1/complaints/{id}/evidence")]
 pub async fn list(app: web::Data<App>, caller: Caller, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let rows = app.evidence_of(&caller, path.into_inner()).await?;
-    let data = rows.into_iter().map(EvidenceView::try_from).collect::<Result<_, _>>()?;
+    let data = rows.into_iter().map(EvidenceView::from).collect();
     Ok(HttpResponse::Ok().json(EvidenceList { data }))
 }
 
