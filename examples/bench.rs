@@ -57,6 +57,10 @@ struct Args {
     /// Where the pgbench script is written.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
+    /// Only capture one flow's statements into the pgbench script, print
+    /// them, and stop.
+    #[arg(long)]
+    capture_only: bool,
 }
 
 const SECRET: &str = "bench-secret-bench-secret-bench-secret";
@@ -80,6 +84,10 @@ async fn main() -> anyhow::Result<()> {
         script.transactions,
         script_path.display()
     );
+    if args.capture_only {
+        print!("{}", script.text);
+        return Ok(());
+    }
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
     for round in 1..=args.rounds {
         let db = pg.create("flow")?;

@@ -12,6 +12,7 @@ use super::publish::{self, Published};
 use super::{now, App, AppError, Caller, Missing};
 use crate::domain::{self, Actor, Command, Complaint, Event, Money, OpenComplaint, Role, Status};
 use crate::store::complaints::{self as store};
+use crate::store::prepared::Writes;
 use crate::store::timeline::{self, TimelineRow};
 use crate::store::{evidence, from_db, to_db, DbConn};
 use crate::store::{idempotency, outbox};
@@ -111,14 +112,15 @@ pub(crate) fn persist(
         Event::Decided { decision } => Some(decision),
         _ => None,
     });
-    store::save(conn, before, after, resolved_event_id.as_deref())?;
     if let Some(d) = decision {
         store::insert_decision(conn, &after.id, &actor.id, d, occurred_at)?;
         if d.seller_at_fault {
             out.push(super::standing::sanction_seller(conn, after, &d.id, at)?);
         }
     }
-    let first = if before.is_some() { timeline::next_seq(conn, &after.id)? } else { 1 };
+    // Numbered on from the locked row, so two writers never take the same number.
+    let first = before.map_or(1, |b| b.timeline_seq + 1);
+    after.timeline_seq = first + events.len() as i64 - 1;
     let entries: Vec<TimelineRow> = events
         .iter()
         .zip(first..)
@@ -133,8 +135,11 @@ pub(crate) fn persist(
             at: occurred_at,
         })
         .collect();
-    timeline::append(conn, &entries)?;
-    outbox::insert(conn, &out)?;
+    let mut writes = Writes::on(conn);
+    store::save(conn, &mut writes, before, after, resolved_event_id.as_deref())?;
+    timeline::append(&mut writes, entries);
+    outbox::insert(&mut writes, out);
+    writes.run(conn)?;
     Ok(())
 }
 

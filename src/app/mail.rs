@@ -144,9 +144,13 @@ impl App {
                 // each lead reads its own window, page by page.
                 for lead in leads {
                     let (from, to) = (to_db(at + lead - lead / 6), to_db(at + lead));
+                    // A reminder of lead L for a deadline now in the window
+                    // was queued after deadline - L, so after at - L/6; one of
+                    // a shorter lead would be queued later than now.
+                    let since = to_db(at - lead / 6);
                     let mut after = None;
                     loop {
-                        let due = complaints::deadlines_in(conn, from, to, after.take(), page)?;
+                        let due = complaints::deadlines_in(conn, from, to, since, after.take(), page)?;
                         let full = due.len() as i64 == page;
                         after = due.last().and_then(|c| c.deadline.as_ref().map(|d| (to_db(d.at), c.id.clone())));
                         for c in due {

@@ -4,8 +4,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{now, App, AppError, Caller, Missing};
 use crate::domain::{Currency, Money, OrderSnapshot, OrderStatus};
-use crate::store::orders::{self as rows, OrderRow};
-use crate::store::{complaints, from_db, to_db, DbConn};
+use crate::store::orders::{self as rows, OrderRow, OrderState};
+use crate::store::{from_db, to_db, DbConn};
 
 /// Seed 001: the marketplace pays the seller 2 days after delivery unless the
 /// buyer complains.
@@ -78,6 +78,10 @@ impl Order {
         })
     }
 
+    fn of_state(state: OrderState) -> Result<Self, AppError> {
+        Order::of(state.row, state.active_complaint_id, state.settled_by)
+    }
+
     pub fn snapshot(&self) -> OrderSnapshot {
         OrderSnapshot {
             id: self.id.clone(),
@@ -97,33 +101,14 @@ impl Order {
     }
 }
 
-/// Loads an order with its active complaint.
+/// Loads an order with its active complaint and settlement.
 pub(crate) fn load(conn: &mut DbConn, id: &str) -> Result<Option<Order>, AppError> {
-    let row = rows::find(conn, id)?;
-    with_active_complaint(conn, row)
+    rows::find_with_state(conn, id)?.map(Order::of_state).transpose()
 }
 
 /// `load`, the order's row locked until the transaction ends.
 pub(crate) fn load_for_update(conn: &mut DbConn, id: &str) -> Result<Option<Order>, AppError> {
-    let row = rows::find_for_update(conn, id)?;
-    with_active_complaint(conn, row)
-}
-
-fn with_active_complaint(conn: &mut DbConn, row: Option<OrderRow>) -> Result<Option<Order>, AppError> {
-    match row {
-        Some(row) => {
-            // Active first: a complaint resolves and its settlement is written
-            // in one transaction, so a complaint no longer seen active has its
-            // settlement visible to the second read.
-            let active = complaints::active_for_order(conn, &row.id)?;
-            let settled = match active {
-                Some(_) => None,
-                None => complaints::settled_for_order(conn, &row.id)?,
-            };
-            Ok(Some(Order::of(row, active, settled)?))
-        }
-        None => Ok(None),
-    }
+    rows::find_with_state_for_update(conn, id)?.map(Order::of_state).transpose()
 }
 
 impl App {
@@ -140,34 +125,35 @@ impl App {
         }
         let amount = input.checked_amount()?;
         let at = now();
+        let auto_release_at = input.auto_release_at.or(input.delivered_at.map(|d| d + AUTO_RELEASE_AFTER_DELIVERY));
+        let row = OrderRow {
+            id: id.clone(),
+            buyer_id: input.buyer_id,
+            seller_id: input.seller_id,
+            amount,
+            currency: input.amount.currency().code().to_string(),
+            status: input.status.to_string(),
+            delivered_at: input.delivered_at.map(to_db),
+            auto_release_at: auto_release_at.map(to_db),
+            contacts: input.contacts.map(|c| c.to_string()),
+            created_at: to_db(at),
+            updated_at: to_db(at),
+        };
+        // A new order is one statement: nothing to check it against.
+        let new = row.clone();
+        if self.read(move |conn| Ok(rows::insert_new(conn, &new)?)).await? {
+            return Ok((Order::of(row, None, None)?, true));
+        }
         self.write(move |conn| {
-            let existing = load_for_update(conn, &id)?;
-            let auto_release_at = input.auto_release_at.or(input.delivered_at.map(|d| d + AUTO_RELEASE_AFTER_DELIVERY));
-            let row = OrderRow {
-                id: id.clone(),
-                buyer_id: input.buyer_id,
-                seller_id: input.seller_id,
-                amount,
-                currency: input.amount.currency().code().to_string(),
-                status: input.status.to_string(),
-                delivered_at: input.delivered_at.map(to_db),
-                auto_release_at: auto_release_at.map(to_db),
-                contacts: input.contacts.map(|c| c.to_string()),
-                created_at: existing.as_ref().map_or(to_db(at), |o| to_db(o.created_at)),
-                updated_at: to_db(at),
+            let Some(old) = load_for_update(conn, &id)? else {
+                rows::insert(conn, &row)?;
+                return Ok((Order::of(row, None, None)?, true));
             };
-            let order = Order::of(row.clone(), None, None)?;
-            match &existing {
-                None => rows::insert(conn, &row)?,
-                Some(old) => {
-                    let new = Order { settled_by: old.settled_by.clone(), ..order };
-                    old.snapshot().may_become(&new.snapshot(), old.active_complaint_id.is_some())?;
-                    rows::update(conn, &row)?;
-                }
-            }
-            let created = existing.is_none();
-            let (active, settled) = existing.map_or((None, None), |o| (o.active_complaint_id, o.settled_by));
-            Ok((Order::of(row, active, settled)?, created))
+            let row = OrderRow { created_at: to_db(old.created_at), ..row };
+            let new = Order { settled_by: old.settled_by.clone(), ..Order::of(row.clone(), None, None)? };
+            old.snapshot().may_become(&new.snapshot(), old.active_complaint_id.is_some())?;
+            rows::update(conn, &row)?;
+            Ok((Order::of(row, old.active_complaint_id, old.settled_by)?, false))
         })
         .await
     }

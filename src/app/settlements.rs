@@ -11,6 +11,7 @@ use super::{now, App, AppError, Caller, Missing};
 use crate::domain::{self, Currency, EventType, Money, PaymentReport, Payout, ResolvedBy};
 use crate::store::complaints::{self as store, SettlementRow};
 use crate::store::outbox::{self, NewOutboxEvent};
+use crate::store::prepared::Writes;
 use crate::store::timeline::{self, TimelineRow};
 use crate::store::{from_db, to_db, DbConn};
 
@@ -112,11 +113,12 @@ impl App {
             };
             settlement.payout = payout;
             store::save_payout(conn, &complaint_id, &settlement.payout)?;
-            store::touch(conn, &complaint_id, to_db(at))?;
-            let seq = timeline::next_seq(conn, &complaint_id)?;
+            let seq = store::touch(conn, &complaint_id, to_db(at))?;
             let (entry, event) = published(&settlement, event_type, &caller, seq, at);
-            timeline::append(conn, &[entry])?;
-            outbox::insert(conn, &[event])?;
+            let mut writes = Writes::on(conn);
+            timeline::append(&mut writes, vec![entry]);
+            outbox::insert(&mut writes, vec![event]);
+            writes.run(conn)?;
             tracing::info!(state = %settlement.payout.state, "settlement reported");
             Ok(settlement)
         })

@@ -298,6 +298,9 @@ pub struct Complaint {
     /// Staff requests for evidence, oldest first.
     pub evidence_requests: Vec<EvidenceRequest>,
     pub version: i64,
+    /// The sequence number of its last timeline entry (0 before the first):
+    /// a change numbers its entries on from here.
+    pub timeline_seq: i64,
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

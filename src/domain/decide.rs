@@ -189,6 +189,7 @@ pub fn open(
         resolution: None,
         evidence_requests: Vec::new(),
         version: 1,
+        timeline_seq: 0,
         opened_at: now,
         updated_at: now,
     };

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::prepared::{update, Writes};
 use super::schema::{complaints, decisions, proposals, settlements};
 use super::{from_db, to_db, DbConn};
 use crate::domain::{Complaint, Deadline, Decision, Payout, Proposal, Resolution, Role};
@@ -33,6 +34,7 @@ pub struct ComplaintRow {
     pub updated_at: NaiveDateTime,
     /// A JSON array of the domain's `EvidenceRequest`s.
     pub evidence_requests: String,
+    pub timeline_seq: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -155,6 +157,7 @@ impl ComplaintRow {
             opened_at: to_db(c.opened_at),
             updated_at: to_db(c.updated_at),
             evidence_requests: serde_json::to_string(&c.evidence_requests).expect("evidence requests serialize"),
+            timeline_seq: c.timeline_seq,
         }
     }
 
@@ -202,6 +205,7 @@ impl ComplaintRow {
             seller_answered: self.seller_answered,
             assignee_id: self.assignee_id,
             version: self.version,
+            timeline_seq: self.timeline_seq,
         })
     }
 }
@@ -288,20 +292,30 @@ pub fn count_due_before(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult
 
 /// Complaints whose deadline can fire and falls in `(from, to]`, in
 /// `(deadline_at, id)` order after `after`, at most `limit`: pages of one
-/// window of time, on the index of deadlines that can fire.
+/// window of time, on the index of deadlines that can fire. Those with a
+/// reminder of this deadline queued since `reminded_since` are left out (on
+/// `mail_deliveries_reminders`), so a window already reminded reads nothing
+/// more each time it is looked at.
 pub fn deadlines_in(
     conn: &mut DbConn,
     from: NaiveDateTime,
     to: NaiveDateTime,
+    reminded_since: NaiveDateTime,
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
 ) -> QueryResult<Vec<Complaint>> {
-    use diesel::dsl::sql;
+    use super::schema::mail_deliveries as m;
+    use diesel::dsl::{exists, not, sql};
     use diesel::sql_types::{Bool, Text, Timestamp};
+    let reminded = m::table
+        .filter(m::complaint_id.eq(complaints::id.nullable()))
+        .filter(m::reminder_for.eq(complaints::deadline_at))
+        .filter(m::created_at.gt(reminded_since));
     let mut q = complaints::table
         .filter(can_fire())
         .filter(complaints::deadline_at.gt(from))
         .filter(complaints::deadline_at.le(to))
+        .filter(not(exists(reminded)))
         .order((complaints::deadline_at.asc(), complaints::id.asc()))
         .limit(limit)
         .select(ComplaintRow::as_select())
@@ -313,15 +327,6 @@ pub fn deadlines_in(
     }
     let rows = q.load(conn)?;
     hydrate(conn, rows)
-}
-
-/// The complaint whose settlement moved this order's hold, if one did.
-pub fn settled_for_order(conn: &mut DbConn, order_id: &str) -> QueryResult<Option<String>> {
-    settlements::table
-        .filter(settlements::order_id.eq(order_id))
-        .select(settlements::complaint_id)
-        .first(conn)
-        .optional()
 }
 
 /// Records the payment system's report of a complaint's settlement.
@@ -389,28 +394,25 @@ pub fn unexecuted_counts(conn: &mut DbConn, pending_before: NaiveDateTime) -> Qu
 }
 
 /// Moves a complaint's version on after a change outside its state machine
-/// (the settlement's payment state), so ETags and caches see it.
-pub fn touch(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+/// (the settlement's payment state), so ETags and caches see it, and takes
+/// the next timeline number for the one entry that records it.
+pub fn touch(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<i64> {
     diesel::update(complaints::table.find(id))
-        .set((complaints::version.eq(complaints::version + 1), complaints::updated_at.eq(at)))
-        .execute(conn)
-        .map(drop)
+        .set((
+            complaints::version.eq(complaints::version + 1),
+            complaints::updated_at.eq(at),
+            complaints::timeline_seq.eq(complaints::timeline_seq + 1),
+        ))
+        .returning(complaints::timeline_seq)
+        .get_result(conn)
 }
 
-pub fn active_for_order(conn: &mut DbConn, order_id: &str) -> QueryResult<Option<String>> {
-    complaints::table
-        .filter(complaints::order_id.eq(order_id))
-        .filter(complaints::status.ne("resolved"))
-        .select(complaints::id)
-        .first(conn)
-        .optional()
-}
-
-/// Writes the complaint after a command: the row (guarded by its previous
-/// version), new and changed proposals, and the settlement when it resolved.
-/// Returns the settlement's event id when one was written.
+/// Adds the writes of a change to the complaint to `writes`: its row (an
+/// insert when opening), new and changed proposals, and the settlement when
+/// it resolved.
 pub fn save(
     conn: &mut DbConn,
+    writes: &mut Writes,
     before: Option<&Complaint>,
     after: &Complaint,
     resolved_event_id: Option<&str>,
@@ -418,42 +420,46 @@ pub fn save(
     let now = to_db(after.updated_at);
     let row = ComplaintRow::of(after);
     match before {
-        None => {
-            diesel::insert_into(complaints::table).values(&row).execute(conn)?;
-        }
-        Some(b) => {
-            let n = diesel::update(
-                complaints::table.filter(complaints::id.eq(&b.id)).filter(complaints::version.eq(b.version)),
-            )
-            .set(&row)
-            .execute(conn)?;
-            if n != 1 {
-                // The row is locked for this transaction, so this means a bug.
-                return Err(diesel::result::Error::NotFound);
-            }
-        }
+        None => writes.insert(complaints::table, [row]),
+        // The row is locked for this transaction: the version filter only
+        // keeps a write from landing on a version it did not read.
+        Some(b) => writes.push(update(
+            complaints::table,
+            row,
+            complaints::id.eq(b.id.clone()).and(complaints::version.eq(b.version)),
+        )),
     }
     let old: &[Proposal] = before.map(|b| b.proposals.as_slice()).unwrap_or(&[]);
-    for p in &after.proposals {
-        match old.iter().find(|o| o.id == p.id) {
-            None => {
-                diesel::insert_into(proposals::table).values(ProposalRow::of(&after.id, p, now)).execute(conn)?;
-            }
-            Some(o) if o != p => {
-                diesel::update(proposals::table.find(&p.id))
-                    .set((
-                        proposals::status.eq(p.status.as_str()),
-                        proposals::accepted_by.eq(roles_to_text(&p.accepted_by)),
-                        proposals::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-            }
-            Some(_) => {}
+    let new: Vec<ProposalRow> = after
+        .proposals
+        .iter()
+        .filter(|p| !old.iter().any(|o| o.id == p.id))
+        .map(|p| ProposalRow::of(&after.id, p, now))
+        .collect();
+    for p in after.proposals.iter().filter(|p| old.iter().any(|o| o.id == p.id && o != *p)) {
+        let changed = update(
+            proposals::table,
+            (
+                proposals::status.eq(p.status.as_str()),
+                proposals::accepted_by.eq(roles_to_text(&p.accepted_by)),
+                proposals::updated_at.eq(now),
+            ),
+            proposals::id.eq(p.id.clone()),
+        );
+        // A proposal a new one supersedes must leave the index of pending
+        // proposals (one per complaint) before the new one enters it, and
+        // the writes of one statement run in no set order: it goes first.
+        if new.is_empty() {
+            writes.push(changed);
+        } else {
+            changed.execute(conn)?;
         }
     }
+    writes.insert(proposals::table, new);
     if let (Some(r), None) = (&after.resolution, before.and_then(|b| b.resolution.as_ref())) {
-        diesel::insert_into(settlements::table)
-            .values(SettlementRow {
+        writes.insert(
+            settlements::table,
+            [SettlementRow {
                 complaint_id: after.id.clone(),
                 resolved_by: r.by.to_string(),
                 currency: after.currency.code().to_string(),
@@ -468,8 +474,8 @@ pub fn save(
                 refund_destination: None,
                 failure_reason: None,
                 reported_at: None,
-            })
-            .execute(conn)?;
+            }],
+        );
     }
     Ok(())
 }

@@ -49,21 +49,6 @@ pub fn connect(url: &str) -> ConnectionResult<DbConn> {
     }
 }
 
-/// Inserts rows in one statement. One row goes through a statement diesel
-/// keeps prepared (a multi-row insert's SQL depends on its row count, so it
-/// is parsed anew each time). Multi-row inserts do not compile through the
-/// connection enum (their SQL differs per backend), so those match it.
-macro_rules! insert_all {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match ($conn, $rows) {
-            (conn, [row]) => diesel::insert_into($table).values(row).execute(conn),
-            ($crate::store::DbConn::Pg(c), rows) => diesel::insert_into($table).values(rows).execute(c),
-            ($crate::store::DbConn::Sqlite(c), rows) => diesel::insert_into($table).values(rows).execute(c),
-        }
-    };
-}
-pub(crate) use insert_all;
-
 /// Puts a SQLite database in WAL mode, which lets readers run beside the one
 /// writer. The mode is stored in the file; setting it from every pooled
 /// connection at once would make them fight over the lock.

@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod mail;
 pub mod orders;
 pub mod outbox;
+pub mod prepared;
 pub mod schema;
 pub mod standing;
 pub mod timeline;

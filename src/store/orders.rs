@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::orders;
+use super::schema::{complaints, orders, settlements};
 use super::DbConn;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -27,10 +27,60 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrderRow>> {
     orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()
 }
 
-/// The order's row, locked so its amount and parties cannot change under a
-/// complaint being opened on it.
-pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrderRow>> {
-    super::dialect::first_for_update!(conn, orders::table.find(id).select(OrderRow::as_select())).optional()
+/// An order with what its complaints did to its hold.
+pub struct OrderState {
+    pub row: OrderRow,
+    /// The complaint that is running on it, if one is.
+    pub active_complaint_id: Option<String>,
+    /// The complaint whose settlement moved the hold, once one resolved.
+    pub settled_by: Option<String>,
+}
+
+type StateRow = (OrderRow, Option<String>, Option<String>);
+
+/// The query of `find_with_state`: at most one row of each subquery, by the
+/// partial unique index of running complaints and the unique index of
+/// settlements per hold.
+macro_rules! with_state {
+    ($id:expr) => {{
+        let id: &str = $id;
+        let active = complaints::table
+            .filter(complaints::order_id.eq(id))
+            .filter(complaints::status.ne("resolved"))
+            .select(complaints::id)
+            .limit(1)
+            .single_value();
+        let settled = settlements::table
+            .filter(settlements::order_id.eq(id))
+            .select(settlements::complaint_id)
+            .limit(1)
+            .single_value();
+        orders::table.find(id).select((OrderRow::as_select(), active, settled))
+    }};
+}
+
+/// The order with its active complaint and settlement, in one statement: one
+/// snapshot, so a complaint that resolved (its settlement written in the
+/// same transaction) is seen either running or settled, never neither.
+pub fn find_with_state(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrderState>> {
+    with_state!(id).first(conn).optional().map(|row| row.map(OrderState::of))
+}
+
+/// `find_with_state`, the order's row locked so its amount and parties
+/// cannot change under a complaint being opened on it.
+pub fn find_with_state_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrderState>> {
+    super::dialect::first_for_update!(conn, with_state!(id)).optional().map(|row| row.map(OrderState::of))
+}
+
+impl OrderState {
+    fn of((row, active_complaint_id, settled_by): StateRow) -> Self {
+        OrderState { row, active_complaint_id, settled_by }
+    }
+}
+
+/// Inserts the order unless one with its id exists; true when it was new.
+pub fn insert_new(conn: &mut DbConn, row: &OrderRow) -> QueryResult<bool> {
+    super::dialect::insert_new!(conn, orders::table, row).map(|n| n == 1)
 }
 
 pub fn insert(conn: &mut DbConn, row: &OrderRow) -> QueryResult<()> {

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
+use super::prepared::Writes;
 use super::schema::outbox;
 use super::DbConn;
 
@@ -32,12 +33,33 @@ pub struct OutboxRow {
     pub occurred_at: NaiveDateTime,
 }
 
-/// Inserts events in the transaction of the change they report.
-pub fn insert(conn: &mut DbConn, events: &[NewOutboxEvent]) -> QueryResult<()> {
-    if events.is_empty() {
-        return Ok(());
+/// Adds the insert of a change's events to `writes`, the writes of the
+/// change they report. On PostgreSQL they go in one multi-row insert, which
+/// takes their sequence numbers in the order given (the writes of one
+/// statement run in no set order); diesel keeps an insert of a fixed number
+/// of rows prepared.
+pub fn insert(writes: &mut Writes, events: Vec<NewOutboxEvent>) {
+    macro_rules! rows_of {
+        ($events:expr, $($n:literal)*) => {{
+            let events = $events;
+            $(
+                let events = match <[NewOutboxEvent; $n]>::try_from(events) {
+                    Ok(rows) => return writes.push_pg(diesel::insert_into(outbox::table).values(rows)),
+                    Err(events) => events,
+                };
+            )*
+            events
+        }};
     }
-    super::dialect::insert_all!(conn, outbox::table, events).map(drop)
+    match writes {
+        // One writer at a time, statement after statement: in order.
+        Writes::Sqlite(_) => writes.insert(outbox::table, events),
+        Writes::Pg(_) if events.is_empty() => {}
+        Writes::Pg(_) => {
+            let events = rows_of!(events, 1 2 3 4 5 6);
+            writes.push_pg(diesel::insert_into(outbox::table).values(events));
+        }
+    }
 }
 
 /// Where a consumer stands in the feed: the last event it read.

@@ -40,6 +40,7 @@ diesel::table! {
         opened_at -> Timestamp,
         updated_at -> Timestamp,
         evidence_requests -> Text,
+        timeline_seq -> BigInt,
     }
 }
 

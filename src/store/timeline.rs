@@ -1,9 +1,9 @@
 //! The append-only timeline of each complaint.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::max;
 use diesel::prelude::*;
 
+use super::prepared::Writes;
 use super::schema::timeline;
 use super::DbConn;
 
@@ -20,19 +20,9 @@ pub struct TimelineRow {
     pub at: NaiveDateTime,
 }
 
-/// The next free sequence number of a complaint's timeline. Called with the
-/// complaint locked, so two writers never take the same number.
-pub fn next_seq(conn: &mut DbConn, complaint_id: &str) -> QueryResult<i64> {
-    let last: Option<i64> =
-        timeline::table.filter(timeline::complaint_id.eq(complaint_id)).select(max(timeline::seq)).first(conn)?;
-    Ok(last.unwrap_or(0) + 1)
-}
-
-pub fn append(conn: &mut DbConn, rows: &[TimelineRow]) -> QueryResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    super::dialect::insert_all!(conn, timeline::table, rows).map(drop)
+/// Adds the insert of a change's entries to `writes`.
+pub fn append(writes: &mut Writes, rows: Vec<TimelineRow>) {
+    writes.insert(timeline::table, rows);
 }
 
 /// Entries after `after_seq`, oldest first; staff-only entries only for staff.

@@ -56,7 +56,28 @@ fn worker_and_list_queries_use_their_indexes_on_postgres() {
         (
             "reminder window",
             "complaints_due",
-            Box::new(move |c| ignore(complaints::deadlines_in(c, now, now, Some((now, "cmp_1".into())), 50).unwrap())),
+            Box::new(move |c| {
+                ignore(complaints::deadlines_in(c, now, now, now, Some((now, "cmp_1".into())), 50).unwrap())
+            }),
+        ),
+        (
+            "reminders already queued",
+            "mail_deliveries_reminders",
+            Box::new(move |c| {
+                // The check runs per deadline in the window, so one has to be there.
+                c.batch_execute(
+                    "INSERT INTO orders (id, buyer_id, seller_id, amount, currency, status, created_at, updated_at) \
+                     VALUES ('ord-r', 'b', 's', 100, 'IDR', 'delivered', now(), now()); \
+                     INSERT INTO complaints (id, order_id, buyer_id, seller_id, reason, description, currency, \
+                       held_amount, disputed_amount, status, deadline_at, deadline_on_expiry, seller_answered, \
+                       version, opened_at, updated_at, evidence_requests) \
+                     VALUES ('cmp_r', 'ord-r', 'b', 's', 'damaged', 'd', 'IDR', 100, 100, 'awaiting_seller', \
+                       now() AT TIME ZONE 'UTC', 'escalate', false, 1, now(), now(), '[]')",
+                )
+                .unwrap();
+                let hour = chrono::Duration::hours(1);
+                ignore(complaints::deadlines_in(c, now - hour, now + hour, now - hour, None, 50).unwrap())
+            }),
         ),
         (
             "arbitration queue",
