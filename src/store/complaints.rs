@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::prepared::{update, Writes};
+use super::prepared::{row_after, update, Condition, Writes};
 use super::schema::{complaints, decisions, proposals, settlements};
 use super::{from_db, to_db, DbConn};
 use crate::domain::{Complaint, Deadline, Decision, Payout, Proposal, Resolution, Role};
@@ -272,8 +272,8 @@ pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
 /// Deadlines with an automatic outcome, written as a literal so the partial
 /// index `complaints_due` serves generic plans too (a bound `'none'` would
 /// not prove the index's condition).
-fn can_fire() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
-    diesel::dsl::sql::<diesel::sql_types::Bool>("deadline_on_expiry <> 'none'")
+fn can_fire() -> Condition {
+    Condition("deadline_on_expiry <> 'none'")
 }
 
 /// How many complaints are in `status` (one range of `complaints_status`).
@@ -305,8 +305,7 @@ pub fn deadlines_in(
     limit: i64,
 ) -> QueryResult<Vec<Complaint>> {
     use super::schema::mail_deliveries as m;
-    use diesel::dsl::{exists, not, sql};
-    use diesel::sql_types::{Bool, Text, Timestamp};
+    use diesel::dsl::{exists, not};
     let reminded = m::table
         .filter(m::complaint_id.eq(complaints::id.nullable()))
         .filter(m::reminder_for.eq(complaints::deadline_at))
@@ -320,10 +319,8 @@ pub fn deadlines_in(
         .limit(limit)
         .select(ComplaintRow::as_select())
         .into_boxed();
-    if let Some((at, id)) = after {
-        q = q.filter(
-            sql::<Bool>("(deadline_at, id) > (").bind::<Timestamp, _>(at).sql(", ").bind::<Text, _>(id).sql(")"),
-        );
+    if let Some(after) = after {
+        q = q.filter(row_after((complaints::deadline_at, complaints::id), after));
     }
     let rows = q.load(conn)?;
     hydrate(conn, rows)
@@ -355,24 +352,16 @@ pub fn payment_problems(
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
 ) -> QueryResult<Vec<SettlementRow>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Bool, Text, Timestamp};
     let mut q = settlements::table
         // A literal, so the partial index `settlements_open` serves generic plans.
-        .filter(sql::<Bool>("state <> 'executed'"))
+        .filter(Condition("state <> 'executed'"))
         .filter(settlements::state.eq("failed").or(settlements::resolved_at.lt(pending_before)))
         .order((settlements::resolved_at.asc(), settlements::complaint_id.asc()))
         .limit(limit)
         .select(SettlementRow::as_select())
         .into_boxed();
-    if let Some((at, id)) = after {
-        q = q.filter(
-            sql::<Bool>("(resolved_at, complaint_id) > (")
-                .bind::<Timestamp, _>(at)
-                .sql(", ")
-                .bind::<Text, _>(id)
-                .sql(")"),
-        );
+    if let Some(after) = after {
+        q = q.filter(row_after((settlements::resolved_at, settlements::complaint_id), after));
     }
     q.load(conn)
 }
@@ -381,7 +370,7 @@ pub fn payment_problems(
 pub fn unexecuted_counts(conn: &mut DbConn, pending_before: NaiveDateTime) -> QueryResult<(i64, i64, i64)> {
     use diesel::dsl::count_star;
     // A literal, so `settlements_open` serves generic plans.
-    let open = settlements::table.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("state <> 'executed'"));
+    let open = settlements::table.filter(Condition("state <> 'executed'"));
     let by_state: Vec<(String, i64)> =
         open.clone().group_by(settlements::state).select((settlements::state, count_star())).load(conn)?;
     let of = |s: &str| by_state.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
@@ -567,12 +556,10 @@ pub fn queue(
     assignee: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<Complaint>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Bool, Text, Timestamp};
     let mut q = complaints::table
         // Literals and a row-value cursor: the partial indexes
         // `complaints_queue` and `complaints_queue_assignee` serve every page.
-        .filter(sql::<Bool>("status = 'under_review'"))
+        .filter(Condition("status = 'under_review'"))
         .select(ComplaintRow::as_select())
         .order((complaints::deadline_at.asc(), complaints::id.asc()))
         .limit(limit)
@@ -580,10 +567,8 @@ pub fn queue(
     if let Some(a) = assignee {
         q = q.filter(complaints::assignee_id.eq(a.to_string()));
     }
-    if let Some((at, id)) = after {
-        q = q.filter(
-            sql::<Bool>("(deadline_at, id) > (").bind::<Timestamp, _>(at).sql(", ").bind::<Text, _>(id).sql(")"),
-        );
+    if let Some(after) = after {
+        q = q.filter(row_after((complaints::deadline_at, complaints::id), after));
     }
     let rows = q.load(conn)?;
     hydrate(conn, rows)

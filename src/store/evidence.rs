@@ -111,7 +111,7 @@ pub fn delete_pending(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
 pub fn expired_pending(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> QueryResult<Vec<EvidenceRow>> {
     evidence::table
         // A literal, so the partial index `evidence_pending` serves generic plans.
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("status = 'pending'"))
+        .filter(super::prepared::Condition("status = 'pending'"))
         .filter(evidence::upload_expires_at.lt(before))
         .order(evidence::upload_expires_at.asc())
         .limit(limit)

@@ -167,11 +167,7 @@ fn cursor_of(conn: &mut DbConn, name: &str) -> QueryResult<Option<FeedPosition>>
 /// answers directly (an OR of the two columns it does not).
 macro_rules! after_position {
     ($at:expr) => {
-        diesel::dsl::sql::<diesel::sql_types::Bool>("(txid, seq) > (")
-            .bind::<BigInt, _>($at.txid)
-            .sql(", ")
-            .bind::<BigInt, _>($at.seq)
-            .sql(")")
+        super::prepared::row_after((outbox::txid, outbox::seq), ($at.txid, $at.seq))
     };
 }
 

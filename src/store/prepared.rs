@@ -17,8 +17,10 @@
 //! change (how many rows of each kind) is prepared once per connection.
 
 use diesel::backend::Backend;
+use diesel::expression::{is_aggregate, AppearsOnTable, AsExpression, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;
 use diesel::query_builder::{AsChangeset, AstPass, QueryFragment, QueryId};
+use diesel::sql_types::Bool;
 use diesel::sqlite::Sqlite;
 use diesel::{Insertable, QueryResult, RunQueryDsl, Table};
 
@@ -168,3 +170,94 @@ impl<DB: Backend> QueryFragment<DB> for Chain<'_, DB> {
 }
 
 impl<DB, Conn> RunQueryDsl<Conn> for Chain<'_, DB> {}
+
+/// A condition written out as SQL, without binds: a literal such as
+/// `deadline_on_expiry <> 'none'`, which proves a partial index's condition
+/// in a generic plan where a bound value would not. Unlike diesel's `sql`,
+/// the statement it is part of stays prepared.
+#[derive(Debug, Clone, Copy)]
+pub struct Condition(pub &'static str);
+
+impl Expression for Condition {
+    type SqlType = Bool;
+}
+
+impl<QS> AppearsOnTable<QS> for Condition {}
+
+impl<QS> SelectableExpression<QS> for Condition {}
+
+impl ValidGrouping<()> for Condition {
+    type IsAggregate = is_aggregate::No;
+}
+
+impl QueryId for Condition {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB: Backend> QueryFragment<DB> for Condition {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql(self.0);
+        Ok(())
+    }
+}
+
+/// `(a, b) > (x, y)`: a keyset cursor as one row-value comparison, which an
+/// index on `(a, b)` takes as its start (the expanded `a > x OR (a = x AND
+/// b > y)` is no index condition).
+#[derive(Debug, Clone)]
+pub struct RowAfter<A, B, X, Y> {
+    columns: (A, B),
+    values: (X, Y),
+}
+
+pub fn row_after<A, B, X, Y>(columns: (A, B), values: (X, Y)) -> RowAfter<A, B, X::Expression, Y::Expression>
+where
+    A: Expression,
+    B: Expression,
+    A::SqlType: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType,
+    B::SqlType: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType,
+    X: AsExpression<A::SqlType>,
+    Y: AsExpression<B::SqlType>,
+{
+    RowAfter { columns, values: (values.0.as_expression(), values.1.as_expression()) }
+}
+
+impl<A, B, X, Y> Expression for RowAfter<A, B, X, Y> {
+    type SqlType = Bool;
+}
+
+impl<QS, A: AppearsOnTable<QS>, B: AppearsOnTable<QS>, X, Y> AppearsOnTable<QS> for RowAfter<A, B, X, Y> {}
+
+impl<QS, A: AppearsOnTable<QS>, B: AppearsOnTable<QS>, X, Y> SelectableExpression<QS> for RowAfter<A, B, X, Y> {}
+
+impl<A, B, X, Y> ValidGrouping<()> for RowAfter<A, B, X, Y> {
+    type IsAggregate = is_aggregate::No;
+}
+
+impl<A, B, X, Y> QueryId for RowAfter<A, B, X, Y> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB, A, B, X, Y> QueryFragment<DB> for RowAfter<A, B, X, Y>
+where
+    DB: Backend,
+    A: QueryFragment<DB>,
+    B: QueryFragment<DB>,
+    X: QueryFragment<DB>,
+    Y: QueryFragment<DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("(");
+        self.columns.0.walk_ast(out.reborrow())?;
+        out.push_sql(", ");
+        self.columns.1.walk_ast(out.reborrow())?;
+        out.push_sql(") > (");
+        self.values.0.walk_ast(out.reborrow())?;
+        out.push_sql(", ");
+        self.values.1.walk_ast(out.reborrow())?;
+        out.push_sql(")");
+        Ok(())
+    }
+}

@@ -104,7 +104,7 @@ pub fn counts(conn: &mut DbConn) -> QueryResult<QueueCounts> {
 /// (the predicate is a literal so the partial index matches it).
 pub fn failed_attempts(conn: &mut DbConn) -> QueryResult<i64> {
     webhook_attempts::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("(status IS NULL OR status < 200 OR status > 299)"))
+        .filter(super::prepared::Condition("(status IS NULL OR status < 200 OR status > 299)"))
         .select(diesel::dsl::count_star())
         .first(conn)
 }
