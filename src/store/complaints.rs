@@ -372,7 +372,7 @@ pub fn unexecuted_counts(conn: &mut DbConn, pending_before: NaiveDateTime) -> Qu
     // A literal, so `settlements_open` serves generic plans.
     let open = settlements::table.filter(Condition("state <> 'executed'"));
     let by_state: Vec<(String, i64)> =
-        open.clone().group_by(settlements::state).select((settlements::state, count_star())).load(conn)?;
+        open.group_by(settlements::state).select((settlements::state, count_star())).load(conn)?;
     let of = |s: &str| by_state.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
     let overdue = open
         .filter(settlements::state.eq("pending"))
