@@ -12,17 +12,17 @@
 //! Run with `scripts/bench`, which also runs the evidence upload driver.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
+use diesel::RunQueryDsl;
 use resolution_center::http::auth;
 use serde_json::{json, Value};
 
 mod common;
-use common::{children_cpu_secs, cpu_secs, free_port, machine_busy_secs, median, rss_kib, Process};
+use common::{children_cpu_secs, cpu_secs, machine_busy_secs, median, migrate, rss_kib, Postgres, Service, SECRET};
 
 #[derive(Parser)]
 #[command(about = "Flow, read and start-up figures of the service, beside pgbench on the same SQL")]
@@ -63,7 +63,6 @@ struct Args {
     capture_only: bool,
 }
 
-const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 const STEPS: [&str; 4] = ["PUT order", "POST complaint", "POST counter", "POST accept"];
 
 #[tokio::main(flavor = "current_thread")]
@@ -88,7 +87,14 @@ async fn main() -> anyhow::Result<()> {
         print!("{}", script.text);
         return Ok(());
     }
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let minimal_path = args.out.join("flow-minimal.pgbench");
+    std::fs::write(&minimal_path, MINIMAL_FLOW)?;
+    println!(
+        "The minimal flow, written by hand for the same rows, is {} statements: {}",
+        MINIMAL_FLOW.lines().filter(|l| l.trim_end().ends_with(';')).count(),
+        minimal_path.display()
+    );
+    let (mut ours, mut theirs, mut minimal) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=args.rounds {
         let db = pg.create("flow")?;
         let service = Service::start(&args.service, Some(&pg.url(&db)), true).await?;
@@ -96,20 +102,12 @@ async fn main() -> anyhow::Result<()> {
         let run = run_flows(&service, args.clients, args.duration).await?;
         drop(service);
         pg.drop_db(&db)?;
-        let db = pg.create("pgbench")?;
-        migrate(&args.service, &pg.url(&db))?;
-        pg.checkpoint()?;
-        let bench = pgbench(&pg.url(&db), &script_path, args.clients, args.duration)?;
-        let resolved = pg.count(&db, "SELECT count(*) AS n FROM complaints WHERE status = 'resolved'")?;
-        anyhow::ensure!(
-            resolved as u64 >= bench.flows,
-            "pgbench ran {} flows but left {resolved} resolved complaints",
-            bench.flows
-        );
-        pg.drop_db(&db)?;
+        let bench = pgbench_round(&args, &pg, &script_path)?;
+        let least = pgbench_round(&args, &pg, &minimal_path)?;
         println!(
             "  round {round}: service {:.1} flows/s ({:.2} ms CPU per flow: {:.2} service, {:.2} driver, {:.2} rest), \
-             pgbench {:.1} flows/s ({:.2} ms CPU per flow: {:.2} pgbench, {:.2} rest), ratio {:.2}",
+             pgbench {:.1} flows/s ({:.2} ms CPU per flow: {:.2} pgbench, {:.2} rest), minimal {:.1} flows/s; \
+             ratio {:.2}, to the minimal {:.2}",
             run.flows_per_sec,
             run.cpu_ms_per_flow,
             run.service_cpu_ms_per_flow,
@@ -119,21 +117,28 @@ async fn main() -> anyhow::Result<()> {
             bench.cpu_ms_per_flow,
             bench.client_cpu_ms_per_flow,
             bench.cpu_ms_per_flow - bench.client_cpu_ms_per_flow,
-            run.flows_per_sec / bench.flows_per_sec
+            least.flows_per_sec,
+            run.flows_per_sec / bench.flows_per_sec,
+            run.flows_per_sec / least.flows_per_sec,
         );
         ours.push(run);
         theirs.push(bench.flows_per_sec);
+        minimal.push(least.flows_per_sec);
     }
     let ours_median = median(ours.iter().map(|r| r.flows_per_sec).collect());
     let ratios = ours.iter().zip(&theirs).map(|(o, t)| o.flows_per_sec / t).collect();
+    let to_minimal = ours.iter().zip(&minimal).map(|(o, t)| o.flows_per_sec / t).collect();
     println!(
         "PostgreSQL flow, {} clients, {} rounds of {:?}: service median {ours_median:.1} flows/s, \
-         pgbench median {:.1} flows/s; median ratio of a round {:.2}",
+         pgbench median {:.1} flows/s on the captured SQL, {:.1} on the minimal script; \
+         median ratio of a round {:.2} to the captured SQL, {:.2} to the minimal script",
         args.clients,
         args.rounds,
         args.duration,
         median(theirs),
-        median(ratios)
+        median(minimal),
+        median(ratios),
+        median(to_minimal)
     );
     print_steps(ours.iter().flat_map(|r| r.steps.iter().cloned()));
 
@@ -196,147 +201,6 @@ async fn main() -> anyhow::Result<()> {
         idle.iter().cloned().fold(0.0, f64::max)
     );
     Ok(())
-}
-
-/// The service binary running on a database (SQLite in its data directory
-/// when `database_url` is None), killed when dropped.
-struct Service {
-    process: Process,
-    base: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl Service {
-    async fn start(bin: &Path, database_url: Option<&str>, api_only: bool) -> anyhow::Result<Service> {
-        let dir = tempfile::tempdir()?;
-        let (mut service, _) = Service::start_in(bin, database_url, api_only, dir.path()).await?;
-        service._dir = Some(dir);
-        Ok(service)
-    }
-
-    /// Starts the service and times it from spawn to its first ready answer.
-    async fn start_in(
-        bin: &Path,
-        database_url: Option<&str>,
-        api_only: bool,
-        dir: &Path,
-    ) -> anyhow::Result<(Service, Duration)> {
-        let port = free_port()?;
-        let base = format!("http://127.0.0.1:{port}");
-        let mut cmd = Command::new(bin);
-        cmd.arg("serve")
-            .env("RC_LISTEN", format!("127.0.0.1:{port}"))
-            .env("RC_DATA_DIR", dir)
-            .env("RC_JWT_SECRET", SECRET)
-            .env("RC_WORKERS", if api_only { "off" } else { "on" })
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some(url) = database_url {
-            cmd.env("RC_DATABASE_URL", url);
-        }
-        let client = reqwest::Client::new();
-        let start = Instant::now();
-        let process = Process(cmd.spawn().with_context(|| format!("starting {}", bin.display()))?);
-        loop {
-            if let Ok(res) = client.get(format!("{base}/readyz")).send().await {
-                if res.status().is_success() {
-                    break;
-                }
-            }
-            anyhow::ensure!(start.elapsed() < Duration::from_secs(30), "the service did not become ready");
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        let ready = start.elapsed();
-        Ok((Service { process, base, _dir: None }, ready))
-    }
-
-    fn pid(&self) -> u32 {
-        self.process.0.id()
-    }
-}
-
-fn migrate(bin: &Path, database_url: &str) -> anyhow::Result<()> {
-    let status =
-        Command::new(bin).arg("migrate").env("RC_DATABASE_URL", database_url).stdout(Stdio::null()).status()?;
-    anyhow::ensure!(status.success(), "migrate failed: {status}");
-    Ok(())
-}
-
-/// The bench's databases on the PostgreSQL server.
-struct Postgres {
-    server: String,
-    admin: std::sync::Mutex<PgConnection>,
-    prefix: String,
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
-struct Text {
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    t: Option<String>,
-}
-
-impl Postgres {
-    fn new(server: &str) -> anyhow::Result<Postgres> {
-        let admin = PgConnection::establish(&format!("{server}/postgres"))?;
-        let prefix = format!("rc_bench_{}", ulid::Ulid::new().to_string().to_lowercase());
-        Ok(Postgres { server: server.to_string(), admin: std::sync::Mutex::new(admin), prefix })
-    }
-
-    fn url(&self, db: &str) -> String {
-        format!("{}/{db}", self.server)
-    }
-
-    fn text(&self, sql: &str) -> anyhow::Result<Option<String>> {
-        let row: Text = diesel::sql_query(sql).get_result(&mut *self.admin.lock().unwrap())?;
-        Ok(row.t)
-    }
-
-    fn version(&self) -> anyhow::Result<String> {
-        Ok(self.text("SELECT current_setting('server_version') AS t")?.unwrap_or_default())
-    }
-
-    fn create(&self, what: &str) -> anyhow::Result<String> {
-        let db = format!("{}_{what}", self.prefix);
-        diesel::sql_query(format!("CREATE DATABASE {db}")).execute(&mut *self.admin.lock().unwrap())?;
-        Ok(db)
-    }
-
-    /// Starts each measured run from a checkpoint, so both sides pay the
-    /// same full-page writes.
-    fn checkpoint(&self) -> anyhow::Result<()> {
-        diesel::sql_query("CHECKPOINT").execute(&mut *self.admin.lock().unwrap())?;
-        Ok(())
-    }
-
-    fn drop_db(&self, db: &str) -> anyhow::Result<()> {
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-            .execute(&mut *self.admin.lock().unwrap())?;
-        Ok(())
-    }
-
-    fn count(&self, db: &str, sql: &str) -> anyhow::Result<i64> {
-        let row: Count = diesel::sql_query(sql).get_result(&mut PgConnection::establish(&self.url(db))?)?;
-        Ok(row.n)
-    }
-
-    /// Where the server writes its log.
-    fn log_file(&self, given: Option<&Path>) -> anyhow::Result<PathBuf> {
-        if let Some(path) = given {
-            return Ok(path.to_path_buf());
-        }
-        if let Some(file) = self.text("SELECT pg_current_logfile() AS t")? {
-            let data = self.text("SELECT current_setting('data_directory') AS t")?.unwrap_or_default();
-            return Ok(Path::new(&data).join(file));
-        }
-        let major = self.text("SELECT (current_setting('server_version_num')::int / 10000)::text AS t")?;
-        Ok(PathBuf::from(format!("/var/log/postgresql/postgresql-{}-main.log", major.unwrap_or_default())))
-    }
 }
 
 /// A pgbench script with the statements of one flow.
@@ -515,6 +379,27 @@ fn quote(s: &str) -> String {
         format!("'{}'", s.replace('\'', "''"))
     }
 }
+
+/// pgbench on a freshly migrated database, checked to have resolved a
+/// complaint for each flow it counted.
+fn pgbench_round(args: &Args, pg: &Postgres, script: &Path) -> anyhow::Result<PgbenchRun> {
+    let db = pg.create("pgbench")?;
+    migrate(&args.service, &pg.url(&db))?;
+    pg.checkpoint()?;
+    let bench = pgbench(&pg.url(&db), script, args.clients, args.duration)?;
+    let resolved = pg.count(&db, "SELECT count(*) AS n FROM complaints WHERE status = 'resolved'")?;
+    anyhow::ensure!(
+        resolved as u64 >= bench.flows,
+        "pgbench ran {} flows of {} but left {resolved} resolved complaints",
+        bench.flows,
+        script.display()
+    );
+    pg.drop_db(&db)?;
+    Ok(bench)
+}
+
+/// The flow as written by hand (see the file's head).
+const MINIMAL_FLOW: &str = include_str!("flow-minimal.pgbench");
 
 struct PgbenchRun {
     flows: u64,

@@ -38,6 +38,7 @@ pub async fn build_app(settings: &Settings) -> anyhow::Result<(App, usize)> {
             .context("RC_SETTLEMENT_OVERDUE is out of range")?,
         retention: chrono::Duration::from_std(settings.retention).context("RC_RETENTION is out of range")?,
         figures_cache: Default::default(),
+        reminder_marks: Default::default(),
     };
     Ok((app, applied))
 }

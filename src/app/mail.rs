@@ -58,6 +58,10 @@ fn mail(
     }
 }
 
+/// How far ahead each lead's reminders were read (by lead, in seconds).
+#[derive(Debug, Default, Clone)]
+pub struct ReminderMarks(std::sync::Arc<std::sync::Mutex<HashMap<i64, DateTime<Utc>>>>);
+
 impl App {
     /// Renders the mails of every outbox event the mailer has not seen, in
     /// feed order; returns how many were queued.
@@ -133,8 +137,40 @@ impl App {
     /// (which the mail of the change already announced) or a service down
     /// through that stretch skips that reminder rather than sending a stale
     /// one. Each (deadline, lead) is reminded once.
+    ///
+    /// Each pass reads on from where the last one of this instance stopped
+    /// (deadlines that came within L since), so an idle pass reads a second's
+    /// slice, whatever the number of deadlines; after a start each lead reads
+    /// its whole window once, leaving out what was queued before.
     pub async fn enqueue_reminders(&self, mailer: &Mailer, at: DateTime<Utc>) -> Result<usize, AppError> {
-        let leads = mailer.reminder_leads.clone();
+        let leads: Vec<(chrono::Duration, DateTime<Utc>)> = {
+            let marks = self.reminder_marks.0.lock().unwrap_or_else(|e| e.into_inner());
+            mailer
+                .reminder_leads
+                .iter()
+                .map(|lead| {
+                    let window = at + *lead - *lead / 6;
+                    (*lead, marks.get(&lead.num_seconds()).map_or(window, |read_to| (*read_to).max(window)))
+                })
+                .collect()
+        };
+        let marks: Vec<(i64, DateTime<Utc>)> = leads.iter().map(|(lead, _)| (lead.num_seconds(), at + *lead)).collect();
+        let queued = self.queue_reminders(mailer, at, leads).await?;
+        let mut read_to = self.reminder_marks.0.lock().unwrap_or_else(|e| e.into_inner());
+        for (lead, to) in marks {
+            let mark = read_to.entry(lead).or_insert(to);
+            *mark = (*mark).max(to);
+        }
+        Ok(queued)
+    }
+
+    /// Queues the reminders of each lead for the deadlines in `(from, at + lead]`.
+    async fn queue_reminders(
+        &self,
+        mailer: &Mailer,
+        at: DateTime<Utc>,
+        leads: Vec<(chrono::Duration, DateTime<Utc>)>,
+    ) -> Result<usize, AppError> {
         let page = mailer.reminder_page.max(1);
         // Read first, write only what is due: an idle mailer takes no write lock.
         let queued = self
@@ -142,8 +178,11 @@ impl App {
                 let mut queued = Vec::new();
                 // A reminder of lead L is due while L - L/6 < time left <= L:
                 // each lead reads its own window, page by page.
-                for lead in leads {
-                    let (from, to) = (to_db(at + lead - lead / 6), to_db(at + lead));
+                for (lead, from) in leads {
+                    let (from, to) = (to_db(from), to_db(at + lead));
+                    if from >= to {
+                        continue;
+                    }
                     // A reminder of lead L for a deadline now in the window
                     // was queued after deadline - L, so after at - L/6; one of
                     // a shorter lead would be queued later than now.

@@ -157,6 +157,8 @@ pub struct App {
     pub retention: chrono::Duration,
     /// The operators' figures as last read, for `/metrics`.
     pub figures_cache: ops::FiguresCache,
+    /// How far ahead this instance has read each lead's reminders.
+    pub reminder_marks: mail::ReminderMarks,
 }
 
 /// The wait before retrying after `attempts` failed attempts: `base`,
