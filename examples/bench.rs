@@ -4,7 +4,9 @@
 //! 1. the open → counter → accept flow on PostgreSQL, against pgbench running
 //!    the same SQL statements per flow: the bench runs one flow with the
 //!    database's `log_statement = 'all'`, turns what the server logged into a
-//!    pgbench script, then alternates rounds of the service and of pgbench;
+//!    pgbench script, then alternates rounds of the service, of pgbench on
+//!    that script and of pgbench on the flow written by hand with the fewest
+//!    statements (`flow-minimal.pgbench`);
 //! 2. `GET /v1/complaints/{id}` with many concurrent clients;
 //! 3. the same flow on the embedded SQLite default;
 //! 4. start-to-ready and idle resident memory on SQLite.
@@ -61,6 +63,9 @@ struct Args {
     /// them, and stop.
     #[arg(long)]
     capture_only: bool,
+    /// Only the flow on PostgreSQL against pgbench (the scale run's part).
+    #[arg(long)]
+    flow_only: bool,
 }
 
 const STEPS: [&str; 4] = ["PUT order", "POST complaint", "POST counter", "POST accept"];
@@ -141,6 +146,9 @@ async fn main() -> anyhow::Result<()> {
         median(to_minimal)
     );
     print_steps(ours.iter().flat_map(|r| r.steps.iter().cloned()));
+    if args.flow_only {
+        return Ok(());
+    }
 
     // 2. Reads at many clients.
     let db = pg.create("read")?;

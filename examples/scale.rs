@@ -218,20 +218,27 @@ async fn build_base(args: &Args, pg: &Postgres, db: &str) -> anyhow::Result<()> 
         t.await??;
     }
     println!("  {} complaints through the API in {:.0} s", args.base, started.elapsed().as_secs_f64());
-    // The mail of every event is queued and sent before the base is copied.
-    let mut last = -1;
+    // The mail of every event is queued before the base is copied: the
+    // consumer has read the feed to its end.
     loop {
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let unsent =
-            pg.count(db, "SELECT count(*) AS n FROM mail_deliveries WHERE sent_at IS NULL AND given_up_at IS NULL")?;
-        let all = pg.count(db, "SELECT count(*) AS n FROM mail_deliveries")?;
-        if unsent == 0 && all == last {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let behind = pg.count(
+            db,
+            "SELECT count(*) AS n FROM outbox o, outbox_cursors k WHERE (o.txid, o.seq) > (k.txid, k.seq)",
+        )?;
+        if behind == 0 {
             break;
         }
-        last = all;
-        anyhow::ensure!(started.elapsed() < Duration::from_secs(1800), "the base's mail was not sent");
+        anyhow::ensure!(started.elapsed() < Duration::from_secs(1800), "the base's mail was not queued");
     }
     drop(service);
+    // Sent as a mail server would have taken it; the service sends 100 a
+    // second, which the bench does not wait for.
+    let mut conn = PgConnection::establish(&pg.url(db))?;
+    diesel::sql_query(
+        "UPDATE mail_deliveries SET sent_at = created_at + interval '1 second', attempts = 1 WHERE sent_at IS NULL",
+    )
+    .execute(&mut conn)?;
     Ok(())
 }
 

@@ -238,15 +238,45 @@ pub fn hydrate(conn: &mut DbConn, rows: Vec<ComplaintRow>) -> QueryResult<Vec<Co
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Complaint>> {
-    let row = complaints::table.find(id).select(ComplaintRow::as_select()).first(conn).optional()?;
-    hydrate_one(conn, row)
+    find_one(conn, id, false)
 }
 
-/// The complaint, its row locked for the rest of the transaction.
+/// The complaint, its row (and its proposals') locked for the rest of the
+/// transaction.
 pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<Complaint>> {
-    let row = super::dialect::first_for_update!(conn, complaints::table.find(id).select(ComplaintRow::as_select()))
-        .optional()?;
-    hydrate_one(conn, row)
+    find_one(conn, id, true)
+}
+
+/// The complaint with its proposals in one statement (every complaint has
+/// one from its opening on), and its settlement once it resolved.
+fn find_one(conn: &mut DbConn, id: &str, lock: bool) -> QueryResult<Option<Complaint>> {
+    macro_rules! joined {
+        () => {
+            complaints::table
+                .inner_join(proposals::table)
+                .filter(complaints::id.eq(id))
+                .order(proposals::id.asc())
+                .select((ComplaintRow::as_select(), ProposalRow::as_select()))
+        };
+    }
+    let rows: Vec<(ComplaintRow, ProposalRow)> = match conn {
+        DbConn::Pg(c) if lock => joined!().for_update().load(c)?,
+        _ => joined!().load(conn)?,
+    };
+    let mut rows = rows.into_iter();
+    let Some((row, first)) = rows.next() else {
+        // None, or a complaint without proposals: read it the long way.
+        let row = if lock {
+            super::dialect::first_for_update!(conn, complaints::table.find(id).select(ComplaintRow::as_select()))
+                .optional()?
+        } else {
+            complaints::table.find(id).select(ComplaintRow::as_select()).first(conn).optional()?
+        };
+        return hydrate_one(conn, row);
+    };
+    let proposals: Vec<ProposalRow> = std::iter::once(first).chain(rows.map(|(_, p)| p)).collect();
+    let settlement = if row.status == "resolved" { settlement(conn, &row.id)? } else { None };
+    row.into_domain(proposals, settlement).map(Some)
 }
 
 fn hydrate_one(conn: &mut DbConn, row: Option<ComplaintRow>) -> QueryResult<Option<Complaint>> {
