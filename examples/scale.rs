@@ -428,7 +428,14 @@ async fn measure(args: &Args, pg: &Postgres, db: &str, log: &std::path::Path) ->
     // The first rounds queue the reminders of the windows they find.
     tokio::time::sleep(Duration::from_secs(20)).await;
     let (reminders_due, reminders_queued) = reminder_coverage(pg, db, &start, &utc_now()?)?;
-    // Idle: nothing comes in; the workers poll.
+    // The reminders go out (100 a second); then nothing comes in and the
+    // workers only poll.
+    let waited = Instant::now();
+    while pg.count(db, "SELECT count(*) AS n FROM mail_deliveries WHERE sent_at IS NULL AND given_up_at IS NULL")? > 0 {
+        anyhow::ensure!(waited.elapsed() < Duration::from_secs(600), "the reminders were not sent");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let from = std::fs::metadata(log)?.len();
     tokio::time::sleep(args.idle).await;
     let statements = statement_times(log, from, db)?;

@@ -399,7 +399,7 @@ pub fn payment_problems(
 /// Settlements not executed yet: (pending, failed, pending since before `pending_before`).
 pub fn unexecuted_counts(conn: &mut DbConn, pending_before: NaiveDateTime) -> QueryResult<(i64, i64, i64)> {
     use diesel::dsl::count_star;
-    // A literal, so `settlements_open` serves generic plans.
+    // A literal, so `settlements_open_states` serves generic plans, from the index alone.
     let open = settlements::table.filter(Condition("state <> 'executed'"));
     let by_state: Vec<(String, i64)> =
         open.group_by(settlements::state).select((settlements::state, count_star())).load(conn)?;

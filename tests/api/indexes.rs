@@ -172,7 +172,7 @@ fn worker_and_list_queries_use_their_indexes_on_postgres() {
         ),
         (
             "figures: settlements",
-            "settlements_open",
+            "settlements_open_states",
             Box::new(move |c| ignore(complaints::unexecuted_counts(c, now).unwrap())),
         ),
         ("key purge", "idempotency_keys_created", Box::new(move |c| ignore(idempotency::purge(c, now, 500).unwrap()))),
