@@ -24,22 +24,15 @@ use resolution_center::http::auth;
 use serde_json::{json, Value};
 
 mod common;
-use common::{children_cpu_secs, cpu_secs, machine_busy_secs, median, migrate, rss_kib, Postgres, Service, SECRET};
+use common::{
+    children_cpu_secs, cpu_secs, machine_busy_secs, median, migrate, rss_kib, Postgres, Service, Target, SECRET,
+};
 
 #[derive(Parser)]
 #[command(about = "Flow, read and start-up figures of the service, beside pgbench on the same SQL")]
 struct Args {
-    /// PostgreSQL server, as a superuser (the bench creates and drops its databases).
-    #[arg(long, env = "TEST_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432")]
-    postgres: String,
-    /// The service binary (built by scripts/bench).
-    #[arg(long, default_value = "target/release/resolution-center")]
-    service: PathBuf,
-    /// The PostgreSQL server's log file, read for the statements of one flow.
-    /// Default: the current log file when the server's logging collector
-    /// runs, else Debian's /var/log/postgresql/postgresql-MAJOR-main.log.
-    #[arg(long)]
-    pg_log: Option<PathBuf>,
+    #[command(flatten)]
+    target: Target,
     /// Concurrent clients running flows (and pgbench clients).
     #[arg(long, default_value_t = 16)]
     clients: usize,
@@ -74,9 +67,9 @@ const STEPS: [&str; 4] = ["PUT order", "POST complaint", "POST counter", "POST a
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     std::fs::create_dir_all(&args.out)?;
-    let pg = Postgres::new(&args.postgres)?;
+    let pg = Postgres::new(&args.target.postgres)?;
     println!("Machine: {} cores; PostgreSQL {}", std::thread::available_parallelism()?, pg.version()?);
-    println!("Service: {} (API only: RC_WORKERS=off; defaults otherwise)\n", args.service.display());
+    println!("Service: {} (API only: RC_WORKERS=off; defaults otherwise)\n", args.target.service.display());
 
     // 1. The flow on PostgreSQL against pgbench on the same statements.
     let script = capture_flow(&args, &pg).await?;
@@ -102,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
     let (mut ours, mut theirs, mut minimal) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=args.rounds {
         let db = pg.create("flow")?;
-        let service = Service::start(&args.service, Some(&pg.url(&db)), true).await?;
+        let service = Service::start(&args.target.service, Some(&pg.url(&db)), true).await?;
         pg.checkpoint()?;
         let run = run_flows(&service, args.clients, args.duration).await?;
         drop(service);
@@ -152,7 +145,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 2. Reads at many clients.
     let db = pg.create("read")?;
-    let service = Service::start(&args.service, Some(&pg.url(&db)), true).await?;
+    let service = Service::start(&args.target.service, Some(&pg.url(&db)), true).await?;
     let reads = run_reads(&service, args.readers, args.duration).await?;
     drop(service);
     pg.drop_db(&db)?;
@@ -170,7 +163,7 @@ async fn main() -> anyhow::Result<()> {
     // 3. The flow on SQLite.
     let mut sqlite = Vec::new();
     for round in 1..=args.rounds {
-        let service = Service::start(&args.service, None, true).await?;
+        let service = Service::start(&args.target.service, None, true).await?;
         let run = run_flows(&service, args.clients, args.duration).await?;
         println!(
             "  round {round}: {:.1} flows/s ({:.2} ms CPU per flow: {:.2} service, {:.2} driver)",
@@ -191,10 +184,10 @@ async fn main() -> anyhow::Result<()> {
     let (mut cold, mut warm, mut idle) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..args.starts {
         let dir = tempfile::tempdir()?;
-        let (service, ready) = Service::start_in(&args.service, None, false, dir.path()).await?;
+        let (service, ready) = Service::start_in(&args.target.service, None, false, dir.path()).await?;
         cold.push(ready.as_secs_f64() * 1000.0);
         drop(service);
-        let (service, ready) = Service::start_in(&args.service, None, false, dir.path()).await?;
+        let (service, ready) = Service::start_in(&args.target.service, None, false, dir.path()).await?;
         warm.push(ready.as_secs_f64() * 1000.0);
         tokio::time::sleep(Duration::from_secs(3)).await;
         idle.push(rss_kib(service.pid()) as f64 / 1024.0);
@@ -221,11 +214,11 @@ struct Script {
 /// Runs one flow against a database that logs every statement, and turns
 /// what the server logged into a pgbench script (see `pgbench_script`).
 async fn capture_flow(args: &Args, pg: &Postgres) -> anyhow::Result<Script> {
-    let log = pg.log_file(args.pg_log.as_deref())?;
+    let log = pg.log_file(args.target.pg_log.as_deref())?;
     let db = pg.create("capture")?;
     diesel::sql_query(format!("ALTER DATABASE {db} SET log_statement = 'all'"))
         .execute(&mut *pg.admin.lock().unwrap())?;
-    let service = Service::start(&args.service, Some(&pg.url(&db)), true).await?;
+    let service = Service::start(&args.target.service, Some(&pg.url(&db)), true).await?;
     let client = reqwest::Client::new();
     let tokens = Tokens::new(0)?;
     // A first flow warms the connection pool up; the second is captured.
@@ -392,7 +385,7 @@ fn quote(s: &str) -> String {
 /// complaint for each flow it counted.
 fn pgbench_round(args: &Args, pg: &Postgres, script: &Path) -> anyhow::Result<PgbenchRun> {
     let db = pg.create("pgbench")?;
-    migrate(&args.service, &pg.url(&db))?;
+    migrate(&args.target.service, &pg.url(&db))?;
     pg.checkpoint()?;
     let bench = pgbench(&pg.url(&db), script, args.clients, args.duration)?;
     let resolved = pg.count(&db, "SELECT count(*) AS n FROM complaints WHERE status = 'resolved'")?;

@@ -17,7 +17,6 @@
 //! Run with `scripts/bench --scale`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -27,20 +26,13 @@ use resolution_center::http::auth;
 use serde_json::{json, Value};
 
 mod common;
-use common::{median, Postgres, Service, SECRET};
+use common::{median, Postgres, Service, Target, SECRET};
 
 #[derive(Parser)]
 #[command(about = "The service's figures on a database of a million complaints, beside a 1 % copy")]
 struct Args {
-    /// PostgreSQL server, as a superuser (the bench creates and drops its databases).
-    #[arg(long, env = "TEST_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432")]
-    postgres: String,
-    /// The service binary (built by scripts/bench).
-    #[arg(long, default_value = "target/release/resolution-center")]
-    service: PathBuf,
-    /// The server's log file (see `bench --help`).
-    #[arg(long)]
-    pg_log: Option<PathBuf>,
+    #[command(flatten)]
+    target: Target,
     /// Complaints in the large database.
     #[arg(long, default_value_t = 1_000_000)]
     complaints: usize,
@@ -194,7 +186,7 @@ async fn build_one(
 
 /// Builds the base through the API with the workers on, and waits for its mail.
 async fn build_base(args: &Args, pg: &Postgres, db: &str) -> anyhow::Result<()> {
-    let service = Service::start(&args.service, Some(&pg.url(db)), false).await?;
+    let service = Service::start(&args.target.service, Some(&pg.url(db)), false).await?;
     let api = Api {
         client: reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?,
         base: service.base.clone(),
@@ -424,7 +416,7 @@ async fn measure(args: &Args, pg: &Postgres, db: &str, log: &std::path::Path) ->
     let sample = sample(pg, db)?;
     let utc_now = || pg.text("SELECT (now() AT TIME ZONE 'UTC')::text AS t")?.context("no time");
     let start = utc_now()?;
-    let mut service = Service::start(&args.service, Some(&pg.url(db)), false).await?;
+    let mut service = Service::start(&args.target.service, Some(&pg.url(db)), false).await?;
     // The first rounds queue the reminders of the windows they find.
     tokio::time::sleep(Duration::from_secs(20)).await;
     let (reminders_due, reminders_queued) = reminder_coverage(pg, db, &start, &utc_now()?)?;
@@ -486,7 +478,7 @@ async fn measure(args: &Args, pg: &Postgres, db: &str, log: &std::path::Path) ->
         endpoints.entry(k.to_string()).or_default().extend(v);
     }
     let stop_idle = service.terminate()?;
-    let mut service = Service::start(&args.service, Some(&pg.url(db)), false).await?;
+    let mut service = Service::start(&args.target.service, Some(&pg.url(db)), false).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let stop_busy = service.terminate()?;
     diesel::sql_query(format!("ALTER DATABASE {db} RESET log_min_duration_statement"))
@@ -511,13 +503,13 @@ async fn main() -> anyhow::Result<()> {
         "--complaints must be at least --base, and --base at least 100"
     );
     let copies = args.complaints / args.base;
-    let pg = Postgres::new(&args.postgres)?;
-    let log = pg.log_file(args.pg_log.as_deref())?;
+    let pg = Postgres::new(&args.target.postgres)?;
+    let log = pg.log_file(args.target.pg_log.as_deref())?;
     println!("Machine: {} cores; PostgreSQL {}", std::thread::available_parallelism()?, pg.version()?);
-    println!("Service: {} (workers on; defaults otherwise)\n", args.service.display());
+    println!("Service: {} (workers on; defaults otherwise)\n", args.target.service.display());
 
     let base = pg.create("base")?;
-    common::migrate(&args.service, &pg.url(&base))?;
+    common::migrate(&args.target.service, &pg.url(&base))?;
     println!("Building the base of {} complaints:", args.base);
     build_base(&args, &pg, &base).await?;
     let small = pg.create_from("small", &base)?;

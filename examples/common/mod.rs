@@ -9,6 +9,22 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
 
+/// Where the bench finds PostgreSQL, the service and the server's log.
+#[derive(clap::Args)]
+pub struct Target {
+    /// PostgreSQL server, as a superuser (the bench creates and drops its databases).
+    #[arg(long, env = "TEST_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432")]
+    pub postgres: String,
+    /// The service binary (built by scripts/bench).
+    #[arg(long, default_value = "target/release/resolution-center")]
+    pub service: PathBuf,
+    /// The PostgreSQL server's log file, read for the statements it logs.
+    /// Default: the current log file when the server's logging collector
+    /// runs, else Debian's /var/log/postgresql/postgresql-MAJOR-main.log.
+    #[arg(long)]
+    pub pg_log: Option<PathBuf>,
+}
+
 /// The HS256 secret the bench's services verify tokens with.
 pub const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 
