@@ -45,6 +45,9 @@ struct Args {
     /// Requests per endpoint, one at a time.
     #[arg(long, default_value_t = 200)]
     requests: usize,
+    /// Keep the two databases (their names are printed) for a look afterwards.
+    #[arg(long)]
+    keep: bool,
     /// How long an idle instance is watched.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     idle: Duration,
@@ -531,8 +534,12 @@ async fn main() -> anyhow::Result<()> {
 
     let small_figures = measure(&args, &pg, &small, &log).await?;
     let big_figures = measure(&args, &pg, &big, &log).await?;
-    pg.drop_db(&small)?;
-    pg.drop_db(&big)?;
+    if args.keep {
+        println!("Kept: {small} and {big}\n");
+    } else {
+        pg.drop_db(&small)?;
+        pg.drop_db(&big)?;
+    }
 
     let (s, b) = (&small_figures, &big_figures);
     let label = |n: usize| if n >= 1_000_000 { format!("{} M", n / 1_000_000) } else { format!("{} k", n / 1000) };
