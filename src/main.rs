@@ -55,6 +55,35 @@ enum Cmd {
     },
     /// Print the OpenAPI document (YAML).
     Openapi,
+    /// Staff accounts for the console (a marketplace without single sign-on).
+    Staff {
+        #[command(flatten)]
+        settings: Settings,
+        #[command(subcommand)]
+        action: StaffAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffAction {
+    /// Add an account; its password is read from standard input (one line).
+    Add {
+        /// The agent's id, as decisions and the timeline name them.
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// The console's language for this agent.
+        #[arg(long, default_value = "en", value_parser = ["en", "id"])]
+        locale: String,
+    },
+    /// List the accounts.
+    List,
+    /// Disable an account: it can no longer sign in.
+    Disable { id: String },
+    /// Set a new password, read from standard input (one line).
+    ResetPassword { id: String },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -92,7 +121,56 @@ fn main() -> anyhow::Result<()> {
             print!("{}", http::openapi::yaml());
             Ok(())
         }
+        Cmd::Staff { settings, action } => staff(settings, action),
     }
+}
+
+/// One line of standard input, without its line ending.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    anyhow::ensure!(!password.is_empty(), "no password on standard input");
+    Ok(password)
+}
+
+/// A use case's refusal as a line for the terminal, naming the fields it refused.
+fn explained(e: resolution_center::app::AppError) -> anyhow::Error {
+    match e {
+        resolution_center::app::AppError::Invalid(fields) => {
+            let fields: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+            anyhow::anyhow!("invalid {}", fields.join("; "))
+        }
+        e => e.into(),
+    }
+}
+
+#[actix_web::main]
+async fn staff(settings: Settings, action: StaffAction) -> anyhow::Result<()> {
+    telemetry::init(settings.log_format);
+    let (app, _) = startup::build_app(&settings).await?;
+    let show = |a: &resolution_center::app::staff::StaffAccount| {
+        let state = a.disabled_at.map_or("enabled".to_string(), |at| format!("disabled {}", at.to_rfc3339()));
+        format!("{}\t{}\t{}\t{}\t{}", a.id, a.name, a.email.as_deref().unwrap_or("-"), a.locale, state)
+    };
+    match action {
+        StaffAction::Add { id, name, email, locale } => {
+            let password = password_from_stdin()?;
+            let new = resolution_center::app::staff::NewStaff { id, name, email, locale };
+            println!("added {}", show(&app.add_staff(new, password).await.map_err(explained)?));
+        }
+        StaffAction::List => {
+            for a in app.list_staff().await.map_err(explained)? {
+                println!("{}", show(&a));
+            }
+        }
+        StaffAction::Disable { id } => println!("disabled {}", show(&app.disable_staff(id).await.map_err(explained)?)),
+        StaffAction::ResetPassword { id } => {
+            let password = password_from_stdin()?;
+            println!("new password for {}", show(&app.reset_staff_password(id, password).await.map_err(explained)?));
+        }
+    }
+    Ok(())
 }
 
 #[actix_web::main]

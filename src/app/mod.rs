@@ -13,6 +13,7 @@ pub mod page;
 mod publish;
 pub mod retention;
 pub mod settlements;
+pub mod staff;
 pub mod standing;
 pub mod timers;
 pub mod webhooks;
@@ -49,6 +50,7 @@ pub enum Missing {
     Complaint,
     Evidence,
     Settlement,
+    Staff,
     /// No route answers the path.
     Route,
 }
@@ -61,6 +63,7 @@ impl Missing {
             Missing::Complaint => "complaint_not_found",
             Missing::Evidence => "evidence_not_found",
             Missing::Settlement => "settlement_not_found",
+            Missing::Staff => "staff_not_found",
             Missing::Route => "not_found",
         }
     }
@@ -73,6 +76,7 @@ impl std::fmt::Display for Missing {
             Missing::Complaint => "complaint",
             Missing::Evidence => "evidence",
             Missing::Settlement => "settlement",
+            Missing::Staff => "staff account",
             Missing::Route => "route",
         })
     }

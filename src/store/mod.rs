@@ -12,6 +12,7 @@ pub mod orders;
 pub mod outbox;
 pub mod prepared;
 pub mod schema;
+pub mod staff;
 pub mod standing;
 pub mod timeline;
 pub mod webhooks;

@@ -218,6 +218,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff_accounts (id) {
+        id -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        locale -> Text,
+        password_hash -> Text,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(complaints -> orders (order_id));
 diesel::joinable!(proposals -> complaints (complaint_id));
 diesel::joinable!(timeline -> complaints (complaint_id));
@@ -236,5 +249,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_cursors,
     webhook_deliveries,
     webhook_attempts,
-    mail_deliveries
+    mail_deliveries,
+    staff_accounts
 );

@@ -20,5 +20,6 @@ mod outbox;
 mod requests;
 mod retention;
 mod shutdown;
+mod staff;
 mod timers;
 mod webhooks;
