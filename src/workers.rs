@@ -82,6 +82,11 @@ impl Workers {
                     Ok(n) => tracing::info!(purged = n, "expired idempotency keys purged"),
                     Err(e) => tracing::warn!(error = %e, "purging idempotency keys failed; retrying at the next tick"),
                 }
+                match app.purge_staff_sessions(now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "ended console sessions and old sign-in failures purged"),
+                    Err(e) => tracing::warn!(error = %e, "purging console sessions failed; retrying at the next tick"),
+                }
                 match app.purge_delivered(now()).await {
                     Ok(purged) if purged != Default::default() => tracing::info!(
                         mails = purged.mails,

@@ -138,12 +138,13 @@ impl App {
         .await
     }
 
-    /// Disables an account: it can no longer sign in.
+    /// Disables an account: it can no longer sign in, and its sessions end now.
     pub async fn disable_staff(&self, id: String) -> Result<StaffAccount, AppError> {
         self.write(move |conn| {
             if !rows::disable(conn, &id, to_db(now()))? {
                 return Err(AppError::NotFound(Missing::Staff));
             }
+            rows::delete_sessions_of(conn, &id)?;
             Ok(rows::find(conn, &id)?.ok_or(AppError::NotFound(Missing::Staff))?.into())
         })
         .await
@@ -170,6 +171,150 @@ impl App {
             Ok(row.filter(|r| matches && r.disabled_at.is_none()).map(StaffAccount::from))
         })
         .await
+    }
+}
+
+/// A console session lasts this long without a request, and at most the lifetime.
+pub const SESSION_IDLE: chrono::Duration = chrono::Duration::minutes(30);
+pub const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
+/// A session's last-seen time is written at most this often.
+const SEEN_EVERY: chrono::Duration = chrono::Duration::minutes(1);
+/// Failed sign-ins count for this long, per account and per address; past
+/// the first few, each makes the next attempt wait twice as long.
+const FAILURE_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+const FREE_FAILURES: i64 = 3;
+const LONGEST_WAIT: chrono::Duration = chrono::Duration::minutes(15);
+
+/// A signed-in agent's session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The cookie's value; only its SHA-256 is stored.
+    pub token: String,
+    /// The token the session's forms carry.
+    pub csrf_token: String,
+    pub account: StaffAccount,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a sign-in attempt gets.
+#[derive(Debug)]
+pub enum SignIn {
+    Welcome(Session),
+    /// A wrong id or password, or a disabled account: which, it does not say.
+    Refused,
+    /// Too many recent failures for this account or address: try again after this long.
+    TooSoon(chrono::Duration),
+}
+
+/// 32 random bytes as base64url.
+fn random_token() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// How long the next attempt must wait after `failures` recent failures, the last at `last`.
+fn wait_after(failures: i64, last: DateTime<Utc>, at: DateTime<Utc>) -> Option<chrono::Duration> {
+    if failures < FREE_FAILURES {
+        return None;
+    }
+    let wait = chrono::Duration::seconds(1i64 << (failures - FREE_FAILURES).min(20)).min(LONGEST_WAIT);
+    let left = last + wait - at;
+    (left > chrono::Duration::zero()).then_some(left)
+}
+
+impl App {
+    /// Signs an agent in from `address` (the client's IP): a new session
+    /// when the password is right and no recent failures hold the attempt off.
+    pub async fn sign_in(&self, id: String, password: String, address: String) -> Result<SignIn, AppError> {
+        let keys = vec![format!("account:{id}"), format!("address:{address}")];
+        let at = now();
+        let held = keys.clone();
+        let wait = self
+            .read(move |conn| {
+                let mut longest = None;
+                for key in &held {
+                    let (n, last) = rows::failures_since(conn, key, to_db(at - FAILURE_WINDOW))?;
+                    if let Some(w) = last.and_then(|last| wait_after(n, from_db(last), at)) {
+                        longest = Some(longest.map_or(w, |l: chrono::Duration| l.max(w)));
+                    }
+                }
+                Ok(longest)
+            })
+            .await?;
+        if let Some(wait) = wait {
+            return Ok(SignIn::TooSoon(wait));
+        }
+        let Some(account) = self.check_staff_password(id, password).await? else {
+            self.write(move |conn| Ok(rows::record_failure(conn, &keys, to_db(at))?)).await?;
+            return Ok(SignIn::Refused);
+        };
+        let (token, csrf_token) = (random_token(), random_token());
+        let row = rows::SessionRow {
+            token_hash: token_hash(&token),
+            staff_id: account.id.clone(),
+            csrf_token: csrf_token.clone(),
+            created_at: to_db(at),
+            last_seen_at: to_db(at),
+            expires_at: to_db(at + SESSION_LIFETIME),
+        };
+        self.write(move |conn| {
+            rows::insert_session(conn, &row)?;
+            rows::clear_failures(conn, &keys[0])?;
+            Ok(())
+        })
+        .await?;
+        Ok(SignIn::Welcome(Session { token, csrf_token, account, expires_at: at + SESSION_LIFETIME }))
+    }
+
+    /// The running session the cookie `token` names, if any: not idle for
+    /// longer than SESSION_IDLE, not past its lifetime, its account enabled.
+    pub async fn staff_session(&self, token: String) -> Result<Option<Session>, AppError> {
+        let at = now();
+        self.read(move |conn| {
+            let hash = token_hash(&token);
+            let Some((session, account)) = rows::live_session(conn, &hash, to_db(at), to_db(at - SESSION_IDLE))? else {
+                return Ok(None);
+            };
+            if from_db(session.last_seen_at) < at - SEEN_EVERY {
+                rows::touch_session(conn, &hash, to_db(at))?;
+            }
+            Ok(Some(Session {
+                token,
+                csrf_token: session.csrf_token,
+                expires_at: from_db(session.expires_at),
+                account: account.into(),
+            }))
+        })
+        .await
+    }
+
+    /// Ends the session the cookie `token` names.
+    pub async fn sign_out(&self, token: String) -> Result<(), AppError> {
+        self.write(move |conn| Ok(rows::delete_session(conn, &token_hash(&token))?)).await
+    }
+
+    /// Deletes ended sessions and day-old sign-in failures, in batches;
+    /// how many rows went.
+    pub async fn purge_staff_sessions(&self, at: DateTime<Utc>) -> Result<usize, AppError> {
+        let mut gone = 0;
+        loop {
+            let n = self
+                .write(move |conn| {
+                    let s = rows::purge_sessions(conn, to_db(at), to_db(at - SESSION_IDLE), 500)?;
+                    let f = rows::purge_failures(conn, to_db(at - chrono::Duration::days(1)), 500)?;
+                    Ok(s + f)
+                })
+                .await?;
+            gone += n;
+            if n == 0 {
+                return Ok(gone);
+            }
+        }
     }
 }
 

@@ -231,10 +231,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff_sessions (token_hash) {
+        token_hash -> Text,
+        staff_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_sign_in_failures (key, at) {
+        key -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(complaints -> orders (order_id));
 diesel::joinable!(proposals -> complaints (complaint_id));
 diesel::joinable!(timeline -> complaints (complaint_id));
 diesel::joinable!(settlements -> complaints (complaint_id));
+diesel::joinable!(staff_sessions -> staff_accounts (staff_id));
 diesel::allow_tables_to_appear_in_same_query!(
     orders,
     complaints,
@@ -250,5 +269,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_attempts,
     mail_deliveries,
-    staff_accounts
+    staff_accounts,
+    staff_sessions,
+    staff_sign_in_failures
 );

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use resolution_center::app::staff::NewStaff;
+use resolution_center::app::staff::{NewStaff, SignIn};
 use resolution_center::app::AppError;
 
 use crate::helpers::{spawn_app, Backend};
@@ -79,4 +79,58 @@ async fn the_command_line_adds_and_lists_accounts(backend: Backend) {
     assert!(!ok && out.contains("staff account not found"), "{out}");
 }
 
-crate::on_both_backends!(accounts_sign_in_until_disabled, the_command_line_adds_and_lists_accounts);
+/// Sessions live in the database: a right password opens one whose cookie
+/// token is stored only as a hash; failures slow the next attempts down, per
+/// account and per address; sign-out and disabling end sessions at once.
+async fn sign_in_opens_a_session_until_signed_out_or_disabled(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = &app.app;
+    a.add_staff(agent("dewi"), "correct horse battery".into()).await.unwrap();
+    a.add_staff(agent("budi"), "correct horse battery".into()).await.unwrap();
+    let sign_in = |id: &str, pw: &str, from: &str| a.sign_in(id.into(), pw.into(), from.into());
+
+    let SignIn::Welcome(session) = sign_in("dewi", "correct horse battery", "10.0.0.1").await.unwrap() else {
+        panic!("the right password opens a session")
+    };
+    assert_eq!(session.token.len(), 43, "32 random bytes");
+    assert_ne!(session.token, session.csrf_token);
+    let seen = a.staff_session(session.token.clone()).await.unwrap().expect("the session runs");
+    assert_eq!((seen.account.id.as_str(), seen.csrf_token.as_str()), ("dewi", session.csrf_token.as_str()));
+    assert!(a.staff_session("not-a-token".into()).await.unwrap().is_none());
+    let mut conn = resolution_center::store::dialect::connect(&app.db_url).unwrap();
+    let stored: Vec<String> = {
+        use diesel::prelude::*;
+        use resolution_center::store::schema::staff_sessions::dsl::*;
+        staff_sessions.select(token_hash).load(&mut conn).unwrap()
+    };
+    assert_eq!(stored.len(), 1);
+    assert!(!stored.contains(&session.token), "the token itself is not kept");
+
+    // Three wrong passwords are free; the fourth attempt must wait, even with the right one.
+    for _ in 0..3 {
+        assert!(matches!(sign_in("budi", "wrong wrong wrong", "10.0.0.2").await.unwrap(), SignIn::Refused));
+    }
+    assert!(
+        matches!(sign_in("budi", "correct horse battery", "10.0.0.3").await.unwrap(), SignIn::TooSoon(_)),
+        "per account"
+    );
+    assert!(
+        matches!(sign_in("dewi", "correct horse battery", "10.0.0.2").await.unwrap(), SignIn::TooSoon(_)),
+        "per address"
+    );
+    assert!(matches!(sign_in("dewi", "correct horse battery", "10.0.0.4").await.unwrap(), SignIn::Welcome(_)));
+
+    a.sign_out(session.token.clone()).await.unwrap();
+    assert!(a.staff_session(session.token.clone()).await.unwrap().is_none(), "signed out");
+    let SignIn::Welcome(again) = sign_in("dewi", "correct horse battery", "10.0.0.5").await.unwrap() else {
+        panic!("signs in again")
+    };
+    a.disable_staff("dewi".into()).await.unwrap();
+    assert!(a.staff_session(again.token).await.unwrap().is_none(), "disabling ends the session at once");
+}
+
+crate::on_both_backends!(
+    accounts_sign_in_until_disabled,
+    the_command_line_adds_and_lists_accounts,
+    sign_in_opens_a_session_until_signed_out_or_disabled,
+);
