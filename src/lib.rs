@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod config;
+pub mod console;
 pub mod domain;
 pub mod evidence;
 pub mod http;

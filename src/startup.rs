@@ -144,7 +144,7 @@ impl Application {
             report.push("  background workers: off (RC_WORKERS=off)".into());
         }
         let figures = tokio::spawn(refresh_figures(app.clone(), settings.metrics_interval));
-        let server = http::server(app.clone(), verifier, listener, http_workers)?;
+        let server = http::server(app.clone(), verifier, listener, http_workers, crate::console::configure)?;
         Ok(Application { app, report, server, workers, figures })
     }
 

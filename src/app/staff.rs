@@ -207,7 +207,7 @@ pub enum SignIn {
 }
 
 /// 32 random bytes as base64url.
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }

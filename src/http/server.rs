@@ -17,8 +17,15 @@ use super::spec_parts::SpecYaml;
 use super::{body, idempotency, metrics, openapi, routes};
 use crate::app::App;
 
-/// Builds the HTTP server on a bound listener (port 0 in tests).
-pub fn server(app: App, verifier: Verifier, listener: TcpListener, workers: usize) -> std::io::Result<Server> {
+/// Builds the HTTP server on a bound listener (port 0 in tests). `pages`
+/// mounts what the server serves beside the API (the staff console).
+pub fn server(
+    app: App,
+    verifier: Verifier,
+    listener: TcpListener,
+    workers: usize,
+    pages: fn(&mut web::ServiceConfig),
+) -> std::io::Result<Server> {
     let app = web::Data::new(app);
     let verifier = web::Data::new(verifier);
     let metrics = metrics::Metrics::new().map_err(std::io::Error::other)?;
@@ -44,6 +51,7 @@ pub fn server(app: App, verifier: Verifier, listener: TcpListener, workers: usiz
             .wrap(TracingLogger::default())
             .wrap(http_metrics.clone())
             .wrap(from_fn(refuse_unknown_method))
+            .configure(pages)
             .into_utoipa_app()
             .configure(routes::register)
             .into_app()

@@ -8,6 +8,7 @@ mod helpers;
 mod access;
 mod authz;
 mod concurrency;
+mod console;
 mod crash;
 mod evidence;
 mod fuzz;
