@@ -32,12 +32,18 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
      img-src 'self'; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const CSS: &str = include_str!("../../assets/console/console.css");
+const ICON: &str = include_str!("../../assets/console/icon.svg");
 
 /// The stylesheet's name, with a digest of its content so a new build is
 /// never served an old copy from a cache.
 fn css_name() -> &'static str {
     static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     NAME.get_or_init(|| format!("console-{}.css", &hex::encode(sha2::Sha256::digest(CSS))[..12]))
+}
+
+fn icon_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| format!("icon-{}.svg", &hex::encode(sha2::Sha256::digest(ICON))[..12]))
 }
 
 /// The console's routes, for the server to mount.
@@ -153,6 +159,7 @@ async fn session_of(app: &App, req: &HttpRequest) -> Result<Option<Session>, App
 struct LoginPage<'a> {
     lang: &'a str,
     css: &'a str,
+    icon: &'a str,
     csrf: String,
     id: String,
     problem: Option<&'a str>,
@@ -161,7 +168,7 @@ struct LoginPage<'a> {
 /// The sign-in form, with a fresh anti-forgery token in a cookie and in the form.
 fn login_form(req: &HttpRequest, status: StatusCode, id: String, problem: Option<&str>) -> Page {
     let csrf = crate::app::staff::random_token();
-    let page = LoginPage { lang: "en", css: css_name(), csrf: csrf.clone(), id, problem };
+    let page = LoginPage { lang: "en", css: css_name(), icon: icon_name(), csrf: csrf.clone(), id, problem };
     Ok(HttpResponse::build(status)
         .cookie(cookie(req, LOGIN_CSRF_COOKIE, csrf, "/console/login"))
         .content_type("text/html; charset=utf-8")
@@ -189,7 +196,7 @@ async fn login(app: web::Data<App>, req: HttpRequest, form: web::Form<LoginForm>
         return login_form(&req, StatusCode::FORBIDDEN, form.id, Some("The form had expired. Sign in again."));
     }
     if form.id.len() > 64 || form.password.len() > 1024 {
-        return login_form(&req, StatusCode::UNAUTHORIZED, String::new(), Some("Wrong staff id or password."));
+        return login_form(&req, StatusCode::OK, String::new(), Some("Wrong staff id or password."));
     }
     let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     match app.sign_in(form.id.clone(), form.password, address).await? {
@@ -198,7 +205,8 @@ async fn login(app: web::Data<App>, req: HttpRequest, form: web::Form<LoginForm>
             .cookie(cookie(&req, SESSION_COOKIE, session.token, "/console"))
             .cookie(removal(&req, LOGIN_CSRF_COOKIE, "/console/login"))
             .finish()),
-        SignIn::Refused => login_form(&req, StatusCode::UNAUTHORIZED, form.id, Some("Wrong staff id or password.")),
+        // The form again, with what went wrong: a page, not an error of one.
+        SignIn::Refused => login_form(&req, StatusCode::OK, form.id, Some("Wrong staff id or password.")),
         SignIn::TooSoon(wait) => {
             let secs = wait.num_seconds().max(1);
             let mut page = login_form(
@@ -293,6 +301,7 @@ fn row(c: &Complaint, now: DateTime<Utc>) -> Row {
 struct QueuePage<'a> {
     lang: &'a str,
     css: &'a str,
+    icon: &'a str,
     agent: String,
     csrf: String,
     rows: Vec<Row>,
@@ -307,8 +316,10 @@ async fn queue(app: web::Data<App>, req: HttpRequest) -> Page {
     let now = Utc::now();
     let rows = page.items.iter().map(|seen| row(&seen.complaint, now)).collect();
     let html = QueuePage {
-        lang: &session.account.locale,
+        // The pages speak English until their Bahasa Indonesia comes.
+        lang: "en",
         css: css_name(),
+        icon: icon_name(),
         agent: format!("{} ({})", session.account.name, session.account.id),
         csrf: session.csrf_token,
         rows,
@@ -319,13 +330,15 @@ async fn queue(app: web::Data<App>, req: HttpRequest) -> Page {
 }
 
 async fn asset(name: web::Path<String>) -> HttpResponse {
-    if name.as_str() != css_name() {
-        return HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("no such file");
-    }
+    let (kind, body) = match name.as_str() {
+        n if n == css_name() => ("text/css; charset=utf-8", CSS),
+        n if n == icon_name() => ("image/svg+xml", ICON),
+        _ => return HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("no such file"),
+    };
     HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
+        .content_type(kind)
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-        .body(CSS)
+        .body(body)
 }
 
 #[cfg(test)]
