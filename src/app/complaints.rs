@@ -350,3 +350,69 @@ impl App {
         .await
     }
 }
+
+/// The views of customer care's queue (DESIGN §11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueView {
+    /// Nobody has taken them yet.
+    Unassigned,
+    /// Taken by the caller.
+    Mine,
+    /// The decision target passes within `BREACHING_SOON`, or has passed.
+    BreachingSoon,
+    All,
+}
+
+/// How close a decision target counts as breaching soon.
+pub const BREACHING_SOON: chrono::Duration = chrono::Duration::hours(4);
+
+/// How many complaints under review each view holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub unassigned: i64,
+    pub mine: i64,
+    pub breaching_soon: i64,
+    pub all: i64,
+}
+
+fn queue_filter(view: QueueView, me: &str, at: DateTime<Utc>) -> store::QueueFilter<'_> {
+    match view {
+        QueueView::Unassigned => store::QueueFilter { assignee: Some(store::Assignee::Nobody), due_before: None },
+        QueueView::Mine => store::QueueFilter { assignee: Some(store::Assignee::Agent(me)), due_before: None },
+        QueueView::BreachingSoon => store::QueueFilter { assignee: None, due_before: Some(to_db(at + BREACHING_SOON)) },
+        QueueView::All => store::QueueFilter::default(),
+    }
+}
+
+impl App {
+    /// One view of the queue, its first `limit` complaints, and how many each view holds.
+    pub async fn staff_queue(
+        &self,
+        caller: &Caller,
+        view: QueueView,
+        limit: i64,
+    ) -> Result<(Vec<Seen>, QueueCounts), AppError> {
+        if !caller.staff {
+            return Err(AppError::Forbidden("only staff see the arbitration queue".into()));
+        }
+        let caller = caller.clone();
+        self.read(move |conn| {
+            let at = now();
+            let me = caller.id.as_str();
+            let count = |conn: &mut DbConn, v| store::queue_count(conn, &queue_filter(v, me, at));
+            let counts = QueueCounts {
+                unassigned: count(conn, QueueView::Unassigned)?,
+                mine: count(conn, QueueView::Mine)?,
+                breaching_soon: count(conn, QueueView::BreachingSoon)?,
+                all: count(conn, QueueView::All)?,
+            };
+            let complaints = store::queue_of(conn, &queue_filter(view, me, at), None, limit)?;
+            let items = complaints
+                .into_iter()
+                .map(|complaint| actor_of(&complaint, &caller).map(|actor| Seen { complaint, actor }))
+                .collect::<Result<_, _>>()?;
+            Ok((items, counts))
+        })
+        .await
+    }
+}

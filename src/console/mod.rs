@@ -17,9 +17,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sha2::Digest;
 
+use crate::app::complaints::QueueView;
 use crate::app::staff::{Session, SignIn};
 use crate::app::{App, AppError, Caller};
-use crate::domain::{Complaint, Currency};
+use crate::domain::Currency;
 
 /// The session cookie, sent only to the console's paths.
 const SESSION_COOKIE: &str = "rc_console";
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/login", web::get().to(login_page))
             .route("/login", web::post().to(login))
             .route("/logout", web::post().to(logout))
+            .route("/complaints/{id}/take", web::post().to(take))
             .route("/assets/{name}", web::get().to(asset)),
     );
 }
@@ -251,6 +253,8 @@ struct Row {
     sla: &'static str,
     sla_text: String,
     assignee: String,
+    /// `allowed_actions` offers the agent to take it.
+    can_take: bool,
 }
 
 /// An amount in minor units, in the currency's major unit.
@@ -275,7 +279,10 @@ fn sla(due: DateTime<Utc>, now: DateTime<Utc>) -> (&'static str, String) {
     }
 }
 
-fn row(c: &Complaint, now: DateTime<Utc>) -> Row {
+fn row(seen: &crate::app::complaints::Seen, now: DateTime<Utc>) -> Row {
+    let c = &seen.complaint;
+    let can_take = c.assignee_id.as_deref() != Some(seen.actor.id.as_str())
+        && crate::domain::allowed_actions(c, &seen.actor, now).contains(&crate::domain::Action::Assign);
     let (due, due_iso, sla, sla_text) = match &c.deadline {
         Some(d) => {
             let (sla, text) = sla(d.at, now);
@@ -293,6 +300,7 @@ fn row(c: &Complaint, now: DateTime<Utc>) -> Row {
         sla,
         sla_text,
         assignee: c.assignee_id.clone().unwrap_or_else(|| "unassigned".into()),
+        can_take,
     }
 }
 
@@ -305,16 +313,50 @@ struct QueuePage<'a> {
     agent: String,
     csrf: String,
     rows: Vec<Row>,
+    views: Vec<ViewLink>,
+    heading: &'static str,
+    view: &'static str,
 }
 
-async fn queue(app: web::Data<App>, req: HttpRequest) -> Page {
+/// A view of the queue as its tab shows it.
+struct ViewLink {
+    key: &'static str,
+    label: &'static str,
+    count: i64,
+    current: bool,
+}
+
+const VIEWS: [(QueueView, &str, &str); 4] = [
+    (QueueView::Unassigned, "unassigned", "Unassigned"),
+    (QueueView::Mine, "mine", "Mine"),
+    (QueueView::BreachingSoon, "soon", "Breaching soon"),
+    (QueueView::All, "all", "All"),
+];
+
+#[derive(Deserialize)]
+struct QueueQuery {
+    view: Option<String>,
+}
+
+async fn queue(app: web::Data<App>, req: HttpRequest, query: web::Query<QueueQuery>) -> Page {
     let Some(session) = session_of(&app, &req).await? else {
         return Ok(see_other("/console/login"));
     };
+    // An unknown view is the default one.
+    let (view, key, label) =
+        VIEWS.iter().find(|(_, key, _)| Some(*key) == query.view.as_deref()).copied().unwrap_or(VIEWS[0]);
     let caller = Caller { id: session.account.id.clone(), staff: true, service: false };
-    let page = app.arbitration_queue(&caller, None, None, 50).await?;
+    let (items, counts) = app.staff_queue(&caller, view, 50).await?;
     let now = Utc::now();
-    let rows = page.items.iter().map(|seen| row(&seen.complaint, now)).collect();
+    let rows = items.iter().map(|seen| row(seen, now)).collect();
+    let count_of = |v: QueueView| match v {
+        QueueView::Unassigned => counts.unassigned,
+        QueueView::Mine => counts.mine,
+        QueueView::BreachingSoon => counts.breaching_soon,
+        QueueView::All => counts.all,
+    };
+    let views =
+        VIEWS.iter().map(|(v, key, label)| ViewLink { key, label, count: count_of(*v), current: *v == view }).collect();
     let html = QueuePage {
         // The pages speak English until their Bahasa Indonesia comes.
         lang: "en",
@@ -323,10 +365,43 @@ async fn queue(app: web::Data<App>, req: HttpRequest) -> Page {
         agent: format!("{} ({})", session.account.name, session.account.id),
         csrf: session.csrf_token,
         rows,
+        views,
+        heading: label,
+        view: key,
     }
     .render()
     .map_err(|e| AppError::Internal(e.into()))?;
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+}
+
+#[derive(Deserialize)]
+struct TakeForm {
+    csrf: String,
+    /// The view to go back to.
+    view: Option<String>,
+}
+
+/// Take: the agent assigns the complaint to themselves, through the same
+/// command as `POST /v1/complaints/{id}/assign`.
+async fn take(app: web::Data<App>, req: HttpRequest, id: web::Path<String>, form: web::Form<TakeForm>) -> Page {
+    let Some(session) = session_of(&app, &req).await? else {
+        return Ok(see_other("/console/login"));
+    };
+    if !same_token(&session.csrf_token, &form.csrf) {
+        return Ok(HttpResponse::Forbidden().content_type("text/plain; charset=utf-8").body("The form had expired."));
+    }
+    let caller = Caller { id: session.account.id.clone(), staff: true, service: false };
+    let back = VIEWS.iter().find(|(_, k, _)| Some(*k) == form.view.as_deref()).map_or("unassigned", |(_, k, _)| k);
+    let command = crate::domain::Command::Assign { assignee_id: caller.id.clone() };
+    match app.command(&caller, id.into_inner(), None, command, None).await {
+        Ok(_) => Ok(see_other("/console?view=mine")),
+        Err(AppError::Domain(_) | AppError::NotFound(_) | AppError::Forbidden(_) | AppError::Conflict { .. }) => {
+            Ok(HttpResponse::Conflict().content_type("text/plain; charset=utf-8").body(format!(
+                "This case can no longer be taken: someone acted on it first. Back to the queue: /console?view={back}"
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn asset(name: web::Path<String>) -> HttpResponse {

@@ -586,6 +586,47 @@ pub fn queue(
     assignee: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<Complaint>> {
+    queue_of(conn, &QueueFilter { assignee: assignee.map(Assignee::Agent), due_before: None }, after, limit)
+}
+
+/// Whose complaints under review a queue shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignee<'a> {
+    Nobody,
+    Agent(&'a str),
+}
+
+/// Which complaints under review a queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter<'a> {
+    pub assignee: Option<Assignee<'a>>,
+    /// Only those whose decision target comes before this.
+    pub due_before: Option<NaiveDateTime>,
+}
+
+/// How many complaints under review the filter keeps.
+pub fn queue_count(conn: &mut DbConn, f: &QueueFilter) -> QueryResult<i64> {
+    let mut q =
+        complaints::table.filter(Condition("status = 'under_review'")).select(diesel::dsl::count_star()).into_boxed();
+    match f.assignee {
+        Some(Assignee::Nobody) => q = q.filter(complaints::assignee_id.is_null()),
+        Some(Assignee::Agent(a)) => q = q.filter(complaints::assignee_id.eq(a.to_string())),
+        None => {}
+    }
+    if let Some(before) = f.due_before {
+        q = q.filter(complaints::deadline_at.le(before));
+    }
+    q.first(conn)
+}
+
+/// The complaints under review the filter keeps, the nearest decision
+/// target first, after the `(deadline_at, id)` cursor.
+pub fn queue_of(
+    conn: &mut DbConn,
+    f: &QueueFilter,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<Complaint>> {
     let mut q = complaints::table
         // Literals and a row-value cursor: the partial indexes
         // `complaints_queue` and `complaints_queue_assignee` serve every page.
@@ -594,8 +635,13 @@ pub fn queue(
         .order((complaints::deadline_at.asc(), complaints::id.asc()))
         .limit(limit)
         .into_boxed();
-    if let Some(a) = assignee {
-        q = q.filter(complaints::assignee_id.eq(a.to_string()));
+    match f.assignee {
+        Some(Assignee::Nobody) => q = q.filter(complaints::assignee_id.is_null()),
+        Some(Assignee::Agent(a)) => q = q.filter(complaints::assignee_id.eq(a.to_string())),
+        None => {}
+    }
+    if let Some(before) = f.due_before {
+        q = q.filter(complaints::deadline_at.le(before));
     }
     if let Some(after) = after {
         q = q.filter(row_after((complaints::deadline_at, complaints::id), after));

@@ -125,7 +125,30 @@ async fn an_agent_signs_in_sees_the_queue_and_signs_out(backend: Backend) {
     let api = b.get(format!("{}/v1/arbitration/queue", app.base)).header("cookie", &session).send().await.unwrap();
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED, "the API ignores the cookie");
 
+    // Take: the case moves from Unassigned to Mine, through the assign command.
     let csrf = csrf_field(&html);
+    assert!(html.contains(r#"aria-current="page">Unassigned <span class="count">1</span>"#), "{html}");
+    let cid = c["id"].as_str().unwrap();
+    let take = |token: &str| {
+        b.post(format!("{}/console/complaints/{cid}/take", app.base))
+            .header("cookie", &session)
+            .form(&[("csrf", token), ("view", "unassigned")])
+            .send()
+    };
+    assert_eq!(take("forged").await.unwrap().status(), StatusCode::FORBIDDEN, "a forged take changes nothing");
+    assert_eq!(app.get(&format!("/v1/complaints/{cid}"), "staff-1").await.ok()["assignee_id"], serde_json::Value::Null);
+    let taken = take(&csrf).await.unwrap();
+    assert_eq!(taken.status(), StatusCode::SEE_OTHER);
+    assert_eq!(taken.headers()[LOCATION], "/console?view=mine");
+    assert_eq!(app.get(&format!("/v1/complaints/{cid}"), "staff-1").await.ok()["assignee_id"], "dewi");
+    let mine = b.get(format!("{}/console?view=mine", app.base)).header("cookie", &session).send().await.unwrap();
+    let mine = mine.text().await.unwrap();
+    assert!(mine.contains(cid) && mine.contains(r#"aria-current="page">Mine <span class="count">1</span>"#), "{mine}");
+    assert!(mine.contains(r#"Unassigned <span class="count">0</span>"#));
+    assert!(!mine.contains(&format!("Take {cid}")), "no Take for a case already mine");
+    let unassigned = b.get(format!("{}/console", app.base)).header("cookie", &session).send().await.unwrap();
+    assert!(unassigned.text().await.unwrap().contains("No complaint in this view."));
+
     let forged_out = b
         .post(format!("{}/console/logout", app.base))
         .header("cookie", &session)

@@ -116,6 +116,14 @@ test('an agent signs in, sees the queue and signs out', { timeout: 60000 }, asyn
   assert.match(await row.innerText(), /IDR 150000\.00/);
   assert.match(await row.innerText(), /unassigned/);
   await noSeriousFindings(page);
+
+  // Take it: the case moves to Mine.
+  await page.getByRole('button', { name: `Take ${id}` }).click();
+  await page.getByRole('heading', { name: 'Mine', level: 2 }).waitFor();
+  const mine = page.getByRole('row').filter({ hasText: id });
+  assert.match(await mine.innerText(), /dewi/);
+  assert.equal(await page.getByRole('link', { name: /Unassigned 0/ }).count(), 1);
+  await noSeriousFindings(page);
   await page.screenshot({ path: join(shots, 'console-queue.png'), fullPage: true });
 
   const cookies = await context.cookies();
