@@ -377,23 +377,31 @@ pub struct QueueCounts {
 
 fn queue_filter(view: QueueView, me: &str, at: DateTime<Utc>) -> store::QueueFilter<'_> {
     match view {
-        QueueView::Unassigned => store::QueueFilter { assignee: Some(store::Assignee::Nobody), due_before: None },
-        QueueView::Mine => store::QueueFilter { assignee: Some(store::Assignee::Agent(me)), due_before: None },
-        QueueView::BreachingSoon => store::QueueFilter { assignee: None, due_before: Some(to_db(at + BREACHING_SOON)) },
+        QueueView::Unassigned => store::QueueFilter { assignee: Some(store::Assignee::Nobody), ..Default::default() },
+        QueueView::Mine => store::QueueFilter { assignee: Some(store::Assignee::Agent(me)), ..Default::default() },
+        QueueView::BreachingSoon => {
+            store::QueueFilter { due_before: Some(to_db(at + BREACHING_SOON)), ..Default::default() }
+        }
         QueueView::All => store::QueueFilter::default(),
     }
 }
 
 impl App {
-    /// One view of the queue, its first `limit` complaints, and how many each view holds.
+    /// One view of the queue, its first `limit` complaints, and how many each
+    /// view holds. With `search`, every complaint under review whose
+    /// complaint, order, buyer or seller id it is, whatever the view.
     pub async fn staff_queue(
         &self,
         caller: &Caller,
         view: QueueView,
+        search: Option<String>,
         limit: i64,
     ) -> Result<(Vec<Seen>, QueueCounts), AppError> {
         if !caller.staff {
             return Err(AppError::Forbidden("only staff see the arbitration queue".into()));
+        }
+        if search.as_ref().is_some_and(|s| s.len() > 200) {
+            return Err(AppError::invalid("q", "at most 200 characters"));
         }
         let caller = caller.clone();
         self.read(move |conn| {
@@ -406,7 +414,11 @@ impl App {
                 breaching_soon: count(conn, QueueView::BreachingSoon)?,
                 all: count(conn, QueueView::All)?,
             };
-            let complaints = store::queue_of(conn, &queue_filter(view, me, at), None, limit)?;
+            let filter = match search.as_deref() {
+                Some(m) => store::QueueFilter { matching: Some(m), ..Default::default() },
+                None => queue_filter(view, me, at),
+            };
+            let complaints = store::queue_of(conn, &filter, None, limit)?;
             let items = complaints
                 .into_iter()
                 .map(|complaint| actor_of(&complaint, &caller).map(|actor| Seen { complaint, actor }))

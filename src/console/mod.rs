@@ -314,8 +314,9 @@ struct QueuePage<'a> {
     csrf: String,
     rows: Vec<Row>,
     views: Vec<ViewLink>,
-    heading: &'static str,
+    heading: String,
     view: &'static str,
+    search: String,
 }
 
 /// A view of the queue as its tab shows it.
@@ -336,6 +337,8 @@ const VIEWS: [(QueueView, &str, &str); 4] = [
 #[derive(Deserialize)]
 struct QueueQuery {
     view: Option<String>,
+    /// A complaint, order, buyer or seller id.
+    q: Option<String>,
 }
 
 async fn queue(app: web::Data<App>, req: HttpRequest, query: web::Query<QueueQuery>) -> Page {
@@ -346,7 +349,9 @@ async fn queue(app: web::Data<App>, req: HttpRequest, query: web::Query<QueueQue
     let (view, key, label) =
         VIEWS.iter().find(|(_, key, _)| Some(*key) == query.view.as_deref()).copied().unwrap_or(VIEWS[0]);
     let caller = Caller { id: session.account.id.clone(), staff: true, service: false };
-    let (items, counts) = app.staff_queue(&caller, view, 50).await?;
+    let search: Option<String> =
+        query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| q.chars().take(200).collect());
+    let (items, counts) = app.staff_queue(&caller, view, search.clone(), 50).await?;
     let now = Utc::now();
     let rows = items.iter().map(|seen| row(seen, now)).collect();
     let count_of = |v: QueueView| match v {
@@ -366,8 +371,9 @@ async fn queue(app: web::Data<App>, req: HttpRequest, query: web::Query<QueueQue
         csrf: session.csrf_token,
         rows,
         views,
-        heading: label,
+        heading: search.as_ref().map_or(label.to_string(), |q| format!("Search: {q}")),
         view: key,
+        search: search.clone().unwrap_or_default(),
     }
     .render()
     .map_err(|e| AppError::Internal(e.into()))?;

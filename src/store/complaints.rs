@@ -586,7 +586,7 @@ pub fn queue(
     assignee: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<Complaint>> {
-    queue_of(conn, &QueueFilter { assignee: assignee.map(Assignee::Agent), due_before: None }, after, limit)
+    queue_of(conn, &QueueFilter { assignee: assignee.map(Assignee::Agent), ..Default::default() }, after, limit)
 }
 
 /// Whose complaints under review a queue shows.
@@ -602,6 +602,8 @@ pub struct QueueFilter<'a> {
     pub assignee: Option<Assignee<'a>>,
     /// Only those whose decision target comes before this.
     pub due_before: Option<NaiveDateTime>,
+    /// Only those with this complaint, order, buyer or seller id.
+    pub matching: Option<&'a str>,
 }
 
 /// How many complaints under review the filter keeps.
@@ -615,6 +617,15 @@ pub fn queue_count(conn: &mut DbConn, f: &QueueFilter) -> QueryResult<i64> {
     }
     if let Some(before) = f.due_before {
         q = q.filter(complaints::deadline_at.le(before));
+    }
+    if let Some(m) = f.matching {
+        q = q.filter(
+            complaints::id
+                .eq(m.to_string())
+                .or(complaints::order_id.eq(m.to_string()))
+                .or(complaints::buyer_id.eq(m.to_string()))
+                .or(complaints::seller_id.eq(m.to_string())),
+        );
     }
     q.first(conn)
 }
@@ -642,6 +653,15 @@ pub fn queue_of(
     }
     if let Some(before) = f.due_before {
         q = q.filter(complaints::deadline_at.le(before));
+    }
+    if let Some(m) = f.matching {
+        q = q.filter(
+            complaints::id
+                .eq(m.to_string())
+                .or(complaints::order_id.eq(m.to_string()))
+                .or(complaints::buyer_id.eq(m.to_string()))
+                .or(complaints::seller_id.eq(m.to_string())),
+        );
     }
     if let Some(after) = after {
         q = q.filter(row_after((complaints::deadline_at, complaints::id), after));

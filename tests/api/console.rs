@@ -149,6 +149,16 @@ async fn an_agent_signs_in_sees_the_queue_and_signs_out(backend: Backend) {
     let unassigned = b.get(format!("{}/console", app.base)).header("cookie", &session).send().await.unwrap();
     assert!(unassigned.text().await.unwrap().contains("No complaint in this view."));
 
+    // Search by any of its ids finds the case, whatever the view; a stranger's id finds nothing.
+    for q in [cid, "ord-1", "buyer-1", "seller-1"] {
+        let found = b.get(format!("{}/console", app.base)).query(&[("q", q)]).header("cookie", &session).send().await;
+        let found = found.unwrap().text().await.unwrap();
+        assert!(found.contains(&format!("Search: {q}")) && found.contains(&format!("<td>{cid}</td>")), "{q}: {found}");
+    }
+    let none = b.get(format!("{}/console?q=ord-404", app.base)).header("cookie", &session).send().await.unwrap();
+    let none = none.text().await.unwrap();
+    assert!(none.contains("No complaint in this view.") && !none.contains(&format!("<td>{cid}</td>")));
+
     let forged_out = b
         .post(format!("{}/console/logout", app.base))
         .header("cookie", &session)
