@@ -217,11 +217,8 @@ impl App {
                         }
                     }
                 }
-                let mut known = std::collections::HashSet::new();
-                for ids in queued.iter().map(|m: &NewMail| m.id.clone()).collect::<Vec<_>>().chunks(500) {
-                    known.extend(queue::queued_of(conn, ids)?);
-                }
-                queued.retain(|m| !known.contains(&m.id));
+                // What was queued before is left out by `deadlines_in`;
+                // `enqueue` skips any id another instance queued meanwhile.
                 Ok(queued)
             })
             .await?;

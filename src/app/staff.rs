@@ -193,7 +193,13 @@ pub struct Session {
     /// The token the session's forms carry.
     pub csrf_token: String,
     pub account: StaffAccount,
-    pub expires_at: DateTime<Utc>,
+}
+
+impl Session {
+    /// The agent as the use cases take a caller.
+    pub fn caller(&self) -> super::Caller {
+        super::Caller { id: self.account.id.clone(), staff: true, service: false }
+    }
 }
 
 /// What a sign-in attempt gets.
@@ -268,7 +274,7 @@ impl App {
             Ok(())
         })
         .await?;
-        Ok(SignIn::Welcome(Session { token, csrf_token, account, expires_at: at + SESSION_LIFETIME }))
+        Ok(SignIn::Welcome(Session { token, csrf_token, account }))
     }
 
     /// The running session the cookie `token` names, if any: not idle for
@@ -283,12 +289,7 @@ impl App {
             if from_db(session.last_seen_at) < at - SEEN_EVERY {
                 rows::touch_session(conn, &hash, to_db(at))?;
             }
-            Ok(Some(Session {
-                token,
-                csrf_token: session.csrf_token,
-                expires_at: from_db(session.expires_at),
-                account: account.into(),
-            }))
+            Ok(Some(Session { token, csrf_token: session.csrf_token, account: account.into() }))
         })
         .await
     }

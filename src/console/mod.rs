@@ -19,7 +19,7 @@ use sha2::Digest;
 
 use crate::app::complaints::QueueView;
 use crate::app::staff::{Session, SignIn};
-use crate::app::{App, AppError, Caller};
+use crate::app::{App, AppError};
 use crate::domain::Currency;
 
 /// The session cookie, sent only to the console's paths.
@@ -348,7 +348,7 @@ async fn queue(app: web::Data<App>, req: HttpRequest, query: web::Query<QueueQue
     // An unknown view is the default one.
     let (view, key, label) =
         VIEWS.iter().find(|(_, key, _)| Some(*key) == query.view.as_deref()).copied().unwrap_or(VIEWS[0]);
-    let caller = Caller { id: session.account.id.clone(), staff: true, service: false };
+    let caller = session.caller();
     let search: Option<String> =
         query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| q.chars().take(200).collect());
     let (items, counts) = app.staff_queue(&caller, view, search.clone(), 50).await?;
@@ -396,7 +396,7 @@ async fn take(app: web::Data<App>, req: HttpRequest, id: web::Path<String>, form
     if !same_token(&session.csrf_token, &form.csrf) {
         return Ok(HttpResponse::Forbidden().content_type("text/plain; charset=utf-8").body("The form had expired."));
     }
-    let caller = Caller { id: session.account.id.clone(), staff: true, service: false };
+    let caller = session.caller();
     let back = VIEWS.iter().find(|(_, k, _)| Some(*k) == form.view.as_deref()).map_or("unassigned", |(_, k, _)| k);
     let command = crate::domain::Command::Assign { assignee_id: caller.id.clone() };
     match app.command(&caller, id.into_inner(), None, command, None).await {

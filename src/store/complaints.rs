@@ -606,27 +606,36 @@ pub struct QueueFilter<'a> {
     pub matching: Option<&'a str>,
 }
 
+/// `q` (a boxed query of complaints) narrowed to what the filter keeps.
+macro_rules! with_filter {
+    ($q:expr, $f:expr) => {{
+        let (mut q, f): (_, &QueueFilter) = ($q, $f);
+        match f.assignee {
+            Some(Assignee::Nobody) => q = q.filter(complaints::assignee_id.is_null()),
+            Some(Assignee::Agent(a)) => q = q.filter(complaints::assignee_id.eq(a.to_string())),
+            None => {}
+        }
+        if let Some(before) = f.due_before {
+            q = q.filter(complaints::deadline_at.le(before));
+        }
+        if let Some(m) = f.matching {
+            q = q.filter(
+                complaints::id
+                    .eq(m.to_string())
+                    .or(complaints::order_id.eq(m.to_string()))
+                    .or(complaints::buyer_id.eq(m.to_string()))
+                    .or(complaints::seller_id.eq(m.to_string())),
+            );
+        }
+        q
+    }};
+}
+
 /// How many complaints under review the filter keeps.
 pub fn queue_count(conn: &mut DbConn, f: &QueueFilter) -> QueryResult<i64> {
     let mut q =
         complaints::table.filter(Condition("status = 'under_review'")).select(diesel::dsl::count_star()).into_boxed();
-    match f.assignee {
-        Some(Assignee::Nobody) => q = q.filter(complaints::assignee_id.is_null()),
-        Some(Assignee::Agent(a)) => q = q.filter(complaints::assignee_id.eq(a.to_string())),
-        None => {}
-    }
-    if let Some(before) = f.due_before {
-        q = q.filter(complaints::deadline_at.le(before));
-    }
-    if let Some(m) = f.matching {
-        q = q.filter(
-            complaints::id
-                .eq(m.to_string())
-                .or(complaints::order_id.eq(m.to_string()))
-                .or(complaints::buyer_id.eq(m.to_string()))
-                .or(complaints::seller_id.eq(m.to_string())),
-        );
-    }
+    q = with_filter!(q, f);
     q.first(conn)
 }
 
@@ -646,23 +655,7 @@ pub fn queue_of(
         .order((complaints::deadline_at.asc(), complaints::id.asc()))
         .limit(limit)
         .into_boxed();
-    match f.assignee {
-        Some(Assignee::Nobody) => q = q.filter(complaints::assignee_id.is_null()),
-        Some(Assignee::Agent(a)) => q = q.filter(complaints::assignee_id.eq(a.to_string())),
-        None => {}
-    }
-    if let Some(before) = f.due_before {
-        q = q.filter(complaints::deadline_at.le(before));
-    }
-    if let Some(m) = f.matching {
-        q = q.filter(
-            complaints::id
-                .eq(m.to_string())
-                .or(complaints::order_id.eq(m.to_string()))
-                .or(complaints::buyer_id.eq(m.to_string()))
-                .or(complaints::seller_id.eq(m.to_string())),
-        );
-    }
+    q = with_filter!(q, f);
     if let Some(after) = after {
         q = q.filter(row_after((complaints::deadline_at, complaints::id), after));
     }

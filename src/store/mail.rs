@@ -100,11 +100,6 @@ pub fn superseded(conn: &mut DbConn, key: &str, id: &str, created_at: NaiveDateT
     .get_result(conn)
 }
 
-/// Which of `ids` are queued already.
-pub fn queued_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<String>> {
-    m::table.filter(m::id.eq_any(ids)).select(m::id).load(conn)
-}
-
 /// A mail claimed for one attempt.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ClaimedMail {

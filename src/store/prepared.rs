@@ -117,17 +117,6 @@ impl Writes {
         }
     }
 
-    pub fn len(&self) -> usize {
-        match self {
-            Writes::Pg(all) => all.len(),
-            Writes::Sqlite(all) => all.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Runs the writes on `conn`, the connection they were collected for.
     pub fn run(self, conn: &mut DbConn) -> QueryResult<()> {
         match (self, conn) {
