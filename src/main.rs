@@ -77,6 +77,9 @@ enum StaffAction {
         /// The console's language for this agent.
         #[arg(long, default_value = "en", value_parser = ["en", "id"])]
         locale: String,
+        /// The zone the console shows this agent's times in (IANA name).
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
     },
     /// List the accounts.
     List,
@@ -151,12 +154,12 @@ async fn staff(settings: Settings, action: StaffAction) -> anyhow::Result<()> {
     let (app, _) = startup::build_app(&settings).await?;
     let show = |a: &resolution_center::app::staff::StaffAccount| {
         let state = a.disabled_at.map_or("enabled".to_string(), |at| format!("disabled {}", at.to_rfc3339()));
-        format!("{}\t{}\t{}\t{}\t{}", a.id, a.name, a.email.as_deref().unwrap_or("-"), a.locale, state)
+        format!("{}\t{}\t{}\t{}\t{}\t{}", a.id, a.name, a.email.as_deref().unwrap_or("-"), a.locale, a.time_zone, state)
     };
     match action {
-        StaffAction::Add { id, name, email, locale } => {
+        StaffAction::Add { id, name, email, locale, time_zone } => {
             let password = password_from_stdin()?;
-            let new = resolution_center::app::staff::NewStaff { id, name, email, locale };
+            let new = resolution_center::app::staff::NewStaff { id, name, email, locale, time_zone };
             println!("added {}", show(&app.add_staff(new, password).await.map_err(explained)?));
         }
         StaffAction::List => {

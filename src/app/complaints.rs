@@ -42,6 +42,8 @@ pub struct TimelineEntry {
     pub kind: String,
     pub actor_id: Option<String>,
     pub actor_role: String,
+    /// `parties`, or `staff` for an internal note.
+    pub visibility: String,
     pub at: DateTime<Utc>,
     pub data: serde_json::Value,
 }
@@ -75,6 +77,30 @@ fn seen_by(complaint: Option<Complaint>, caller: &Caller) -> Result<Seen, AppErr
     let complaint = complaint.ok_or(AppError::NotFound(Missing::Complaint))?;
     let actor = actor_of(&complaint, caller)?;
     Ok(Seen { complaint, actor })
+}
+
+/// Up to `limit` timeline entries after `after_seq`, staff notes only for staff.
+pub(crate) fn timeline_entries(
+    conn: &mut DbConn,
+    id: &str,
+    with_staff_notes: bool,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<TimelineEntry>, AppError> {
+    timeline::list(conn, id, with_staff_notes, after_seq, limit)?
+        .into_iter()
+        .map(|r| {
+            Ok(TimelineEntry {
+                seq: r.seq,
+                kind: r.kind,
+                actor_id: r.actor_id,
+                actor_role: r.actor_role,
+                visibility: r.visibility,
+                at: from_db(r.at),
+                data: serde_json::from_str(&r.data).map_err(|e| AppError::Internal(e.into()))?,
+            })
+        })
+        .collect()
 }
 
 /// Evidence cited by a message or a decision must be stored evidence of this complaint.
@@ -304,21 +330,8 @@ impl App {
         let caller = caller.clone();
         self.read(move |conn| {
             let seen = load_for(conn, &id, &caller)?;
-            let rows = timeline::list(conn, &id, seen.actor.role == Role::Staff, after.after_seq, limit)?;
-            let next_cursor = next_of(&rows, limit, |r| Some(TimelineCursor { after_seq: r.seq }));
-            let items = rows
-                .into_iter()
-                .map(|r| {
-                    Ok(TimelineEntry {
-                        seq: r.seq,
-                        kind: r.kind,
-                        actor_id: r.actor_id,
-                        actor_role: r.actor_role,
-                        at: from_db(r.at),
-                        data: serde_json::from_str(&r.data).map_err(|e| AppError::Internal(e.into()))?,
-                    })
-                })
-                .collect::<Result<_, AppError>>()?;
+            let items = timeline_entries(conn, &id, seen.actor.role == Role::Staff, after.after_seq, limit)?;
+            let next_cursor = next_of(&items, limit, |e| Some(TimelineCursor { after_seq: e.seq }));
             Ok(Page { items, next_cursor })
         })
         .await

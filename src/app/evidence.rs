@@ -694,6 +694,27 @@ impl App {
         .await
     }
 
+    /// One file's record and its bytes, read through the service.
+    pub async fn evidence_bytes(
+        &self,
+        caller: &Caller,
+        complaint_id: String,
+        evidence_id: String,
+    ) -> Result<(Evidence, crate::evidence::Readable), AppError> {
+        let caller = caller.clone();
+        let row = self
+            .read(move |conn| {
+                load_for(conn, &complaint_id, &caller)?;
+                rows::find(conn, &complaint_id, &evidence_id)?.ok_or(AppError::NotFound(Missing::Evidence))
+            })
+            .await?;
+        if row.status != "stored" {
+            return Err(AppError::NotFound(Missing::Evidence));
+        }
+        let readable = self.evidence.open(&row.object_key).await.map_err(unavailable)?;
+        Ok((row.try_into()?, readable))
+    }
+
     /// One file's record and how to read its bytes.
     pub async fn evidence_content(
         &self,

@@ -1,6 +1,7 @@
 //! Use cases: load, let the domain decide, persist the change with its
 //! timeline entries and outbox events in one transaction.
 
+pub mod case_file;
 pub mod complaints;
 pub mod evidence;
 pub mod feed;

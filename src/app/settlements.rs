@@ -28,7 +28,7 @@ pub struct Settlement {
 }
 
 impl Settlement {
-    fn of(row: SettlementRow) -> Result<Self, AppError> {
+    pub(super) fn of(row: SettlementRow) -> Result<Self, AppError> {
         let corrupt = |e: String| AppError::Internal(anyhow::anyhow!("settlement {}: {e}", row.complaint_id));
         let currency: Currency = row.currency.parse().map_err(corrupt)?;
         Ok(Settlement {

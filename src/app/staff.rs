@@ -23,6 +23,8 @@ pub struct StaffAccount {
     pub name: String,
     pub email: Option<String>,
     pub locale: String,
+    /// The zone the console shows the agent's times in.
+    pub time_zone: chrono_tz::Tz,
     pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -34,6 +36,8 @@ impl From<StaffRow> for StaffAccount {
             name: r.name,
             email: r.email,
             locale: r.locale,
+            // The column takes only names that parsed when they were set.
+            time_zone: r.time_zone.parse().unwrap_or(chrono_tz::UTC),
             disabled_at: r.disabled_at.map(from_db),
             created_at: from_db(r.created_at),
         }
@@ -47,6 +51,8 @@ pub struct NewStaff {
     pub name: String,
     pub email: Option<String>,
     pub locale: String,
+    /// An IANA zone name, e.g. `Asia/Jakarta`.
+    pub time_zone: String,
 }
 
 impl NewStaff {
@@ -69,6 +75,9 @@ impl NewStaff {
         }
         if !LOCALES.contains(&self.locale.as_str()) {
             return Err(AppError::invalid("locale", "en or id"));
+        }
+        if self.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(AppError::invalid("time_zone", "an IANA time zone, like Asia/Jakarta or UTC"));
         }
         Ok(())
     }
@@ -98,13 +107,14 @@ impl App {
     /// Adds an account with `password` (hashed here, never stored as given).
     pub async fn add_staff(&self, new: NewStaff, password: String) -> Result<StaffAccount, AppError> {
         new.check()?;
-        self.read(move |conn| {
+        self.write(move |conn| {
             let at = to_db(now());
             let row = StaffRow {
                 id: new.id,
                 name: new.name.trim().to_string(),
                 email: new.email,
                 locale: new.locale,
+                time_zone: new.time_zone,
                 password_hash: hash(&password)?,
                 disabled_at: None,
                 created_at: at,
@@ -354,6 +364,7 @@ mod tests {
             name: "Dewi".into(),
             email: Some("dewi@example.com".into()),
             locale: "id".into(),
+            time_zone: "Asia/Jakarta".into(),
         };
         assert!(ok.check().is_ok());
         for bad in [
@@ -362,6 +373,7 @@ mod tests {
             NewStaff { name: " ".into(), ..ok.clone() },
             NewStaff { email: Some("nobody".into()), ..ok.clone() },
             NewStaff { locale: "fr".into(), ..ok.clone() },
+            NewStaff { time_zone: "Mars/Olympus".into(), ..ok.clone() },
         ] {
             assert!(bad.check().is_err(), "{bad:?}");
         }

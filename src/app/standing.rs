@@ -28,19 +28,20 @@ impl App {
             ));
         }
         let at = now();
-        self.read(move |conn| {
-            let rows = standing::of_seller(conn, &seller_id)?;
-            let suspended_until =
-                rows.iter().filter_map(|r| r.suspended_until.map(from_db)).max().filter(|until| *until > at);
-            Ok(Standing {
-                violations: rows.len() as i64,
-                permanently_closed: rows.iter().any(|r| r.permanent),
-                suspended_until,
-                seller_id,
-            })
-        })
-        .await
+        self.read(move |conn| standing_of(conn, seller_id, at)).await
     }
+}
+
+/// The seller's violations and the suspension running at `at`.
+pub(crate) fn standing_of(conn: &mut DbConn, seller_id: String, at: DateTime<Utc>) -> Result<Standing, AppError> {
+    let rows = standing::of_seller(conn, &seller_id)?;
+    let suspended_until = rows.iter().filter_map(|r| r.suspended_until.map(from_db)).max().filter(|until| *until > at);
+    Ok(Standing {
+        violations: rows.len() as i64,
+        permanently_closed: rows.iter().any(|r| r.permanent),
+        suspended_until,
+        seller_id,
+    })
 }
 
 /// Records the violation a decision with the seller at fault adds, one rung

@@ -443,6 +443,32 @@ impl EvidenceStore {
     }
 }
 
+/// An object's bytes, for the service to pass on itself.
+pub enum Readable {
+    /// A local file to stream.
+    File(PathBuf),
+    /// The object's body as the store sends it.
+    Stream(std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, StoreError>> + Send>>),
+}
+
+impl EvidenceStore {
+    /// The object's bytes through the service (where a page may not load
+    /// them from the store's own origin).
+    pub async fn open(&self, key: &str) -> Result<Readable, StoreError> {
+        match self {
+            EvidenceStore::Fs { root } => Ok(Readable::File(Self::path(root, key))),
+            EvidenceStore::S3 { client, bucket, prefix } => {
+                let object =
+                    client.get_object().bucket(bucket).key(format!("{prefix}{key}")).send().await.map_err(s3_error)?;
+                let stream = futures_util::stream::unfold(object.body, |mut body| async move {
+                    body.next().await.map(|chunk| (chunk.map_err(|e| StoreError(e.to_string())), body))
+                });
+                Ok(Readable::Stream(Box::pin(stream)))
+            }
+        }
+    }
+}
+
 /// `attachment; filename="…"` with a safe name (RFC 6266).
 fn attachment(file_name: &str) -> String {
     format!("attachment; filename=\"{}\"", crate::domain::safe_file_name(file_name))

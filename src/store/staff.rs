@@ -18,6 +18,8 @@ pub struct StaffRow {
     pub disabled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// IANA name of the agent's zone.
+    pub time_zone: String,
 }
 
 /// Inserts the account unless one with its id exists; true when it was new.

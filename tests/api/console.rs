@@ -29,7 +29,7 @@ fn csrf_field(html: &str) -> String {
 }
 
 async fn add_agent(app: &TestApp, id: &str) {
-    let new = NewStaff { id: id.into(), name: "Dewi Lestari".into(), email: None, locale: "id".into() };
+    let new = NewStaff { id: id.into(), name: "Dewi Lestari".into(), email: None, locale: "en".into(), time_zone: "Asia/Jakarta".into() };
     app.app.add_staff(new, "correct horse battery".into()).await.unwrap();
 }
 
