@@ -11,7 +11,7 @@ use resolution_center::app::AppError;
 use crate::helpers::{spawn_app, Backend};
 
 fn agent(id: &str) -> NewStaff {
-    NewStaff { id: id.into(), name: "Dewi Lestari".into(), email: Some("dewi@example.com".into()), locale: "id".into() }
+    NewStaff { id: id.into(), name: "Dewi Lestari".into(), email: Some("dewi@example.com".into()), locale: "id".into(), time_zone: "UTC".into() }
 }
 
 async fn accounts_sign_in_until_disabled(backend: Backend) {
