@@ -41,14 +41,17 @@ impl App {
         self.read(move |conn| {
             let seen = load_for(conn, &id, &caller)?;
             if seen.actor.role != Role::Staff {
-                return Err(AppError::Forbidden("an agent who is a party of the complaint does not arbitrate it".into()));
+                return Err(AppError::Forbidden(
+                    "an agent who is a party of the complaint does not arbitrate it".into(),
+                ));
             }
             let c = &seen.complaint;
             let order = super::orders::load(conn, &c.order_id)?.ok_or(AppError::NotFound(Missing::Order))?;
             let mut timeline = timeline_entries(conn, &id, true, after_seq.max(0), TIMELINE_PAGE + 1)?;
             let timeline_continues = timeline.len() as i64 > TIMELINE_PAGE;
             timeline.truncate(TIMELINE_PAGE as usize);
-            let evidence = rows::of_complaint(conn, &id)?.into_iter().map(Evidence::try_from).collect::<Result<_, _>>()?;
+            let evidence =
+                rows::of_complaint(conn, &id)?.into_iter().map(Evidence::try_from).collect::<Result<_, _>>()?;
             let standing = standing_of(conn, c.seller_id.clone(), at)?;
             let settlement = store::settlement(conn, &id)?.map(Settlement::of).transpose()?;
             Ok(CaseFile { order, timeline, timeline_continues, evidence, standing, settlement, seen })

@@ -386,6 +386,8 @@ pub struct QueueCounts {
     pub mine: i64,
     pub breaching_soon: i64,
     pub all: i64,
+    /// Settlements failed or overdue (`payment_problems`).
+    pub payment_problems: i64,
 }
 
 fn queue_filter(view: QueueView, me: &str, at: DateTime<Utc>) -> store::QueueFilter<'_> {
@@ -400,16 +402,17 @@ fn queue_filter(view: QueueView, me: &str, at: DateTime<Utc>) -> store::QueueFil
 }
 
 impl App {
-    /// One view of the queue, its first `limit` complaints, and how many each
-    /// view holds. With `search`, every complaint under review whose
-    /// complaint, order, buyer or seller id it is, whatever the view.
+    /// One page of a view of the queue (after the `(deadline, id)` cursor),
+    /// and how many each view holds. With `search`, every complaint under
+    /// review whose complaint, order, buyer or seller id it is, whatever the view.
     pub async fn staff_queue(
         &self,
         caller: &Caller,
         view: QueueView,
         search: Option<String>,
+        after: Option<TimeCursor>,
         limit: i64,
-    ) -> Result<(Vec<Seen>, QueueCounts), AppError> {
+    ) -> Result<(Page<Seen>, QueueCounts), AppError> {
         if !caller.staff {
             return Err(AppError::Forbidden("only staff see the arbitration queue".into()));
         }
@@ -417,6 +420,7 @@ impl App {
             return Err(AppError::invalid("q", "at most 200 characters"));
         }
         let caller = caller.clone();
+        let pending_before = to_db(now() - self.settlement_overdue);
         self.read(move |conn| {
             let at = now();
             let me = caller.id.as_str();
@@ -426,17 +430,20 @@ impl App {
                 mine: count(conn, QueueView::Mine)?,
                 breaching_soon: count(conn, QueueView::BreachingSoon)?,
                 all: count(conn, QueueView::All)?,
+                payment_problems: store::payment_problem_count(conn, pending_before)?,
             };
             let filter = match search.as_deref() {
                 Some(m) => store::QueueFilter { matching: Some(m), ..Default::default() },
                 None => queue_filter(view, me, at),
             };
-            let complaints = store::queue_of(conn, &filter, None, limit)?;
+            let complaints = store::queue_of(conn, &filter, after.map(|c| (to_db(c.at), c.id)), limit)?;
+            let next_cursor =
+                next_of(&complaints, limit, |c| c.deadline.as_ref().map(|d| TimeCursor { at: d.at, id: c.id.clone() }));
             let items = complaints
                 .into_iter()
                 .map(|complaint| actor_of(&complaint, &caller).map(|actor| Seen { complaint, actor }))
                 .collect::<Result<_, _>>()?;
-            Ok((items, counts))
+            Ok((Page { items, next_cursor }, counts))
         })
         .await
     }

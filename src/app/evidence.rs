@@ -20,6 +20,8 @@ use crate::store::evidence::{self as rows, EvidenceRow};
 use crate::store::idempotency as keys;
 use crate::store::{from_db, to_db, DbConn};
 
+pub use crate::evidence::Readable;
+
 /// How a caller reads a file's bytes.
 #[derive(Debug, Clone)]
 pub enum Content {

@@ -157,6 +157,27 @@ impl Complaint {
             Status::UnderReview | Status::Resolved => None,
         }
     }
+
+    /// Whom a case under review waits on: the parties who owe requested
+    /// evidence or an answer to the pending proposal, else customer care.
+    pub fn waiting_for(&self) -> Vec<Role> {
+        if self.status != Status::UnderReview {
+            return self.next_actor().into_iter().collect();
+        }
+        let mut roles: Vec<Role> = Vec::new();
+        let owing = self.evidence_requests.iter().filter(|r| r.is_open()).map(|r| r.party);
+        let answering =
+            self.pending_proposal().into_iter().flat_map(|p| p.required.iter().filter(|r| !p.accepted_by.contains(r)));
+        for role in owing.chain(answering.copied()) {
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+        if roles.is_empty() {
+            roles.push(Role::Staff);
+        }
+        roles
+    }
 }
 
 wire_enum!(

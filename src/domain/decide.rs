@@ -579,6 +579,28 @@ fn refund_for(
     }
 }
 
+/// The reason codes a decision names, as the console offers them.
+pub const DECISION_REASON_CODES: &[&str] = &[
+    "item_not_received",
+    "item_damaged",
+    "item_not_as_described",
+    "item_incomplete",
+    "return_not_received",
+    "seller_unresponsive",
+    "buyer_unresponsive",
+    "insufficient_evidence",
+    "delivered_as_described",
+    "shared_responsibility",
+    "other",
+];
+
+/// What a decision would pay each party (refund to the buyer, release to
+/// the seller), or why the decision would be refused.
+pub fn decision_payouts(c: &Complaint, outcome: Outcome, refund: Option<&Money>) -> Result<(i64, i64), DomainError> {
+    let refund = decision_refund(c, outcome, refund)?;
+    Ok((refund, c.held_amount - refund))
+}
+
 fn decision_refund(c: &Complaint, outcome: Outcome, given: Option<&Money>) -> Result<i64, DomainError> {
     let field = "refund_amount";
     let given = given.map(|m| m.amount_in(c.currency, field)).transpose()?;

@@ -17,7 +17,9 @@ pub mod wire_enum;
 mod properties;
 
 pub use complaint::*;
-pub use decide::{allowed_actions, decide, guard, open, Action, Command, OpenComplaint};
+pub use decide::{
+    allowed_actions, decide, decision_payouts, guard, open, Action, Command, OpenComplaint, DECISION_REASON_CODES,
+};
 pub use error::DomainError;
 pub use escrow::{
     check_parties, check_party_id, report_payout, OrderSnapshot, OrderStatus, PaymentReport, Payout, RefundDestination,

@@ -396,6 +396,15 @@ pub fn payment_problems(
     q.load(conn)
 }
 
+/// How many settlements `payment_problems` lists.
+pub fn payment_problem_count(conn: &mut DbConn, pending_before: NaiveDateTime) -> QueryResult<i64> {
+    settlements::table
+        .filter(Condition("state <> 'executed'"))
+        .filter(settlements::state.eq("failed").or(settlements::resolved_at.lt(pending_before)))
+        .select(diesel::dsl::count_star())
+        .first(conn)
+}
+
 /// Settlements not executed yet: (pending, failed, pending since before `pending_before`).
 pub fn unexecuted_counts(conn: &mut DbConn, pending_before: NaiveDateTime) -> QueryResult<(i64, i64, i64)> {
     use diesel::dsl::count_star;

@@ -29,8 +29,48 @@ fn csrf_field(html: &str) -> String {
 }
 
 async fn add_agent(app: &TestApp, id: &str) {
-    let new = NewStaff { id: id.into(), name: "Dewi Lestari".into(), email: None, locale: "en".into(), time_zone: "Asia/Jakarta".into() };
+    add_agent_speaking(app, id, "en").await;
+}
+
+async fn add_agent_speaking(app: &TestApp, id: &str, locale: &str) {
+    let new = NewStaff {
+        id: id.into(),
+        name: "Dewi Lestari".into(),
+        email: None,
+        locale: locale.into(),
+        time_zone: "Asia/Jakarta".into(),
+    };
     app.app.add_staff(new, "correct horse battery".into()).await.unwrap();
+}
+
+/// Signs in and returns the session's `name=value` cookie.
+async fn session_of(app: &TestApp, b: &reqwest::Client, id: &str) -> String {
+    let welcome = sign_in(app, b, id, "correct horse battery").await;
+    set_cookie(&welcome, "rc_console").expect("a session cookie").0
+}
+
+/// The value of the hidden field `name` in the form whose action is `action`.
+fn field_of(html: &str, action: &str, name: &str) -> String {
+    let form = &html[html.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("a form {action}: {html}"))..];
+    let needle = format!("name=\"{name}\" value=\"");
+    let at = form.find(&needle).unwrap_or_else(|| panic!("{name} in {action}")) + needle.len();
+    form[at..].split('"').next().unwrap().to_string()
+}
+
+/// An escalated case: the buyer asks a full refund of 150 000, the seller
+/// offers 30 000, both upload a file.
+async fn escalated_case(app: &TestApp) -> serde_json::Value {
+    app.order("ord-1", 15_000_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    crate::evidence::upload(app, &c, "buyer-1", "photo", crate::helpers::png(), "image/png", "crack.png").await.ok();
+    crate::evidence::upload(app, &c, "seller-1", "receipt", crate::helpers::pdf(), "application/pdf", "resi.pdf")
+        .await
+        .ok();
+    app.post(&path(&c, "/proposals"), "seller-1", json!({"kind": "partial_refund", "refund_amount": idr(3_000_000)}))
+        .await
+        .ok();
+    app.post(&path(&c, "/escalate"), "buyer-1", json!({"reason": "30k is not enough"})).await.ok();
+    c
 }
 
 /// Signs in through the form; returns the session's `name=value` cookie.
@@ -65,7 +105,7 @@ async fn an_agent_signs_in_sees_the_queue_and_signs_out(backend: Backend) {
     assert_eq!(form.status(), StatusCode::OK);
     assert_eq!(
         form.headers()[CONTENT_SECURITY_POLICY],
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; connect-src 'self'; \
          form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     );
     assert_eq!(form.headers()["x-frame-options"], "DENY");
@@ -108,8 +148,8 @@ async fn an_agent_signs_in_sees_the_queue_and_signs_out(backend: Backend) {
     assert_eq!(queue.headers()["cache-control"], "no-store");
     let html = queue.text().await.unwrap();
     assert!(html.contains(c["id"].as_str().unwrap()), "the complaint under review is listed");
-    assert!(html.contains("IDR 1500.00"), "amounts in the currency's major unit: {html}");
-    assert!(html.contains("unassigned"));
+    assert!(html.contains("IDR 1,500.00"), "amounts for people, in the currency's major unit: {html}");
+    assert!(html.contains("<td>Unassigned</td>"));
     assert!(html.contains("Dewi Lestari (dewi)"));
 
     // The console takes no bearer token, and the API no console cookie.
@@ -153,11 +193,14 @@ async fn an_agent_signs_in_sees_the_queue_and_signs_out(backend: Backend) {
     for q in [cid, "ord-1", "buyer-1", "seller-1"] {
         let found = b.get(format!("{}/console", app.base)).query(&[("q", q)]).header("cookie", &session).send().await;
         let found = found.unwrap().text().await.unwrap();
-        assert!(found.contains(&format!("Search: {q}")) && found.contains(&format!("<td>{cid}</td>")), "{q}: {found}");
+        assert!(
+            found.contains(&format!("Search: {q}")) && found.contains(&format!("data-open>{cid}</a>")),
+            "{q}: {found}"
+        );
     }
     let none = b.get(format!("{}/console?q=ord-404", app.base)).header("cookie", &session).send().await.unwrap();
     let none = none.text().await.unwrap();
-    assert!(none.contains("No complaint in this view.") && !none.contains(&format!("<td>{cid}</td>")));
+    assert!(none.contains("No complaint in this view.") && !none.contains(&format!("data-open>{cid}</a>")));
 
     let forged_out = b
         .post(format!("{}/console/logout", app.base))
@@ -196,4 +239,158 @@ async fn disabling_an_agent_ends_their_session(backend: Backend) {
     assert!(again.text().await.unwrap().contains("Wrong staff id or password."));
 }
 
-crate::on_both_backends!(an_agent_signs_in_sees_the_queue_and_signs_out, disabling_an_agent_ends_their_session);
+async fn an_agent_reads_the_case_notes_it_and_decides_a_split_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    add_agent(&app, "dewi").await;
+    let c = escalated_case(&app).await;
+    let cid = c["id"].as_str().unwrap();
+    let b = browser();
+    let session = session_of(&app, &b, "dewi").await;
+    let get = |url: String| b.get(format!("{}{url}", app.base)).header("cookie", &session).send();
+    let post = |url: String, form: Vec<(&str, String)>| {
+        b.post(format!("{}{url}", app.base)).header("cookie", &session).form(&form).send()
+    };
+
+    // The case page: the facts, both offers side by side, the evidence by party.
+    let page = get(format!("/console/complaints/{cid}")).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    for seen in [
+        "IDR 150,000.00",
+        "Under review",
+        "ord-1",
+        "Full refund",
+        "Partial refund: IDR 30,000.00",
+        "crack.png",
+        "resi.pdf",
+        "WIB",
+        "Nothing automatic: the decision target",
+        "No violation.",
+    ] {
+        assert!(html.contains(seen), "the case page shows {seen}: {html}");
+    }
+    let files = app.get(&format!("/v1/complaints/{cid}/evidence"), "staff-1").await.ok().clone();
+    let photo = files["data"].as_array().unwrap().iter().find(|e| e["kind"] == "photo").unwrap().clone();
+    assert!(html.contains(photo["sha256"].as_str().unwrap()), "each file with its SHA-256");
+    let src = format!("/console/complaints/{cid}/evidence/{}", photo["id"].as_str().unwrap());
+    assert!(html.contains(&format!("<img src=\"{src}\"")), "pictures inline");
+    let image = get(src.clone()).await.unwrap();
+    assert_eq!(image.status(), StatusCode::OK);
+    assert_eq!(image.headers()["content-type"], "image/png");
+    assert!(image.headers()["content-disposition"].to_str().unwrap().starts_with("inline"));
+    assert_eq!(image.bytes().await.unwrap().as_ref(), crate::helpers::png().as_slice());
+    let stranger = b.get(format!("{}{src}", app.base)).send().await.unwrap();
+    assert_eq!(stranger.status(), StatusCode::NOT_FOUND, "no session, no file");
+
+    // An internal note: on the timeline marked internal, never shown to a party.
+    let csrf = csrf_field(&html);
+    let note_action = format!("/console/complaints/{cid}/messages");
+    let key = field_of(&html, &note_action, "key");
+    let note = |csrf: &str| {
+        post(
+            note_action.clone(),
+            vec![
+                ("csrf", csrf.to_string()),
+                ("key", key.clone()),
+                ("body", "Packaging photo looks genuine".into()),
+                ("visibility", "staff".into()),
+            ],
+        )
+    };
+    assert_eq!(note("forged").await.unwrap().status(), StatusCode::FORBIDDEN, "no token, no note");
+    let posted = note(&csrf).await.unwrap();
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(posted.headers()[LOCATION], format!("/console/complaints/{cid}?done=posted"));
+    assert_eq!(note(&csrf).await.unwrap().status(), StatusCode::SEE_OTHER, "the same form again");
+    let staff_view = app.timeline_entries(cid, "message").await;
+    assert_eq!(staff_view.len(), 1, "a double submit posts once");
+    let buyer_view = app.get(&format!("/v1/complaints/{cid}/timeline"), "buyer-1").await.ok().clone();
+    assert!(!buyer_view.to_string().contains("Packaging photo looks genuine"), "a note never reaches a party");
+    let html = get(format!("/console/complaints/{cid}?done=posted")).await.unwrap().text().await.unwrap();
+    assert!(html.contains("Posted."));
+    let entry = &html[html.find("Packaging photo looks genuine").unwrap().saturating_sub(400)..];
+    assert!(entry.contains("entry internal") && entry.contains(">Internal</span>"), "marked internal: {entry}");
+
+    // The decision: review shows both payouts, confirm decides.
+    let form = get(format!("/console/complaints/{cid}/decision")).await.unwrap().text().await.unwrap();
+    let action = format!("/console/complaints/{cid}/decision");
+    let (version, key) = (field_of(&form, &action, "version"), field_of(&form, &action, "key"));
+    let decision = |step: &str, version: &str, csrf: &str| {
+        post(
+            action.clone(),
+            vec![
+                ("csrf", csrf.to_string()),
+                ("version", version.to_string()),
+                ("key", key.clone()),
+                ("step", step.to_string()),
+                ("outcome", "split".into()),
+                ("refund", "90,000".into()),
+                ("seller_at_fault", "on".into()),
+                ("reason_code", "item_damaged".into()),
+                ("evidence_ids", photo["id"].as_str().unwrap().to_string()),
+                ("rationale", "The photo shows the crack; the seller pays most of it.".into()),
+            ],
+        )
+    };
+    let payouts = get(format!("{action}/payouts?outcome=split&refund=90%2C000")).await.unwrap().text().await.unwrap();
+    assert!(payouts.contains("IDR 90,000.00") && payouts.contains("IDR 60,000.00"), "as the agent types: {payouts}");
+    let review = decision("review", &version, &csrf).await.unwrap();
+    assert_eq!(review.status(), StatusCode::OK);
+    let review = review.text().await.unwrap();
+    assert!(
+        review.contains("Confirm the decision") && review.contains("IDR 90,000.00") && review.contains("IDR 60,000.00")
+    );
+    assert_eq!(app.get(&format!("/v1/complaints/{cid}"), "staff-1").await.ok()["status"], "under_review");
+    assert_eq!(decision("confirm", &version, "forged").await.unwrap().status(), StatusCode::FORBIDDEN);
+
+    // Someone acts first (a message from the buyer moves the version): the form is stale.
+    app.post(&path(&c, "/messages"), "buyer-1", json!({"body": "Please decide soon"})).await.ok();
+    let stale = decision("confirm", &version, &csrf).await.unwrap();
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let stale = stale.text().await.unwrap();
+    assert!(stale.contains("Someone acted on this case first") && stale.contains("Please decide soon"), "{stale}");
+    assert_eq!(app.get(&format!("/v1/complaints/{cid}"), "staff-1").await.ok()["status"], "under_review");
+
+    let form = get(format!("/console/complaints/{cid}/decision")).await.unwrap().text().await.unwrap();
+    let version = field_of(&form, &action, "version");
+    let decided = decision("confirm", &version, &csrf).await.unwrap();
+    assert_eq!(decided.status(), StatusCode::SEE_OTHER);
+    assert_eq!(decided.headers()[LOCATION], format!("/console/complaints/{cid}?done=decided"));
+    let again = decision("confirm", &version, &csrf).await.unwrap();
+    assert_eq!(again.status(), StatusCode::SEE_OTHER, "a double submit lands on the decided case");
+    let after = app.get(&format!("/v1/complaints/{cid}"), "staff-1").await.ok().clone();
+    assert_eq!(after["status"], "resolved");
+    assert_eq!(after["resolution"]["refund_to_buyer"]["amount"], 9_000_000);
+    assert_eq!(after["resolution"]["release_to_seller"]["amount"], 6_000_000);
+    assert_eq!(app.timeline_entries(cid, "decided").await.len(), 1, "decided once");
+    let standing = app.get("/v1/sellers/seller-1/standing", "staff-1").await.ok().clone();
+    assert_eq!(standing["violations"], 1, "seller at fault, through the same use case");
+    let html = get(format!("/console/complaints/{cid}?done=decided")).await.unwrap().text().await.unwrap();
+    assert!(html.contains("Decided.") && html.contains("Resolved") && !html.contains("data-decide"), "{html}");
+}
+
+async fn an_indonesian_agent_reads_rupiah_and_jakarta_time(backend: Backend) {
+    let app = spawn_app(backend).await;
+    add_agent_speaking(&app, "dewi", "id").await;
+    let c = escalated_case(&app).await;
+    let cid = c["id"].as_str().unwrap();
+    let b = browser();
+    let session = session_of(&app, &b, "dewi").await;
+    let html = b.get(format!("{}/console", app.base)).header("cookie", &session).send().await.unwrap();
+    let html = html.text().await.unwrap();
+    assert!(html.contains("<html lang=\"id\">") && html.contains("Belum ditugaskan"), "{html}");
+    assert!(html.contains("Rp 150.000") && html.contains("Pengembalian dana sebagian: Rp 30.000"), "{html}");
+    let page = b.get(format!("{}/console/complaints/{cid}", app.base)).header("cookie", &session).send().await;
+    let page = page.unwrap().text().await.unwrap();
+    assert!(page.contains("WIB") && page.contains("Ditinjau") && page.contains("Pembeli"), "{page}");
+    // Before sign-in, the browser's language.
+    let login = b.get(format!("{}/console/login", app.base)).header("accept-language", "id-ID,id;q=0.9").send();
+    assert!(login.await.unwrap().text().await.unwrap().contains("Masuk ke layanan pelanggan"));
+}
+
+crate::on_both_backends!(
+    an_agent_signs_in_sees_the_queue_and_signs_out,
+    disabling_an_agent_ends_their_session,
+    an_agent_reads_the_case_notes_it_and_decides_a_split_once,
+    an_indonesian_agent_reads_rupiah_and_jakarta_time
+);

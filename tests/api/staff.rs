@@ -11,7 +11,13 @@ use resolution_center::app::AppError;
 use crate::helpers::{spawn_app, Backend};
 
 fn agent(id: &str) -> NewStaff {
-    NewStaff { id: id.into(), name: "Dewi Lestari".into(), email: Some("dewi@example.com".into()), locale: "id".into(), time_zone: "UTC".into() }
+    NewStaff {
+        id: id.into(),
+        name: "Dewi Lestari".into(),
+        email: Some("dewi@example.com".into()),
+        locale: "id".into(),
+        time_zone: "UTC".into(),
+    }
 }
 
 async fn accounts_sign_in_until_disabled(backend: Backend) {
@@ -72,7 +78,7 @@ async fn the_command_line_adds_and_lists_accounts(backend: Backend) {
     assert!(!ok && out.contains("password: 12 to 256 characters"), "{out}");
     let (ok, out) = run(&["list"], "");
     assert!(ok, "{out}");
-    assert_eq!(out.lines().collect::<Vec<_>>(), ["agent-1\tAgent One\t-\ten\tenabled"]);
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["agent-1\tAgent One\t-\ten\tUTC\tenabled"]);
     assert!(!out.contains("argon2"), "the hash is never shown");
     assert!(app.app.check_staff_password("agent-1".into(), "correct horse battery".into()).await.unwrap().is_some());
     let (ok, out) = run(&["disable", "nobody"], "");
