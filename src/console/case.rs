@@ -679,6 +679,8 @@ struct DecisionPage {
     payouts: String,
     outcome_label: String,
     reason_label: String,
+    /// The evidence the form cites, as the agent reads it.
+    relied_on: Vec<String>,
 }
 
 /// Both payouts of what the fields say, as HTML (escaped here), or why the
@@ -734,6 +736,17 @@ async fn decision_page(
         let t = c.t;
         return render(app, session, id, 0, Some(t.not_allowed.to_string()), StatusCode::CONFLICT).await;
     }
+    let evidence: Vec<(String, String)> = file
+        .evidence
+        .iter()
+        .filter(|e| e.status == "stored")
+        .map(|e| {
+            let name = e.file_name.clone().unwrap_or_else(|| e.id.clone());
+            (e.id.clone(), format!("{} · {} · {name}", lang.label(&e.uploader_role), lang.label(e.kind.as_str())))
+        })
+        .collect();
+    let relied_on =
+        evidence.iter().filter(|(id, _)| fields.evidence_ids.contains(id)).map(|(_, label)| label.clone()).collect();
     let page = DecisionPage {
         id: cm.id.clone(),
         held: money(cm.held_amount, cm.currency, lang),
@@ -745,15 +758,8 @@ async fn decision_page(
         problem,
         outcomes: labelled(Outcome::ALL, |o| o.as_str(), lang),
         reason_codes: domain::DECISION_REASON_CODES.iter().map(|r| (*r, lang.label(r).to_string())).collect(),
-        evidence: file
-            .evidence
-            .iter()
-            .filter(|e| e.status == "stored")
-            .map(|e| {
-                let name = e.file_name.clone().unwrap_or_else(|| e.id.clone());
-                (e.id.clone(), format!("{} · {} · {name}", lang.label(&e.uploader_role), lang.label(e.kind.as_str())))
-            })
-            .collect(),
+        evidence,
+        relied_on,
         payouts: payouts_html(cm, &fields, lang),
         outcome_label: lang.label(&fields.outcome).to_string(),
         reason_label: lang.label(&fields.reason_code).to_string(),

@@ -53,12 +53,48 @@ async function underReview(order) {
   return c.id;
 }
 
+/// A PNG the service takes as a photo: the smallest valid image.
+const png = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+async function uploadPhoto(id, who, name) {
+  const form = new FormData();
+  form.append('kind', 'photo');
+  form.append('description', 'the crack');
+  form.append('file', new Blob([png], { type: 'image/png' }), name);
+  const res = await fetch(`${base}/v1/complaints/${id}/evidence`, {
+    method: 'POST', headers: { authorization: `Bearer ${token(who)}` }, body: form,
+  });
+  assert.equal(res.status, 201, await res.text());
+}
+
+async function signIn(page, id) {
+  await page.goto(`${base}/console/login`);
+  await page.getByLabel('Staff id').fill(id);
+  await page.getByLabel('Password').fill('correct horse battery staple');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Under review' }).waitFor();
+}
+
+/// Fills the decision form with a split of 90 000 to the buyer.
+async function fillSplit(page) {
+  await page.getByRole('radio', { name: 'Split' }).check();
+  await page.getByLabel(/Refund to the buyer, for a split/).fill('90,000');
+  await page.getByLabel('Reason code').selectOption('item_damaged');
+  await page.getByLabel(/Rationale/).fill('The photo shows the crack; the seller pays most of it.');
+}
+
 /// A page that fails its test on any console error or CSP violation.
-async function watchedPage() {
+/// `answered` lists the error statuses a page of the test is meant to be
+/// answered with (Chromium logs each as a console error).
+async function watchedPage(answered = []) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  const meant = (text) => answered.some((status) => text.includes(`the server responded with a status of ${status} `));
+  page.on('console', (m) => { if (m.type() === 'error' && !meant(m.text())) problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(e.message));
   return { page, problems, context };
 }
@@ -72,7 +108,8 @@ async function noSeriousFindings(page) {
 before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  run(['staff', 'add', 'dewi', '--name', 'Dewi Lestari', '--locale', 'id'], 'correct horse battery staple\n');
+  run(['staff', 'add', 'dewi', '--name', 'Dewi Lestari', '--time-zone', 'Asia/Jakarta'], 'correct horse battery staple\n');
+  run(['staff', 'add', 'budi', '--name', 'Budi Santoso'], 'correct horse battery staple\n');
   service = spawn(bin, ['serve'], { env: { ...env, RC_LISTEN: `127.0.0.1:${port}` }, stdio: 'ignore' });
   for (let i = 0; ; i++) {
     try { if ((await fetch(`${base}/readyz`)).ok) break; } catch {}
@@ -113,8 +150,9 @@ test('an agent signs in, sees the queue and signs out', { timeout: 60000 }, asyn
 
   const row = page.getByRole('row').filter({ hasText: id });
   await row.waitFor();
-  assert.match(await row.innerText(), /IDR 150000\.00/);
-  assert.match(await row.innerText(), /unassigned/);
+  assert.match(await row.innerText(), /IDR 150,000\.00/);
+  assert.match(await row.innerText(), /Unassigned/);
+  assert.match(await row.innerText(), /Partial refund: IDR 30,000\.00/, "the seller's last offer");
   await noSeriousFindings(page);
 
   // Take it: the case moves to Mine.
@@ -135,5 +173,114 @@ test('an agent signs in, sees the queue and signs out', { timeout: 60000 }, asyn
   await page.goto(`${base}/console`);
   assert.equal(new URL(page.url()).pathname, '/console/login', 'signed out for good');
   assert.deepEqual(problems, [], 'no console errors or CSP violations');
+  await context.close();
+});
+
+test('an agent takes the next case, reads both offers and the evidence, and decides a split', { timeout: 90000 }, async () => {
+  const id = await underReview('ord-browser-2');
+  await uploadPhoto(id, 'buyer-1', 'crack.png');
+  const { page, problems, context } = await watchedPage();
+  await signIn(page, 'dewi');
+
+  // Next case: the most urgent unassigned one, taken and opened.
+  await page.getByRole('button', { name: 'Next case' }).click();
+  await page.getByRole('heading', { name: new RegExp(`Complaint ${id}`) }).waitFor();
+  await page.getByText('The case is yours.').waitFor();
+  const offers = page.getByRole('region', { name: 'Offers' });
+  assert.match(await offers.innerText(), /Buyer[\s\S]*Full refund[\s\S]*Seller[\s\S]*Partial refund: IDR 30,000\.00/);
+  const photo = page.getByRole('img', { name: /Photo · the crack · Buyer/ });
+  await photo.waitFor();
+  assert.ok(await photo.evaluate((img) => img.complete && img.naturalWidth > 0), 'the picture loads through the service');
+  await noSeriousFindings(page);
+  await page.screenshot({ path: join(shots, 'console-case.png'), fullPage: true });
+
+  // d opens the decision form; the payouts follow what the agent types.
+  await page.keyboard.press('d');
+  await page.getByRole('heading', { name: /Decision/ }).waitFor();
+  await fillSplit(page);
+  await page.locator('#payout-buyer').filter({ hasText: 'IDR 90,000.00' }).waitFor();
+  assert.equal(await page.locator('#payout-seller').innerText(), 'IDR 60,000.00');
+  await page.getByLabel(/Refund to the buyer, for a split/).fill('200,000');
+  await page.locator('#payouts .problem').waitFor();
+  await page.getByLabel(/Refund to the buyer, for a split/).fill('90,000');
+  await page.getByLabel(new RegExp(`Buyer · Photo · crack.png`)).check();
+  await page.getByLabel('Seller at fault').check();
+  await noSeriousFindings(page);
+  await page.getByRole('button', { name: 'Review decision' }).click();
+
+  // The confirm step says what will happen before anything does.
+  await page.getByRole('heading', { name: /Confirm the decision/ }).waitFor();
+  assert.equal(await page.locator('#payout-buyer').innerText(), 'IDR 90,000.00');
+  assert.equal(await page.locator('#payout-seller').innerText(), 'IDR 60,000.00');
+  await page.screenshot({ path: join(shots, 'console-decision-confirm.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Confirm decision' }).click();
+  await page.getByText('Decided.').waitFor();
+  assert.match(await page.locator('.facts').innerText(), /Buyer gets IDR 90,000\.00 · Seller gets IDR 60,000\.00/);
+  assert.equal(await page.getByRole('link', { name: 'Decide' }).count(), 0, 'nothing left to decide');
+  assert.deepEqual(problems, [], 'no console errors or CSP violations');
+  await context.close();
+});
+
+test('a second browser decided the same case first', { timeout: 90000 }, async () => {
+  const id = await underReview('ord-browser-3');
+  // The loser's form is answered 409 Conflict, with the case as it is now.
+  const first = await watchedPage([409]);
+  const second = await watchedPage();
+  await signIn(first.page, 'dewi');
+  await signIn(second.page, 'budi');
+  for (const { page } of [first, second]) {
+    await page.goto(`${base}/console/complaints/${id}/decision`);
+    await fillSplit(page);
+    await page.getByRole('button', { name: 'Review decision' }).click();
+    await page.getByRole('button', { name: 'Confirm decision' }).waitFor();
+  }
+  await second.page.getByRole('button', { name: 'Confirm decision' }).click();
+  await second.page.getByText('Decided.').waitFor();
+  await first.page.getByRole('button', { name: 'Confirm decision' }).click();
+  await first.page.getByRole('alert').filter({ hasText: 'Someone acted on this case first' }).waitFor();
+  assert.match(await first.page.getByRole('heading', { level: 1 }).innerText(), /Resolved/, 'the new state is shown');
+  const decided = await api('GET', `/v1/complaints/${id}/timeline`, token('staff-9', 'staff'));
+  assert.equal(decided.data.filter((e) => e.type === 'decided').length, 1, 'one decision');
+  assert.deepEqual([...first.problems, ...second.problems], []);
+  await first.context.close();
+  await second.context.close();
+});
+
+test('the keyboard alone works the queue', { timeout: 60000 }, async () => {
+  const id = await underReview('ord-browser-4');
+  const { page, problems, context } = await watchedPage();
+  await signIn(page, 'budi');
+  await page.keyboard.press('?');
+  const keys = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await keys.waitFor();
+  assert.match(await keys.innerText(), /move down \/ up the queue/);
+  await noSeriousFindings(page);
+  await page.keyboard.press('Escape');
+  await keys.waitFor({ state: 'hidden' });
+
+  // j to the row, a to take it; the case is Budi's.
+  await page.goto(`${base}/console?q=${id}`);
+  await page.keyboard.press('j');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), id);
+  await page.keyboard.press('a');
+  await page.getByRole('heading', { name: 'Mine', level: 2 }).waitFor();
+  // j, Enter opens it; n writes an internal note.
+  await page.keyboard.press('j');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: new RegExp(`Complaint ${id}`) }).waitFor();
+  await page.keyboard.press('n');
+  await page.keyboard.type('Called the courier: the parcel was dropped.');
+  // Tab past the choice of readers (an internal note is the default) to Post.
+  for (let i = 0; i < 4 && (await page.evaluate(() => document.activeElement.textContent)) !== 'Post'; i++) {
+    await page.keyboard.press('Tab');
+  }
+  await page.keyboard.press('Enter');
+  await page.getByText('Posted.').waitFor();
+  const entry = page.locator('.entry.internal').filter({ hasText: 'Called the courier' });
+  await entry.waitFor();
+  assert.match(await entry.innerText(), /Internal/);
+  const buyerView = await api('GET', `/v1/complaints/${id}/timeline`, token('buyer-1'));
+  assert.ok(!JSON.stringify(buyerView).includes('Called the courier'), 'the note stays with staff');
+  assert.deepEqual(problems, []);
   await context.close();
 });
