@@ -388,7 +388,126 @@ async fn an_indonesian_agent_reads_rupiah_and_jakarta_time(backend: Backend) {
     assert!(login.await.unwrap().text().await.unwrap().contains("Masuk ke layanan pelanggan"));
 }
 
+async fn every_other_action_runs_the_api_use_case(backend: Backend) {
+    let app = spawn_app(backend).await;
+    add_agent(&app, "dewi").await;
+    add_agent(&app, "budi").await;
+    let c = escalated_case(&app).await;
+    let cid = c["id"].as_str().unwrap();
+    let b = browser();
+    let session = session_of(&app, &b, "dewi").await;
+    let get = |url: String| b.get(format!("{}{url}", app.base)).header("cookie", &session).send();
+    let post = |url: String, form: Vec<(&str, String)>| {
+        b.post(format!("{}{url}", app.base)).header("cookie", &session).form(&form).send()
+    };
+    let html = get(format!("/console/complaints/{cid}")).await.unwrap().text().await.unwrap();
+    let csrf = csrf_field(&html);
+    let base = format!("/console/complaints/{cid}");
+
+    // Assign to another agent, from the case page.
+    let version = field_of(&html, &format!("{base}/assign"), "version");
+    let assigned = post(
+        format!("{base}/assign"),
+        vec![("csrf", csrf.clone()), ("version", version.clone()), ("assignee_id", "budi".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(assigned.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&format!("/v1/complaints/{cid}"), "staff-1").await.ok()["assignee_id"], "budi");
+    // A Take from the page drawn before that is stale: refused, the new state shown.
+    let stale = post(format!("{base}/take"), vec![("csrf", csrf.clone()), ("version", version)]).await.unwrap();
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    assert!(stale.text().await.unwrap().contains("<dd>budi</dd>"), "the assignee as it is now");
+    assert_eq!(app.get(&format!("/v1/complaints/{cid}"), "staff-1").await.ok()["assignee_id"], "budi");
+
+    // An evidence request, its due time read in the agent's zone (WIB, UTC+7).
+    let html = get(base.clone()).await.unwrap().text().await.unwrap();
+    let key = field_of(&html, &format!("{base}/evidence-requests"), "key");
+    let due = (chrono::Utc::now() + chrono::Duration::days(2)).with_timezone(&chrono_tz::Asia::Jakarta);
+    let due_local = due.format("%Y-%m-%dT%H:%M").to_string();
+    let requested = post(
+        format!("{base}/evidence-requests"),
+        vec![
+            ("csrf", csrf.clone()),
+            ("key", key),
+            ("party", "seller".into()),
+            ("kinds", "shipping_label".into()),
+            ("kinds", "receipt".into()),
+            ("due_at", due_local),
+            ("note", "The courier's receipt, please".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(requested.status(), StatusCode::SEE_OTHER);
+    let after = app.get(&format!("/v1/complaints/{cid}"), "seller-1").await.ok().clone();
+    let request = &after["evidence_requests"][0];
+    assert_eq!(request["party"], "seller");
+    assert_eq!(request["kinds"], json!(["shipping_label", "receipt"]));
+    let due_at: chrono::DateTime<chrono::Utc> = request["due_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(due_at.timestamp() / 60, due.timestamp() / 60, "14:00 WIB is 07:00 UTC");
+
+    // A mediation proposal typed in the currency's units.
+    let html = get(base.clone()).await.unwrap().text().await.unwrap();
+    assert!(html.contains("Seller") && html.contains("Receipt"), "waits on the seller's evidence: {html}");
+    let form = |refund: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("version", field_of(&html, &format!("{base}/proposals"), "version")),
+            ("key", field_of(&html, &format!("{base}/proposals"), "key")),
+            ("kind", "partial_refund".into()),
+            ("refund", refund.to_string()),
+            ("note", "Meet in the middle".into()),
+        ]
+    };
+    let bad = post(format!("{base}/proposals"), form("lots")).await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("refund: Type the amount in the currency"), "what is wrong, said");
+    let proposed = post(format!("{base}/proposals"), form("75,000.50")).await.unwrap();
+    assert_eq!(proposed.status(), StatusCode::SEE_OTHER);
+    let after = app.get(&format!("/v1/complaints/{cid}"), "buyer-1").await.ok().clone();
+    let pending = after["pending_proposal"].clone();
+    assert_eq!((pending["author_role"].as_str(), pending["status"].as_str()), (Some("staff"), Some("pending")));
+    assert_eq!(pending["refund_amount"]["amount"], 7_500_050);
+
+    // An agent who is a party of a complaint does not arbitrate it.
+    app.order_between("ord-2", "dewi", "seller-1", 100_000).await;
+    let body = json!({"order_id": "ord-2", "reason": "damaged", "description": "Cracked.", "requested_solution": {"kind": "full_refund"}});
+    let own = app.post("/v1/complaints", "dewi", body).await.body.clone();
+    let own_id = own["id"].as_str().unwrap();
+    let refused = get(format!("/console/complaints/{own_id}")).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.unwrap().contains("You are a party of this complaint"));
+    let nobody = get("/console/complaints/cmp_nope".into()).await.unwrap();
+    assert_eq!(nobody.status(), StatusCode::NOT_FOUND);
+
+    // Payment problems: a settlement the payment system failed.
+    let decided = app
+        .post(
+            &path(&c, "/decision"),
+            "staff-1",
+            json!({"outcome": "refund", "seller_at_fault": false, "reason_code": "item_damaged", "rationale": "Cracked on arrival."}),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+    app.post(&path(&c, "/settlement"), "market", json!({"state": "failed", "reason": "card expired"})).await.ok();
+    let payments = get("/console?view=payments".into()).await.unwrap().text().await.unwrap();
+    assert!(payments.contains(r#"aria-current="page">Payment problems <span class="count">1</span>"#), "{payments}");
+    assert!(payments.contains("Payment failed: card expired") && payments.contains("IDR 150,000.00"), "{payments}");
+
+    // Next case with nothing unassigned says so.
+    let next = post("/console/next".into(), vec![("csrf", csrf.clone())]).await.unwrap();
+    assert_eq!(next.headers()[LOCATION], "/console?view=unassigned&notice=no-next");
+    app.order("ord-3", 100_000).await;
+    let later = app.open("ord-3", json!({"kind": "full_refund"})).await;
+    app.post(&path(&later, "/escalate"), "seller-1", json!({"reason": "the buyer broke it"})).await.ok();
+    let next = post("/console/next".into(), vec![("csrf", csrf.clone())]).await.unwrap();
+    assert_eq!(next.headers()[LOCATION], format!("/console/complaints/{}?done=taken", later["id"].as_str().unwrap()));
+    assert_eq!(app.get(&path(&later, ""), "staff-1").await.ok()["assignee_id"], "dewi");
+}
+
 crate::on_both_backends!(
+    every_other_action_runs_the_api_use_case,
     an_agent_signs_in_sees_the_queue_and_signs_out,
     disabling_an_agent_ends_their_session,
     an_agent_reads_the_case_notes_it_and_decides_a_split_once,
