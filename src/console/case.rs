@@ -181,6 +181,7 @@ struct Facts {
     has_actions: bool,
     can_take: bool,
     can_assign: bool,
+    can_unassign: bool,
     can_message: bool,
     can_request: bool,
     can_propose: bool,
@@ -390,6 +391,7 @@ async fn render(
         has_actions: !allowed.is_empty(),
         can_take: can(Action::Assign) && !mine,
         can_assign: can(Action::Assign),
+        can_unassign: can(Action::Unassign),
         can_message: can(Action::PostMessage),
         can_request: can(Action::RequestEvidence),
         can_propose: can(Action::Counter),
@@ -523,6 +525,7 @@ pub async fn page(app: web::Data<App>, req: HttpRequest, id: web::Path<String>, 
         "requested" => Some(t.requested),
         "proposed" => Some(t.proposed),
         "assigned" => Some(t.assigned),
+        "unassigned" => Some(t.unassigned_done),
         _ => None,
     });
     render(&app, &session, &id, q.after.unwrap_or(0), notice.map(str::to_string), StatusCode::OK).await
@@ -536,6 +539,15 @@ pub async fn assign(app: web::Data<App>, req: HttpRequest, id: web::Path<String>
     let cmd = Command::Assign { assignee_id: fields.get("assignee_id").to_string() };
     let result = once(&app, &session, &id, &fields, cmd).await;
     answer(&app, &session, &id, "assigned", result).await
+}
+
+pub async fn unassign(app: web::Data<App>, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> Page {
+    let (session, fields) = match signed_form(&app, &req, &body).await? {
+        Ok(ok) => ok,
+        Err(answer) => return Ok(answer),
+    };
+    let result = once(&app, &session, &id, &fields, Command::Unassign).await;
+    answer(&app, &session, &id, "unassigned", result).await
 }
 
 pub async fn message(app: web::Data<App>, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> Page {

@@ -150,6 +150,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/complaints/{id}", web::get().to(case::page))
             .route("/complaints/{id}/take", web::post().to(queue::take))
             .route("/complaints/{id}/assign", web::post().to(case::assign))
+            .route("/complaints/{id}/unassign", web::post().to(case::unassign))
             .route("/complaints/{id}/messages", web::post().to(case::message))
             .route("/complaints/{id}/evidence-requests", web::post().to(case::request_evidence))
             .route("/complaints/{id}/proposals", web::post().to(case::propose))

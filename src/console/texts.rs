@@ -167,6 +167,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("fulfilment_step", "Fulfilment step", "Langkah penyelesaian"),
     ("escalated", "Escalated to customer care", "Diteruskan ke layanan pelanggan"),
     ("assigned", "Assigned", "Ditugaskan"),
+    ("unassigned", "Unassigned", "Tidak lagi ditugaskan"),
     ("decided", "Decision", "Keputusan"),
     ("deadline_passed", "Deadline passed", "Batas waktu lewat"),
     ("withdrawn", "Withdrawn by the buyer", "Dibatalkan pembeli"),
@@ -202,6 +203,8 @@ texts! {
     age: "Age", "Umur";
     assign: "Assign", "Tugaskan";
     assign_to: "Assign to", "Tugaskan ke";
+    unassign: "Unassign", "Lepas penugasan";
+    unassigned_done: "Nobody has the case now.", "Kasus ini kini tidak ditugaskan ke siapa pun.";
     assignee: "Assignee", "Petugas";
     back_to_case: "Back to complaint", "Kembali ke komplain";
     back_to_queue: "Back to the queue", "Kembali ke antrean";

@@ -418,6 +418,7 @@ impl Complaint {
                 self.deadline = Some(deadline.clone());
             }
             Event::Assigned { assignee_id } => self.assignee_id = Some(assignee_id.clone()),
+            Event::Unassigned { .. } => self.assignee_id = None,
             Event::Decided { .. } => {}
             Event::Resolved { by, refund_to_buyer, release_to_seller } => {
                 self.status = Status::Resolved;
@@ -508,6 +509,10 @@ pub enum Event {
     Assigned {
         assignee_id: String,
     },
+    /// The agent who had the case is off it.
+    Unassigned {
+        assignee_id: String,
+    },
     Decided {
         decision: Decision,
     },
@@ -541,6 +546,7 @@ impl Event {
             Event::FulfilmentStepped { .. } => "fulfilment_step",
             Event::Escalated { .. } => "escalated",
             Event::Assigned { .. } => "assigned",
+            Event::Unassigned { .. } => "unassigned",
             Event::Decided { .. } => "decided",
             Event::DeadlinePassed { .. } => "deadline_passed",
             Event::Withdrawn { .. } => "withdrawn",

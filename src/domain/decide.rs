@@ -28,6 +28,8 @@ wire_enum!(
         Escalate = "escalate",
         Withdraw = "withdraw",
         Assign = "assign",
+        /// Staff take the assigned agent off the case, back to Unassigned.
+        Unassign = "unassign",
         Decide = "decide",
     }
 );
@@ -77,6 +79,7 @@ pub enum Command {
     Assign {
         assignee_id: String,
     },
+    Unassign,
     Decide {
         decision_id: String,
         outcome: Outcome,
@@ -109,6 +112,7 @@ impl Command {
             Command::Escalate { .. } => Action::Escalate,
             Command::Withdraw { .. } => Action::Withdraw,
             Command::Assign { .. } => Action::Assign,
+            Command::Unassign => Action::Unassign,
             Command::Decide { .. } => Action::Decide,
             Command::ExpireDeadline => return None,
         })
@@ -317,6 +321,12 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
             (Staff, s) => not_now(format!("only complaints under review are assigned, this one is {s}")),
             _ => forbid("only staff assign complaints"),
         },
+        Action::Unassign => match (role, c.status, &c.assignee_id) {
+            (Staff, Status::UnderReview, Some(_)) => Ok(()),
+            (Staff, Status::UnderReview, None) => not_now("nobody is assigned to the complaint".into()),
+            (Staff, s, _) => not_now(format!("only complaints under review are assigned, this one is {s}")),
+            _ => forbid("only staff unassign complaints"),
+        },
         Action::Decide => match role {
             Staff => Ok(()),
             _ => forbid("only staff decide complaints"),
@@ -466,6 +476,7 @@ pub fn decide(
             Err(DomainError::invalid("assignee_id", "a party of the complaint cannot be its arbiter"))
         }
         Command::Assign { assignee_id } => Ok(vec![Event::Assigned { assignee_id }]),
+        Command::Unassign => Ok(vec![Event::Unassigned { assignee_id: c.assignee_id.clone().unwrap_or_default() }]),
         Command::Decide {
             decision_id,
             outcome,

@@ -18,6 +18,7 @@ enum Op {
     Escalate(Role),
     Withdraw(Role),
     Assign,
+    Unassign,
     Decide(Outcome, u8, bool),
     /// Let time pass, then fire the running deadline.
     Expire(u16),
@@ -48,6 +49,7 @@ fn op() -> impl Strategy<Value = Op> {
         role().prop_map(Op::Escalate),
         role().prop_map(Op::Withdraw),
         Just(Op::Assign),
+        Just(Op::Unassign),
         (prop::sample::select(Outcome::ALL.to_vec()), any::<u8>(), any::<bool>())
             .prop_map(|(o, f, b)| Op::Decide(o, f, b)),
         (1..200u16).prop_map(Op::Expire),
@@ -141,6 +143,7 @@ fn offered(c: &Complaint, action: Action, n: usize, now: DateTime<Utc>) -> Comma
         Action::Escalate => Command::Escalate { reason: "r".into() },
         Action::Withdraw => Command::Withdraw { note: Some("found it".into()) },
         Action::Assign => Command::Assign { assignee_id: "staff".into() },
+        Action::Unassign => Command::Unassign,
         Action::Decide => Command::Decide {
             decision_id: format!("dec_o{n}"),
             outcome: Outcome::Release,
@@ -195,6 +198,7 @@ proptest! {
                 Op::Escalate(r) => (actor(r), Command::Escalate { reason: "r".into() }),
                 Op::Withdraw(r) => (actor(r), Command::Withdraw { note: None }),
                 Op::Assign => (actor(Role::Staff), Command::Assign { assignee_id: "staff".into() }),
+                Op::Unassign => (actor(Role::Staff), Command::Unassign),
                 Op::Decide(outcome, f, fault) => (actor(Role::Staff), Command::Decide { decision_id: format!("dec_{n}"), outcome, refund_amount: Some(frac(f)).filter(|_| outcome != Outcome::Release), seller_at_fault: fault, reason_code: "x".into(), evidence_ids: vec![], rationale: "y".into() }),
                 Op::Expire(hours) => {
                     now += Duration::hours(i64::from(hours));

@@ -8,7 +8,7 @@ use super::body::Body;
 use super::command::run_command;
 use super::params::limit_of;
 use super::problem::ApiError;
-use super::wire::{AssignBody, DecisionBody, EvidenceRequestBody, QueueEntry, QueuePage};
+use super::wire::{AssignBody, DecisionBody, EmptyBody, EvidenceRequestBody, QueueEntry, QueuePage};
 use crate::app::ids::new_id;
 use crate::app::{now, App, Caller};
 use crate::domain::{Action, Command};
@@ -73,6 +73,29 @@ pub async fn assign(
     let b = super::command::authorized(&app, &caller, &path, &[Action::Assign], body).await?;
     let assignee_id = b.assignee_id.unwrap_or_else(|| caller.id.clone());
     run_command(&app, &caller, &req, path.into_inner(), Command::Assign { assignee_id }).await
+}
+
+/// Take the assigned agent off a complaint under review: it is unassigned
+/// again (staff).
+#[utoipa::path(
+    tag = "arbitration",
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::CommandHeaders),
+    request_body(content = EmptyBody, description = "Empty, or `{}`"),
+    responses(
+        (status = 200, description = "The complaint after the command", body = super::wire::ComplaintView),
+        super::spec_parts::Refused,
+    )
+)]
+#[post("/v1/complaints/{id}/unassign")]
+pub async fn unassign(
+    app: web::Data<App>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: Result<Body<EmptyBody>, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    super::command::authorized(&app, &caller, &path, &[Action::Unassign], body).await?;
+    run_command(&app, &caller, &req, path.into_inner(), Command::Unassign).await
 }
 
 /// The binding decision: refund, release or split. Final (staff).

@@ -27,6 +27,7 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(evidence::content)
         .service(arbitration::queue)
         .service(arbitration::assign)
+        .service(arbitration::unassign)
         .service(arbitration::decide)
         .service(arbitration::request_evidence)
         .service(settlements::report)

@@ -222,6 +222,11 @@ pub struct WithdrawBody {
     pub note: Option<String>,
 }
 
+/// A command that takes no fields: empty, or `{}`.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyBody {}
+
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {

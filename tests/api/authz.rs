@@ -73,6 +73,7 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("POST", "/v1/complaints/{id}/evidence-requests",     [403,  403,   404,   200,   404,    401,   401,   401]),
     ("GET",  "/v1/arbitration/queue",                     [403,  403,   403,   200,   403,    401,   401,   401]),
     ("POST", "/v1/complaints/{id}/assign",                [403,  403,   404,   200,   404,    401,   401,   401]),
+    ("POST", "/v1/complaints/{id}/unassign",              [403,  403,   404,   200,   404,    401,   401,   401]),
     ("POST", "/v1/complaints/{id}/decision",              [403,  403,   404,   200,   404,    401,   401,   401]),
     ("POST", "/v1/complaints/{id}/settlement",            [403,  403,   403,   403,   200,    401,   401,   401]),
     ("GET",  "/v1/complaints/{id}/settlement",            [403,  403,   403,   200,   200,    401,   401,   401]),
@@ -151,7 +152,7 @@ impl Fixture {
             let pid = c["pending_proposal"]["id"].as_str().unwrap();
             app.post(&at(&format!("/proposals/{pid}/accept")), &f.buyer, json!({})).await.ok();
         }
-        if ["/assign", "/decision", "/evidence-requests"].iter().any(|t| path.ends_with(t)) {
+        if ["/assign", "/unassign", "/decision", "/evidence-requests"].iter().any(|t| path.ends_with(t)) {
             app.post(&at("/escalate"), &f.seller, json!({"reason": "The buyer broke it."})).await.ok();
             if !path.ends_with("/assign") {
                 app.post(&at("/assign"), "staff-az", json!({})).await.ok();

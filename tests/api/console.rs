@@ -420,6 +420,18 @@ async fn every_other_action_runs_the_api_use_case(backend: Backend) {
     assert!(stale.text().await.unwrap().contains("<dd>budi</dd>"), "the assignee as it is now");
     assert_eq!(app.get(&format!("/v1/complaints/{cid}"), "staff-1").await.ok()["assignee_id"], "budi");
 
+    // Unassign: nobody has the case, and Unassign is no longer offered.
+    let html = get(base.clone()).await.unwrap().text().await.unwrap();
+    let version = field_of(&html, &format!("{base}/unassign"), "version");
+    let unassigned =
+        post(format!("{base}/unassign"), vec![("csrf", csrf.clone()), ("version", version)]).await.unwrap();
+    assert_eq!(unassigned.headers()[LOCATION], format!("{base}?done=unassigned"));
+    let after = app.get(&format!("/v1/complaints/{cid}"), "staff-1").await.ok().clone();
+    assert_eq!(after["assignee_id"], serde_json::Value::Null);
+    assert!(!after["allowed_actions"].as_array().unwrap().contains(&json!("unassign")));
+    let html = get(format!("{base}?done=unassigned")).await.unwrap().text().await.unwrap();
+    assert!(html.contains("Nobody has the case now.") && !html.contains(&format!("action=\"{base}/unassign\"")));
+
     // An evidence request, its due time read in the agent's zone (WIB, UTC+7).
     let html = get(base.clone()).await.unwrap().text().await.unwrap();
     let key = field_of(&html, &format!("{base}/evidence-requests"), "key");
