@@ -518,7 +518,45 @@ async fn every_other_action_runs_the_api_use_case(backend: Backend) {
     assert_eq!(app.get(&path(&later, ""), "staff-1").await.ok()["assignee_id"], "dewi");
 }
 
+async fn the_queue_comes_in_pages_nearest_target_first(backend: Backend) {
+    let app = spawn_app(backend).await;
+    add_agent(&app, "dewi").await;
+    let mut ids = Vec::new();
+    for i in 0..52 {
+        app.order(&format!("ord-{i}"), 100_000).await;
+        let c = app.open(&format!("ord-{i}"), json!({"kind": "full_refund"})).await;
+        app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": "no"})).await.ok();
+        ids.push(c["id"].as_str().unwrap().to_string());
+    }
+    let b = browser();
+    let session = session_of(&app, &b, "dewi").await;
+    let rows = |html: &str| -> Vec<String> {
+        html.split("data-open>").skip(1).map(|r| r.split('<').next().unwrap().to_string()).collect()
+    };
+    let first = b.get(format!("{}/console?view=all", app.base)).header("cookie", &session).send().await.unwrap();
+    let first = first.text().await.unwrap();
+    assert!(first.contains(r#"All <span class="count">52</span>"#));
+    assert_eq!(rows(&first), ids[..50], "the first 50, the nearest decision target first");
+    let at = first.find("Next page").expect("a next page");
+    let link = first[..at]
+        .rsplit("href=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    let second = b.get(format!("{}{link}", app.base)).header("cookie", &session).send().await.unwrap();
+    let second = second.text().await.unwrap();
+    assert_eq!(rows(&second), ids[50..], "then the rest");
+    assert!(!second.contains("Next page"));
+    let junk = b.get(format!("{}/console?view=all&cursor=%%%", app.base)).header("cookie", &session).send().await;
+    assert_eq!(rows(&junk.unwrap().text().await.unwrap()), ids[..50], "a cursor that does not read is the first page");
+}
+
 crate::on_both_backends!(
+    the_queue_comes_in_pages_nearest_target_first,
     every_other_action_runs_the_api_use_case,
     an_agent_signs_in_sees_the_queue_and_signs_out,
     disabling_an_agent_ends_their_session,
