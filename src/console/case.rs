@@ -892,7 +892,7 @@ pub async fn evidence_file(
             .insert_header((header::CONTENT_DISPOSITION, disposition))
             .streaming(stream),
     };
-    // Verified evidence never changes: the browser may keep it while the session lasts.
-    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, max-age=3600"));
+    // Like every console answer, kept in no cache: a shared computer keeps
+    // no evidence after its agent signed out.
     Ok(res)
 }

@@ -278,9 +278,28 @@ async fn an_agent_reads_the_case_notes_it_and_decides_a_split_once(backend: Back
     assert_eq!(image.status(), StatusCode::OK);
     assert_eq!(image.headers()["content-type"], "image/png");
     assert!(image.headers()["content-disposition"].to_str().unwrap().starts_with("inline"));
+    assert_eq!(image.headers()["cache-control"], "no-store");
     assert_eq!(image.bytes().await.unwrap().as_ref(), crate::helpers::png().as_slice());
     let stranger = b.get(format!("{}{src}", app.base)).send().await.unwrap();
     assert_eq!(stranger.status(), StatusCode::NOT_FOUND, "no session, no file");
+
+    // A video plays in the page; other files are links to download.
+    crate::evidence::upload(&app, &c, "buyer-1", "video", crate::helpers::mp4(0), "video/mp4", "unboxing.mp4")
+        .await
+        .ok();
+    let files = app.get(&format!("/v1/complaints/{cid}/evidence"), "staff-1").await.ok().clone();
+    let id_of = |kind: &str| {
+        files["data"].as_array().unwrap().iter().find(|e| e["kind"] == kind).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let html = get(format!("/console/complaints/{cid}")).await.unwrap().text().await.unwrap();
+    assert!(html.contains(&format!("<video src=\"/console/complaints/{cid}/evidence/{}\" controls", id_of("video"))));
+    let pdf = format!("/console/complaints/{cid}/evidence/{}?download=1", id_of("receipt"));
+    assert!(html.contains(&format!("<a href=\"{pdf}\" class=\"file\">resi.pdf</a>")), "{html}");
+    let download = get(pdf).await.unwrap();
+    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
 
     // An internal note: on the timeline marked internal, never shown to a party.
     let csrf = csrf_field(&html);
