@@ -880,7 +880,7 @@ pub async fn evidence_file(
         ))],
     };
     let media_type: mime::Mime = row.media_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
-    let mut res = match readable {
+    let res = match readable {
         Readable::File(path) => NamedFile::open_async(&path)
             .await
             .map_err(|e| AppError::StoreUnavailable(e.into()))?
