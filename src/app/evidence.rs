@@ -696,6 +696,21 @@ impl App {
         .await
     }
 
+    /// One file's row, for a caller who may read the complaint.
+    async fn evidence_row(
+        &self,
+        caller: &Caller,
+        complaint_id: String,
+        evidence_id: String,
+    ) -> Result<EvidenceRow, AppError> {
+        let caller = caller.clone();
+        self.read(move |conn| {
+            load_for(conn, &complaint_id, &caller)?;
+            rows::find(conn, &complaint_id, &evidence_id)?.ok_or(AppError::NotFound(Missing::Evidence))
+        })
+        .await
+    }
+
     /// One file's record and its bytes, read through the service.
     pub async fn evidence_bytes(
         &self,
@@ -703,13 +718,7 @@ impl App {
         complaint_id: String,
         evidence_id: String,
     ) -> Result<(Evidence, crate::evidence::Readable), AppError> {
-        let caller = caller.clone();
-        let row = self
-            .read(move |conn| {
-                load_for(conn, &complaint_id, &caller)?;
-                rows::find(conn, &complaint_id, &evidence_id)?.ok_or(AppError::NotFound(Missing::Evidence))
-            })
-            .await?;
+        let row = self.evidence_row(caller, complaint_id, evidence_id).await?;
         if row.status != "stored" {
             return Err(AppError::NotFound(Missing::Evidence));
         }
@@ -724,13 +733,7 @@ impl App {
         complaint_id: String,
         evidence_id: String,
     ) -> Result<(Evidence, Content), AppError> {
-        let caller = caller.clone();
-        let row = self
-            .read(move |conn| {
-                load_for(conn, &complaint_id, &caller)?;
-                rows::find(conn, &complaint_id, &evidence_id)?.ok_or(AppError::NotFound(Missing::Evidence))
-            })
-            .await?;
+        let row = self.evidence_row(caller, complaint_id, evidence_id).await?;
         let name = row.file_name.clone().unwrap_or_else(|| row.id.clone());
         let content = self.evidence.content(&row.object_key, &name, READ_URL_TTL).await.map_err(unavailable)?;
         Ok((row.try_into()?, content.into()))

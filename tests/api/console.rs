@@ -49,6 +49,33 @@ async fn session_of(app: &TestApp, b: &reqwest::Client, id: &str) -> String {
     set_cookie(&welcome, "rc_console").expect("a session cookie").0
 }
 
+/// A signed-in agent's browser.
+struct Agent {
+    b: reqwest::Client,
+    base: String,
+    session: String,
+}
+
+impl Agent {
+    async fn signed_in(app: &TestApp, id: &str) -> Agent {
+        let b = browser();
+        let session = session_of(app, &b, id).await;
+        Agent { b, base: app.base.clone(), session }
+    }
+
+    fn get(&self, url: String) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
+        self.b.get(format!("{}{url}", self.base)).header("cookie", &self.session).send()
+    }
+
+    fn post(
+        &self,
+        url: String,
+        form: Vec<(&str, String)>,
+    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
+        self.b.post(format!("{}{url}", self.base)).header("cookie", &self.session).form(&form).send()
+    }
+}
+
 /// The value of the hidden field `name` in the form whose action is `action`.
 fn field_of(html: &str, action: &str, name: &str) -> String {
     let form = &html[html.find(&format!("action=\"{action}\"")).unwrap_or_else(|| panic!("a form {action}: {html}"))..];
@@ -244,12 +271,8 @@ async fn an_agent_reads_the_case_notes_it_and_decides_a_split_once(backend: Back
     add_agent(&app, "dewi").await;
     let c = escalated_case(&app).await;
     let cid = c["id"].as_str().unwrap();
-    let b = browser();
-    let session = session_of(&app, &b, "dewi").await;
-    let get = |url: String| b.get(format!("{}{url}", app.base)).header("cookie", &session).send();
-    let post = |url: String, form: Vec<(&str, String)>| {
-        b.post(format!("{}{url}", app.base)).header("cookie", &session).form(&form).send()
-    };
+    let agent = Agent::signed_in(&app, "dewi").await;
+    let (get, post) = (|url: String| agent.get(url), |url: String, form: Vec<(&str, String)>| agent.post(url, form));
 
     // The case page: the facts, both offers side by side, the evidence by party.
     let page = get(format!("/console/complaints/{cid}")).await.unwrap();
@@ -280,7 +303,7 @@ async fn an_agent_reads_the_case_notes_it_and_decides_a_split_once(backend: Back
     assert!(image.headers()["content-disposition"].to_str().unwrap().starts_with("inline"));
     assert_eq!(image.headers()["cache-control"], "no-store");
     assert_eq!(image.bytes().await.unwrap().as_ref(), crate::helpers::png().as_slice());
-    let stranger = b.get(format!("{}{src}", app.base)).send().await.unwrap();
+    let stranger = browser().get(format!("{}{src}", app.base)).send().await.unwrap();
     assert_eq!(stranger.status(), StatusCode::NOT_FOUND, "no session, no file");
 
     // A video plays in the page; other files are links to download.
@@ -413,12 +436,8 @@ async fn every_other_action_runs_the_api_use_case(backend: Backend) {
     add_agent(&app, "budi").await;
     let c = escalated_case(&app).await;
     let cid = c["id"].as_str().unwrap();
-    let b = browser();
-    let session = session_of(&app, &b, "dewi").await;
-    let get = |url: String| b.get(format!("{}{url}", app.base)).header("cookie", &session).send();
-    let post = |url: String, form: Vec<(&str, String)>| {
-        b.post(format!("{}{url}", app.base)).header("cookie", &session).form(&form).send()
-    };
+    let agent = Agent::signed_in(&app, "dewi").await;
+    let (get, post) = (|url: String| agent.get(url), |url: String, form: Vec<(&str, String)>| agent.post(url, form));
     let html = get(format!("/console/complaints/{cid}")).await.unwrap().text().await.unwrap();
     let csrf = csrf_field(&html);
     let base = format!("/console/complaints/{cid}");
