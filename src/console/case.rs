@@ -13,19 +13,16 @@ use chrono::Utc;
 use serde::Deserialize;
 use sha2::Digest;
 
-use super::format::{countdown, money, parse_money, size, time, Sla};
-use super::queue::{offer_line, waits_on};
+use super::format::{countdown, money, offer_line, parse_money, size, time, waits_on, Sla};
 use super::texts::{Lang, Texts};
-use super::{forged, html, same_token, see_other, session_of, Chrome, Page};
+use super::{forged, html, lost_race, same_token, see_other, session_of, Chrome, Page};
 use crate::app::case_file::CaseFile;
 use crate::app::evidence::Readable;
 use crate::app::idempotency::Claim;
 use crate::app::ids::new_id;
 use crate::app::staff::Session;
 use crate::app::{App, AppError, Missing};
-use crate::domain::{
-    self, Action, Command, Complaint, DomainError, EvidenceKind, Money, Outcome, ProposalKind, Role, Visibility,
-};
+use crate::domain::{self, Action, Command, Complaint, EvidenceKind, Money, Outcome, ProposalKind, Role, Visibility};
 
 /// A posted form, repeated names kept (a group of checkboxes).
 pub struct Fields(Vec<(String, String)>);
@@ -46,19 +43,6 @@ impl Fields {
     fn version(&self) -> Option<i64> {
         self.get("version").parse().ok()
     }
-}
-
-/// Whether a command failed because the case moved on since the form was
-/// drawn: someone acted first.
-pub fn lost_race(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::StaleVersion { .. }
-            | AppError::Conflict { .. }
-            | AppError::Domain(
-                DomainError::Resolved | DomainError::InvalidState(_) | DomainError::ProposalNotPending(_)
-            )
-    )
 }
 
 /// A signed-in agent and a form with its anti-forgery token, or the answer
@@ -529,6 +513,33 @@ pub async fn page(app: web::Data<App>, req: HttpRequest, id: web::Path<String>, 
         _ => None,
     });
     render(&app, &session, &id, q.after.unwrap_or(0), notice.map(str::to_string), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct TakeForm {
+    csrf: String,
+    /// The version the case page showed (the queue sends none).
+    version: Option<i64>,
+}
+
+/// Take: the agent assigns the complaint to themselves, through the same
+/// command as `POST /v1/complaints/{id}/assign`.
+pub async fn take(app: web::Data<App>, req: HttpRequest, id: web::Path<String>, form: web::Form<TakeForm>) -> Page {
+    let Some(session) = session_of(&app, &req).await? else {
+        return Ok(see_other("/console/login"));
+    };
+    if !same_token(&session.csrf_token, &form.csrf) {
+        return forged(&session);
+    }
+    let caller = session.caller();
+    let id = id.into_inner();
+    let command = Command::Assign { assignee_id: caller.id.clone() };
+    match app.command(&caller, id.clone(), form.version, command, None).await {
+        Ok(_) if form.version.is_some() => Ok(see_other(&format!("/console/complaints/{id}?done=taken"))),
+        Ok(_) => Ok(see_other("/console?view=mine")),
+        Err(e) if lost_race(&e) => refused(&app, &session, &id, e).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn assign(app: web::Data<App>, req: HttpRequest, id: web::Path<String>, body: web::Bytes) -> Page {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use super::texts::Lang;
-use crate::domain::Currency;
+use crate::domain::{Complaint, Currency, Proposal};
 
 /// An amount in minor units, for people: `IDR 150,000.00` in English,
 /// `Rp 150.000` in Bahasa Indonesia (which writes no sen when there are
@@ -54,6 +54,21 @@ pub fn parse_money(text: &str, currency: Currency, lang: Lang) -> Option<i64> {
     let whole: i64 = whole.parse().ok()?;
     let fraction: i64 = if fraction.is_empty() { 0 } else { format!("{fraction:0<exp$}").parse().ok()? };
     whole.checked_mul(10i64.pow(exp as u32))?.checked_add(fraction)
+}
+
+/// A proposal in a line: "Partial refund: Rp 30.000".
+pub fn offer_line(p: &Proposal, c: &Complaint, lang: Lang) -> String {
+    let kind = lang.label(p.kind.as_str());
+    if p.refund_amount > 0 {
+        format!("{kind}: {}", money(p.refund_amount, c.currency, lang))
+    } else {
+        kind.to_string()
+    }
+}
+
+/// Whom the case waits on, in words.
+pub fn waits_on(c: &Complaint, lang: Lang) -> String {
+    c.waiting_for().iter().map(|r| lang.label(r.as_str())).collect::<Vec<_>>().join(", ")
 }
 
 /// A moment in the agent's zone, with the zone's abbreviation (`WIB`).

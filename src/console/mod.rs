@@ -23,6 +23,7 @@ use sha2::Digest;
 
 use crate::app::staff::{Session, SignIn};
 use crate::app::{App, AppError};
+use crate::domain::DomainError;
 use texts::{Lang, Texts};
 
 /// The session cookie, sent only to the console's paths.
@@ -129,6 +130,19 @@ fn notice(status: StatusCode, c: Chrome, title: &str, message: &str, back: &str)
     html(status, NoticePage { c, title, message, back, back_label })
 }
 
+/// Whether a command failed because the case moved on since the form was
+/// drawn: someone acted first.
+pub fn lost_race(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::StaleVersion { .. }
+            | AppError::Conflict { .. }
+            | AppError::Domain(
+                DomainError::Resolved | DomainError::InvalidState(_) | DomainError::ProposalNotPending(_)
+            )
+    )
+}
+
 /// The answer to a form whose anti-forgery token is missing or wrong.
 fn forged(session: &Session) -> Page {
     let c = Chrome::of(session);
@@ -148,7 +162,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(logout))
             .route("/next", web::post().to(queue::next))
             .route("/complaints/{id}", web::get().to(case::page))
-            .route("/complaints/{id}/take", web::post().to(queue::take))
+            .route("/complaints/{id}/take", web::post().to(case::take))
             .route("/complaints/{id}/assign", web::post().to(case::assign))
             .route("/complaints/{id}/unassign", web::post().to(case::unassign))
             .route("/complaints/{id}/messages", web::post().to(case::message))

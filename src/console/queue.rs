@@ -7,13 +7,13 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::format::{countdown, money, time, Sla};
+use super::format::{countdown, money, offer_line, time, waits_on, Sla};
 use super::texts::{Lang, Texts};
 use super::{forged, html, notice, same_token, see_other, session_of, Chrome, Page};
 use crate::app::complaints::{QueueView, Seen};
 use crate::app::page::{Cursor, TimeCursor};
 use crate::app::App;
-use crate::domain::{Action, Command, Proposal, Role};
+use crate::domain::{Action, Command, Role};
 
 /// The rows of one page.
 const PAGE: i64 = 50;
@@ -35,21 +35,6 @@ pub struct Row {
     seller_offer: String,
     /// `allowed_actions` offers the agent to take it.
     can_take: bool,
-}
-
-/// A proposal in a line: "Partial refund: Rp 30.000".
-pub fn offer_line(p: &Proposal, c: &crate::domain::Complaint, lang: Lang) -> String {
-    let kind = lang.label(p.kind.as_str());
-    if p.refund_amount > 0 {
-        format!("{kind}: {}", money(p.refund_amount, c.currency, lang))
-    } else {
-        kind.to_string()
-    }
-}
-
-/// Whom the case waits on, in words.
-pub fn waits_on(c: &crate::domain::Complaint, lang: Lang) -> String {
-    c.waiting_for().iter().map(|r| lang.label(r.as_str())).collect::<Vec<_>>().join(", ")
 }
 
 fn row(seen: &Seen, now: chrono::DateTime<Utc>, lang: Lang, zone: chrono_tz::Tz) -> Row {
@@ -217,33 +202,6 @@ fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).unwrap_or_default().trim_start_matches('=').to_string()
 }
 
-#[derive(Deserialize)]
-pub struct TakeForm {
-    csrf: String,
-    /// The version the case page showed (the queue sends none).
-    version: Option<i64>,
-}
-
-/// Take: the agent assigns the complaint to themselves, through the same
-/// command as `POST /v1/complaints/{id}/assign`.
-pub async fn take(app: web::Data<App>, req: HttpRequest, id: web::Path<String>, form: web::Form<TakeForm>) -> Page {
-    let Some(session) = session_of(&app, &req).await? else {
-        return Ok(see_other("/console/login"));
-    };
-    if !same_token(&session.csrf_token, &form.csrf) {
-        return forged(&session);
-    }
-    let caller = session.caller();
-    let id = id.into_inner();
-    let command = Command::Assign { assignee_id: caller.id.clone() };
-    match app.command(&caller, id.clone(), form.version, command, None).await {
-        Ok(_) if form.version.is_some() => Ok(see_other(&format!("/console/complaints/{id}?done=taken"))),
-        Ok(_) => Ok(see_other("/console?view=mine")),
-        Err(e) if super::case::lost_race(&e) => super::case::refused(&app, &session, &id, e).await,
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Next case: takes the most urgent unassigned complaint and opens it. Two
 /// agents pressing it at once get two cases: the loser of a race takes the
 /// next one.
@@ -265,7 +223,7 @@ pub async fn next(app: web::Data<App>, req: HttpRequest, form: web::Form<super::
         match app.command(&caller, id.clone(), version, Command::Assign { assignee_id: caller.id.clone() }, None).await
         {
             Ok(_) => return Ok(see_other(&format!("/console/complaints/{id}?done=taken"))),
-            Err(e) if super::case::lost_race(&e) => continue,
+            Err(e) if super::lost_race(&e) => continue,
             Err(e) => return Err(e.into()),
         }
     }
