@@ -178,7 +178,7 @@ async fn build_one(
             api.call(Method::POST, &path("/escalate"), &bt, Some(json!({"reason": "not enough"}))).await?;
             if shape(i) == Shape::Decided {
                 api.call(Method::POST, &path("/assign"), &staff, Some(json!({}))).await?;
-                let body = json!({"outcome": "refund", "seller_at_fault": false, "reason_code": "damaged_in_transit", "rationale": "photos"});
+                let body = json!({"outcome": "refund", "seller_at_fault": false, "reason_code": "item_damaged", "rationale": "photos"});
                 api.call(Method::POST, &path("/decision"), &staff, Some(body)).await?;
             }
         }

@@ -8,7 +8,7 @@ use anyhow::Context;
 use chrono::Duration;
 use clap::Args;
 
-use crate::domain::{EvidenceLimits, Policy};
+use crate::domain::{EvidenceLimits, Expiry, Policy, Reason};
 use crate::telemetry::LogFormat;
 
 /// Where the database lives and how the service checks tokens.
@@ -209,6 +209,25 @@ pub struct Windows {
     pub replacement_receipt_window: humantime::Duration,
     #[arg(long, env = "RC_ARBITRATION_TARGET", default_value_t = window(Policy::default().arbitration_target))]
     pub arbitration_target: humantime::Duration,
+    /// What the seller's silence on the buyer's request means when the
+    /// window passes: `escalate` to customer care, or `accept_buyer_request`.
+    #[arg(long, env = "RC_SELLER_SILENCE", default_value = "escalate", value_parser = silence)]
+    pub seller_silence: Expiry,
+    /// Per reason, e.g. `not_received=accept_buyer_request,damaged=escalate`.
+    #[arg(long, env = "RC_SELLER_SILENCE_BY_REASON", value_delimiter = ',', value_parser = silence_for_reason)]
+    pub seller_silence_by_reason: Vec<(Reason, Expiry)>,
+}
+
+fn silence(s: &str) -> Result<Expiry, String> {
+    match s.parse::<Expiry>() {
+        Ok(e @ (Expiry::Escalate | Expiry::AcceptBuyerRequest)) => Ok(e),
+        _ => Err(format!("`{s}`: escalate or accept_buyer_request")),
+    }
+}
+
+fn silence_for_reason(s: &str) -> Result<(Reason, Expiry), String> {
+    let (reason, outcome) = s.split_once('=').ok_or_else(|| format!("`{s}`: REASON=OUTCOME"))?;
+    Ok((reason.trim().parse::<Reason>()?, silence(outcome.trim())?))
 }
 
 impl From<&Policy> for Windows {
@@ -221,6 +240,8 @@ impl From<&Policy> for Windows {
             replacement_shipment_window: window(p.replacement_shipment),
             replacement_receipt_window: window(p.replacement_receipt),
             arbitration_target: window(p.arbitration_target),
+            seller_silence: p.seller_silence,
+            seller_silence_by_reason: p.seller_silence_by_reason.clone(),
         }
     }
 }
@@ -236,6 +257,8 @@ impl Windows {
             replacement_shipment: d(self.replacement_shipment_window)?,
             replacement_receipt: d(self.replacement_receipt_window)?,
             arbitration_target: d(self.arbitration_target)?,
+            seller_silence: self.seller_silence,
+            seller_silence_by_reason: self.seller_silence_by_reason.clone(),
         })
     }
 }

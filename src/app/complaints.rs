@@ -274,8 +274,22 @@ impl App {
                 return Err(AppError::StaleVersion { current: before.version, given });
             }
             let cited = cited_evidence(&cmd).to_vec();
+            let handed_to = match &cmd {
+                Command::Assign { assignee_id } if *assignee_id != caller.id => Some(assignee_id.clone()),
+                _ => None,
+            };
             let at = now();
             let events = domain::decide(&before, &actor, cmd, at, &policy)?;
+            // A case goes to the caller or to another agent the service knows.
+            if let Some(id) = handed_to {
+                let known = crate::store::staff::find(conn, &id)?.is_some_and(|a| a.disabled_at.is_none());
+                if !known {
+                    return Err(AppError::invalid(
+                        "assignee_id",
+                        "an enabled staff account (resolution-center staff add)",
+                    ));
+                }
+            }
             check_evidence(conn, &id, &cited)?;
             let mut after = before.clone();
             for e in &events {

@@ -662,7 +662,7 @@ impl DecisionFields {
     /// The command these fields make, or what is wrong with them.
     fn command(&self, c: &Complaint, lang: Lang) -> Result<Command, AppError> {
         let outcome: Outcome = self.outcome.parse().map_err(|_| AppError::invalid("outcome", "choose an outcome"))?;
-        if !domain::DECISION_REASON_CODES.contains(&self.reason_code.as_str()) {
+        if !domain::DECISION_REASON_CODES.iter().any(|(code, _)| *code == self.reason_code) {
             return Err(AppError::invalid("reason_code", "choose a reason code"));
         }
         // Refund and release take all or nothing: what is typed counts for a split.
@@ -780,7 +780,7 @@ async fn decision_page(
         confirm,
         problem,
         outcomes: labelled(Outcome::ALL, |o| o.as_str(), lang),
-        reason_codes: domain::DECISION_REASON_CODES.iter().map(|r| (*r, lang.label(r).to_string())).collect(),
+        reason_codes: domain::DECISION_REASON_CODES.iter().map(|(r, _)| (*r, lang.label(r).to_string())).collect(),
         evidence,
         relied_on,
         payouts: payouts_html(cm, &fields, lang),

@@ -131,6 +131,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     // Expiry
     ("escalate", "Goes to customer care", "Diteruskan ke layanan pelanggan"),
     ("accept_seller_proposal", "The seller's offer is accepted", "Tawaran penjual diterima"),
+    ("accept_buyer_request", "The buyer's request is accepted", "Permintaan pembeli diterima"),
     ("count_as_received", "Counted as received", "Dianggap diterima"),
     ("none", "Nothing automatic: the decision target", "Tidak ada tindakan otomatis: target keputusan"),
     // Outcome
@@ -350,7 +351,7 @@ mod tests {
         wire.extend(SettlementState::ALL.iter().map(|v| v.as_str()));
         wire.extend(EvidenceKind::ALL.iter().map(|v| v.as_str()));
         wire.extend(FulfilmentAction::ALL.iter().map(|v| v.as_str()));
-        wire.extend(DECISION_REASON_CODES.iter().copied());
+        wire.extend(DECISION_REASON_CODES.iter().map(|(code, _)| *code));
         for w in wire {
             assert_ne!(Lang::Id.label(w), w, "{w} has no Indonesian label");
             assert_ne!(Lang::En.label(w), w, "{w} has no English label");

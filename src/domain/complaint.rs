@@ -66,6 +66,8 @@ wire_enum!(
     Expiry {
         Escalate = "escalate",
         AcceptSellerProposal = "accept_seller_proposal",
+        /// The seller's silence accepts the buyer's request (when the marketplace chose so).
+        AcceptBuyerRequest = "accept_buyer_request",
         CountAsReceived = "count_as_received",
         /// The arbitration target: no automatic outcome, only queue order and SLA.
         None = "none",

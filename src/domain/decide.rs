@@ -173,6 +173,7 @@ pub fn open(
             "a complaint cannot request a release; withdraw instead",
         ));
     }
+    check_fit(cmd.reason, cmd.requested_kind, "requested_solution.kind")?;
     let mut complaint = Complaint {
         id: cmd.complaint_id,
         order_id: order.id.clone(),
@@ -261,7 +262,8 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
             )))
         }
         Action::Counter => match (role, c.status) {
-            (Buyer | Seller, Status::AwaitingSeller | Status::AwaitingBuyer) => Ok(()),
+            // Under review the parties may still agree (seed 003); staff keep the final word.
+            (Buyer | Seller, Status::AwaitingSeller | Status::AwaitingBuyer | Status::UnderReview) => Ok(()),
             (Buyer | Seller, s) => not_now(format!("proposals are closed while the complaint is {s}")),
             (Staff, Status::UnderReview) => Ok(()),
             (Staff, s) => not_now(format!("staff mediate once the complaint is under review, not while it is {s}")),
@@ -416,6 +418,7 @@ pub fn decide(
                 // A seller or staff "release" would be a decision, not a proposal.
                 return Err(DomainError::invalid("kind", "only the buyer can propose a release"));
             }
+            check_fit(c.reason, kind, "kind")?;
             let mut events = supersede_pending(c);
             events.push(proposal_made(c, actor, role, proposal_id, kind, refund, note, now, policy));
             Ok(events)
@@ -487,6 +490,18 @@ pub fn decide(
             rationale,
         } => {
             let refund = decision_refund(c, outcome, refund_amount.as_ref())?;
+            if !DECISION_REASON_CODES.iter().any(|(code, _)| *code == reason_code) {
+                return Err(DomainError::invalid(
+                    "reason_code",
+                    "one of the codes GET /v1/decision-reason-codes lists",
+                ));
+            }
+            if seller_at_fault && refund == 0 {
+                return Err(DomainError::invalid(
+                    "seller_at_fault",
+                    "a seller at fault cannot be given all the money: refund or split instead",
+                ));
+            }
             let decision = Decision {
                 id: decision_id,
                 outcome,
@@ -528,11 +543,17 @@ fn proposal_made(
     policy: &Policy,
 ) -> Event {
     let (required, accepted_by, status, deadline) = match role {
+        // Under review a party's proposal waits on the other party, and the
+        // arbitration deadline keeps running: no party timer decides it.
+        Role::Buyer | Role::Seller if c.status == Status::UnderReview => {
+            let other = if role == Role::Buyer { Role::Seller } else { Role::Buyer };
+            (vec![other], vec![role], Status::UnderReview, c.deadline.clone())
+        }
         Role::Buyer => (
             vec![Role::Seller],
             vec![Role::Buyer],
             Status::AwaitingSeller,
-            Some(Deadline { at: now + policy.seller_response, on_expiry: Expiry::Escalate }),
+            Some(Deadline { at: now + policy.seller_response, on_expiry: policy.on_seller_silence(c.reason) }),
         ),
         Role::Seller => (
             vec![Role::Buyer],
@@ -590,20 +611,40 @@ fn refund_for(
     }
 }
 
-/// The reason codes a decision names, as the console offers them.
-pub const DECISION_REASON_CODES: &[&str] = &[
-    "item_not_received",
-    "item_damaged",
-    "item_not_as_described",
-    "item_incomplete",
-    "return_not_received",
-    "seller_unresponsive",
-    "buyer_unresponsive",
-    "insufficient_evidence",
-    "delivered_as_described",
-    "shared_responsibility",
-    "other",
+/// The reason codes a decision names, with what each means.
+pub const DECISION_REASON_CODES: &[(&str, &str)] = &[
+    ("item_not_received", "The buyer did not receive the item"),
+    ("item_damaged", "The item arrived damaged"),
+    ("item_not_as_described", "The item does not match its listing"),
+    ("item_incomplete", "Parts of the order are missing"),
+    ("return_not_received", "The seller did not receive the returned item"),
+    ("seller_unresponsive", "The seller did not take part"),
+    ("buyer_unresponsive", "The buyer did not take part"),
+    ("insufficient_evidence", "The evidence does not support the complaint"),
+    ("delivered_as_described", "The seller delivered what the listing said"),
+    ("shared_responsibility", "Both parties share the fault"),
+    ("other", "Another reason, given in the rationale"),
 ];
+
+/// Whether a solution can answer a reason: nothing to return when nothing
+/// arrived or only the shipping cost is disputed, nothing to replace for a
+/// shipping cost, no return of a top-up.
+pub fn solution_fits(reason: Reason, kind: ProposalKind) -> bool {
+    !matches!(
+        (reason, kind),
+        (Reason::NotReceived, ProposalKind::ReturnAndRefund)
+            | (Reason::ShippingCost, ProposalKind::ReturnAndRefund | ProposalKind::Replacement)
+            | (Reason::TopUpShortfall, ProposalKind::ReturnAndRefund)
+    )
+}
+
+fn check_fit(reason: Reason, kind: ProposalKind, field: &'static str) -> Result<(), DomainError> {
+    if solution_fits(reason, kind) {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(field, format!("a {kind} does not answer a {reason} complaint")))
+    }
+}
 
 /// What a decision would pay each party (refund to the buyer, release to
 /// the seller), or why the decision would be refused.
@@ -713,6 +754,13 @@ fn expire(c: &Complaint, now: DateTime<Utc>, policy: &Policy) -> Result<Vec<Even
             let p = c.pending_proposal().ok_or_else(|| DomainError::InvalidState("no proposal is pending".into()))?;
             events.extend(accept(c, p, Role::Buyer, true, now, policy));
         }
+        Expiry::AcceptBuyerRequest => match c.pending_proposal() {
+            Some(p) if p.required.contains(&Role::Seller) => {
+                events.extend(accept(c, p, Role::Seller, true, now, policy))
+            }
+            // Nothing of the buyer's is left to accept: customer care decides.
+            _ => events.extend(escalate(c, Role::System, "the seller did not respond in time".into(), now, policy)),
+        },
         Expiry::CountAsReceived => {
             let f = c.fulfilment.clone().ok_or_else(|| DomainError::InvalidState("no fulfilment is running".into()))?;
             let action = match f.kind {

@@ -149,7 +149,7 @@ fn offered(c: &Complaint, action: Action, n: usize, now: DateTime<Utc>) -> Comma
             outcome: Outcome::Release,
             refund_amount: None,
             seller_at_fault: false,
-            reason_code: "x".into(),
+            reason_code: "other".into(),
             evidence_ids: vec![],
             rationale: "y".into(),
         },
@@ -199,7 +199,7 @@ proptest! {
                 Op::Withdraw(r) => (actor(r), Command::Withdraw { note: None }),
                 Op::Assign => (actor(Role::Staff), Command::Assign { assignee_id: "staff".into() }),
                 Op::Unassign => (actor(Role::Staff), Command::Unassign),
-                Op::Decide(outcome, f, fault) => (actor(Role::Staff), Command::Decide { decision_id: format!("dec_{n}"), outcome, refund_amount: Some(frac(f)).filter(|_| outcome != Outcome::Release), seller_at_fault: fault, reason_code: "x".into(), evidence_ids: vec![], rationale: "y".into() }),
+                Op::Decide(outcome, f, fault) => (actor(Role::Staff), Command::Decide { decision_id: format!("dec_{n}"), outcome, refund_amount: Some(frac(f)).filter(|_| outcome != Outcome::Release), seller_at_fault: fault, reason_code: "other".into(), evidence_ids: vec![], rationale: "y".into() }),
                 Op::Expire(hours) => {
                     now += Duration::hours(i64::from(hours));
                     (Actor::system(), Command::ExpireDeadline)

@@ -8,7 +8,9 @@ use super::body::Body;
 use super::command::run_command;
 use super::params::limit_of;
 use super::problem::ApiError;
-use super::wire::{AssignBody, DecisionBody, EmptyBody, EvidenceRequestBody, QueueEntry, QueuePage};
+use super::wire::{
+    AssignBody, DecisionBody, EmptyBody, EvidenceRequestBody, QueueEntry, QueuePage, ReasonCodeList, ReasonCodeView,
+};
 use crate::app::ids::new_id;
 use crate::app::{now, App, Caller};
 use crate::domain::{Action, Command};
@@ -50,6 +52,23 @@ pub async fn queue(
         data: page.items.iter().map(|s| QueueEntry::of(s, at)).collect(),
         next_cursor: page.next_cursor,
     }))
+}
+
+/// The reason codes a decision may give (any signed-in caller).
+#[utoipa::path(
+    tag = "arbitration",
+    responses(
+        (status = 200, description = "Every code, with what it means", body = ReasonCodeList),
+        super::spec_parts::Refused,
+    )
+)]
+#[get("/v1/decision-reason-codes")]
+pub async fn reason_codes(_caller: Caller) -> HttpResponse {
+    let data = crate::domain::DECISION_REASON_CODES
+        .iter()
+        .map(|(code, description)| ReasonCodeView { code, description })
+        .collect();
+    HttpResponse::Ok().json(ReasonCodeList { data })
 }
 
 /// Assign a complaint under review to an agent (staff).

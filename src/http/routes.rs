@@ -26,6 +26,7 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(evidence::list)
         .service(evidence::content)
         .service(arbitration::queue)
+        .service(arbitration::reason_codes)
         .service(arbitration::assign)
         .service(arbitration::unassign)
         .service(arbitration::decide)

@@ -243,9 +243,11 @@ pub struct DecisionBody {
     pub outcome: Outcome,
     /// `refund`: defaults to the disputed amount; `split`: required; `release`: none.
     pub refund_amount: Option<Money>,
+    /// Refused with `release`: a seller at fault is not given all the money.
     pub seller_at_fault: bool,
+    /// One of the codes `GET /v1/decision-reason-codes` lists.
     #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, example = "item_damaged")]
     pub reason_code: String,
     #[serde(default)]
     #[validate(length(max = 50))]
@@ -491,6 +493,9 @@ pub struct ComplaintView {
     pub status: Status,
     pub deadline: Option<DeadlineView>,
     pub pending_proposal: Option<ProposalView>,
+    /// Each party's latest proposal, whatever became of it (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_offers: Option<LastOffers>,
     pub fulfilment: Option<FulfilmentView>,
     pub assignee_id: Option<String>,
     /// What the caller may do now.
@@ -519,6 +524,10 @@ impl ComplaintView {
             status: c.status,
             deadline: c.deadline.as_ref().map(|d| DeadlineView { at: d.at, on_expiry: d.on_expiry }),
             pending_proposal: c.pending_proposal().map(|p| ProposalView::of(p, c.currency)),
+            last_offers: (seen.actor.role == Role::Staff).then(|| {
+                let offer = |role| c.last_offer_of(role).map(|p| ProposalView::of(p, c.currency));
+                LastOffers { buyer: offer(Role::Buyer), seller: offer(Role::Seller) }
+            }),
             fulfilment: c.fulfilment.as_ref().map(|f| FulfilmentView {
                 kind: f.kind,
                 step: f.step,
@@ -550,6 +559,19 @@ impl ComplaintView {
 pub struct LastOffers {
     pub buyer: Option<ProposalView>,
     pub seller: Option<ProposalView>,
+}
+
+/// A code a decision may give as its reason.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonCodeView {
+    #[schema(example = "item_damaged")]
+    pub code: &'static str,
+    pub description: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReasonCodeList {
+    pub data: Vec<ReasonCodeView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

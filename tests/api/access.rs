@@ -22,7 +22,7 @@ async fn strangers_see_nothing_and_roles_are_enforced(backend: Backend) {
         (path(&c, "/assign"), json!({})),
         (
             path(&c, "/decision"),
-            json!({"outcome": "release", "seller_at_fault": false, "reason_code": "x", "rationale": "y"}),
+            json!({"outcome": "release", "seller_at_fault": false, "reason_code": "other", "rationale": "y"}),
         ),
         (
             path(&c, "/evidence-requests"),

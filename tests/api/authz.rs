@@ -72,6 +72,7 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET",  "/v1/complaints/{id}/evidence/{eid}/content",[307,  307,   404,   307,   404,    401,   401,   401]),
     ("POST", "/v1/complaints/{id}/evidence-requests",     [403,  403,   404,   200,   404,    401,   401,   401]),
     ("GET",  "/v1/arbitration/queue",                     [403,  403,   403,   200,   403,    401,   401,   401]),
+    ("GET",  "/v1/decision-reason-codes",                 [200,  200,   200,   200,   200,    401,   401,   401]),
     ("POST", "/v1/complaints/{id}/assign",                [403,  403,   404,   200,   404,    401,   401,   401]),
     ("POST", "/v1/complaints/{id}/unassign",              [403,  403,   404,   200,   404,    401,   401,   401]),
     ("POST", "/v1/complaints/{id}/decision",              [403,  403,   404,   200,   404,    401,   401,   401]),

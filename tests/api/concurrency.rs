@@ -29,7 +29,7 @@ async fn concurrent_commands_settle_once_on_postgres() {
             let (who, tail, body) = match i % 4 {
                 0 => ("buyer-1", format!("/proposals/{pid}/accept"), json!({})),
                 1 => ("seller-1", "/proposals".to_string(), json!({"kind": "partial_refund", "refund_amount": idr(80_000 + i)})),
-                2 => ("staff-1", "/decision".to_string(), json!({"outcome": "split", "refund_amount": idr(75_000), "seller_at_fault": i % 8 == 2, "reason_code": "race", "rationale": "r"})),
+                2 => ("staff-1", "/decision".to_string(), json!({"outcome": "split", "refund_amount": idr(75_000), "seller_at_fault": i % 8 == 2, "reason_code": "other", "rationale": "r"})),
                 _ => ("buyer-1", "/proposals".to_string(), json!({"kind": "full_refund"})),
             };
             app.post(&format!("/v1/complaints/{id}{tail}"), who, body).await

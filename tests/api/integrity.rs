@@ -35,7 +35,7 @@ async fn decide_refund(app: &TestApp, c: &Value) {
             &path(c, "/decision"),
             "staff-1",
             json!({"outcome": "refund", "refund_amount": idr(100_000), "seller_at_fault": false,
-                   "reason_code": "damaged_in_transit", "evidence_ids": [], "rationale": "Courier damage."}),
+                   "reason_code": "item_damaged", "evidence_ids": [], "rationale": "Courier damage."}),
         )
         .await;
     assert_eq!(decided.ok()["status"], "resolved");
@@ -299,13 +299,16 @@ async fn an_agent_who_is_a_party_cannot_arbitrate(backend: Backend) {
     assert!(!c["allowed_actions"].as_array().unwrap().iter().any(|a| a == "decide"), "{}", c["allowed_actions"]);
     app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": "no"})).await.ok();
     let decision = json!({"outcome": "refund", "refund_amount": idr(100_000), "seller_at_fault": true,
-                          "reason_code": "self", "evidence_ids": [], "rationale": "Mine."});
+                          "reason_code": "other", "evidence_ids": [], "rationale": "Mine."});
     app.post(&path(&c, "/decision"), "staff-7", decision.clone()).await.problem(403, "forbidden");
     app.post(&path(&c, "/assign"), "staff-7", json!({})).await.problem(403, "forbidden");
     // Another agent may not hand the case to a party either.
     app.post(&path(&c, "/assign"), "staff-1", json!({"assignee_id": "staff-7"}))
         .await
         .problem(422, "validation_failed");
+    // Nor to someone who is not an agent of the service.
+    let refused = app.post(&path(&c, "/assign"), "staff-1", json!({"assignee_id": "someone-else"})).await;
+    assert_eq!(refused.problem(422, "validation_failed")["errors"][0]["field"], "assignee_id");
     app.post(&path(&c, "/messages"), "staff-1", json!({"body": "internal", "visibility": "staff"})).await.ok();
     let timeline = app.get(&path(&c, "/timeline"), "staff-7").await;
     assert!(!timeline.ok().to_string().contains("internal"), "staff notes stay hidden from a party");

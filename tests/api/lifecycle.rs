@@ -113,7 +113,7 @@ async fn escalation_then_a_split_decision_sanctions_the_seller(backend: Backend)
     app.post(
         &path(&c, "/decision"),
         "buyer-1",
-        json!({"outcome": "refund", "seller_at_fault": true, "reason_code": "x", "rationale": "y"}),
+        json!({"outcome": "refund", "seller_at_fault": true, "reason_code": "other", "rationale": "y"}),
     )
     .await
     .problem(403, "forbidden");
@@ -131,7 +131,7 @@ async fn escalation_then_a_split_decision_sanctions_the_seller(backend: Backend)
             &path(&c, "/decision"),
             "staff-1",
             json!({"outcome": "split", "refund_amount": idr(90_000), "seller_at_fault": true,
-            "reason_code": "damaged_in_packing", "evidence_ids": [], "rationale": "The photos show poor packing."}),
+            "reason_code": "item_damaged", "evidence_ids": [], "rationale": "The photos show poor packing."}),
         )
         .await;
     assert_eq!(decided.ok()["status"], "resolved");
@@ -141,7 +141,7 @@ async fn escalation_then_a_split_decision_sanctions_the_seller(backend: Backend)
     app.post(
         &path(&c, "/decision"),
         "staff-1",
-        json!({"outcome": "release", "seller_at_fault": false, "reason_code": "x", "rationale": "y"}),
+        json!({"outcome": "release", "seller_at_fault": false, "reason_code": "other", "rationale": "y"}),
     )
     .await
     .problem(409, "complaint_resolved");

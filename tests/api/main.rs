@@ -20,6 +20,7 @@ mod operations;
 mod outbox;
 mod requests;
 mod retention;
+mod seeds;
 mod shutdown;
 mod staff;
 mod timers;

@@ -113,7 +113,7 @@ async fn bad_input_gets_a_problem_naming_the_field(backend: Backend) {
     // rationale held one was a 500.)
     app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": "The buyer broke it."})).await.ok();
     app.post(&path(&c, "/assign"), "staff-1", json!({})).await.ok();
-    let decision = json!({"outcome": "refund", "refund_amount": null, "seller_at_fault": false, "reason_code": "r", "rationale": "\u{fc}\u{0}\u{fc131}\u{99}"});
+    let decision = json!({"outcome": "refund", "refund_amount": null, "seller_at_fault": false, "reason_code": "other", "rationale": "\u{fc}\u{0}\u{fc131}\u{99}"});
     let nul = app.call(Method::POST, &path(&c, "/decision"), "staff-1", Some(decision), &[("If-Match", "*")]).await;
     assert_eq!(nul.problem(422, "validation_failed")["errors"][0]["field"], "rationale");
     let cite = app.post(&path(&c, "/messages"), "buyer-1", json!({"body": "see", "evidence_ids": ["evd_\u{0}"]})).await;

@@ -1,0 +1,126 @@
+//! The seeds' rules (DESIGN §12) as a buyer, a seller or an agent of those
+//! marketplaces meets them.
+
+use resolution_center::domain::{Expiry, Policy, Reason};
+use serde_json::{json, Value};
+
+use crate::helpers::{idr, path, spawn_app, spawn_app_with, Backend, Options, TestApp};
+
+async fn under_review(app: &TestApp, order: &str) -> Value {
+    app.order(order, 15_000_000).await;
+    let c = app.open(order, json!({"kind": "full_refund"})).await;
+    app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": "the buyer dropped it"})).await.ok().clone()
+}
+
+/// Seed 003: "if they agree, the complaint is done", also while staff review it.
+async fn the_parties_agree_while_staff_review(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let c = under_review(&app, "ord-1").await;
+    let target = c["deadline"].clone();
+
+    let offer = json!({"kind": "partial_refund", "refund_amount": idr(6_000_000)});
+    let offered = app.post(&path(&c, "/proposals"), "buyer-1", offer).await.ok().clone();
+    assert_eq!(offered["status"], "under_review", "still with customer care");
+    assert_eq!(offered["deadline"], target, "the arbitration target keeps running; no party timer");
+    let pid = offered["pending_proposal"]["id"].as_str().unwrap().to_string();
+    let staff_view = app.get(&path(&c, ""), "staff-1").await.ok().clone();
+    assert_eq!(staff_view["last_offers"]["buyer"]["refund_amount"]["amount"], 6_000_000, "staff see both last offers");
+    assert_eq!(staff_view["last_offers"]["seller"], Value::Null);
+    assert!(app.get(&path(&c, ""), "buyer-1").await.ok().get("last_offers").is_none(), "a party's view has none");
+
+    let agreed = app.post(&path(&c, &format!("/proposals/{pid}/accept")), "seller-1", json!({})).await.ok().clone();
+    assert_eq!(agreed["status"], "resolved");
+    assert_eq!(agreed["resolution"]["by"], "agreement");
+    assert_eq!(agreed["resolution"]["refund_to_buyer"]["amount"], 6_000_000);
+    assert_eq!(agreed["resolution"]["release_to_seller"]["amount"], 9_000_000);
+}
+
+/// Staff keep the final word: a decision voids the parties' pending proposal.
+async fn a_decision_voids_a_pending_party_proposal(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let c = under_review(&app, "ord-1").await;
+    let offer = json!({"kind": "partial_refund", "refund_amount": idr(1_000_000)});
+    let offered = app.post(&path(&c, "/proposals"), "seller-1", offer).await.ok().clone();
+    let pid = offered["pending_proposal"]["id"].as_str().unwrap().to_string();
+    let decision = json!({"outcome": "refund", "seller_at_fault": true, "reason_code": "item_damaged", "rationale": "Cracked on arrival."});
+    assert_eq!(app.post(&path(&c, "/decision"), "staff-1", decision).await.ok()["status"], "resolved");
+    app.post(&path(&c, &format!("/proposals/{pid}/accept")), "buyer-1", json!({}))
+        .await
+        .problem(409, "complaint_resolved");
+    assert_eq!(app.timeline_entries(c["id"].as_str().unwrap(), "proposal_superseded").await.len(), 2);
+}
+
+/// Decisions and requests that make sense (issue 17 item 7).
+async fn decisions_and_requests_must_make_sense(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let codes = app.get("/v1/decision-reason-codes", "buyer-1").await.ok().clone();
+    let listed: Vec<&str> = codes["data"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert!(listed.contains(&"item_damaged") && listed.contains(&"other"), "{listed:?}");
+
+    let c = under_review(&app, "ord-1").await;
+    let decision_path = path(&c, "/decision");
+    let decide = |body: Value| app.post(&decision_path, "staff-1", body);
+    let made_up = json!({"outcome": "refund", "seller_at_fault": false, "reason_code": "because", "rationale": "r"});
+    assert_eq!(decide(made_up).await.problem(422, "validation_failed")["errors"][0]["field"], "reason_code");
+    let release_at_fault =
+        json!({"outcome": "release", "seller_at_fault": true, "reason_code": "other", "rationale": "r"});
+    assert_eq!(
+        decide(release_at_fault).await.problem(422, "validation_failed")["errors"][0]["field"],
+        "seller_at_fault"
+    );
+    assert_eq!(app.get(&path(&c, ""), "staff-1").await.ok()["status"], "under_review", "nothing was decided");
+
+    // A solution must fit its reason.
+    app.order("ord-2", 100_000).await;
+    let open = |reason: &str, kind: &str| {
+        let body =
+            json!({"order_id": "ord-2", "reason": reason, "description": "d", "requested_solution": {"kind": kind}});
+        app.post("/v1/complaints", "buyer-1", body)
+    };
+    let refused = open("not_received", "return_and_refund").await;
+    assert_eq!(refused.problem(422, "validation_failed")["errors"][0]["field"], "requested_solution.kind");
+    open("shipping_cost", "replacement").await.problem(422, "validation_failed");
+    let lost = open("not_received", "full_refund").await.ok().clone();
+    let counter = json!({"kind": "return_and_refund", "refund_amount": idr(100_000)});
+    let refused = app.post(&path(&lost, "/proposals"), "seller-1", counter).await;
+    assert_eq!(refused.problem(422, "validation_failed")["errors"][0]["field"], "kind", "nothing to return");
+}
+
+/// Shopee and Tokopedia: a silent seller refunds the buyer, here for every
+/// reason but `not_as_described`, which goes to customer care.
+async fn a_silent_seller_accepts_the_buyers_request_where_the_marketplace_says_so(backend: Backend) {
+    let policy = Policy {
+        seller_response: chrono::Duration::seconds(1),
+        seller_silence: Expiry::AcceptBuyerRequest,
+        seller_silence_by_reason: vec![(Reason::NotAsDescribed, Expiry::Escalate)],
+        ..Policy::default()
+    };
+    let options = Options { policy, timers: Some(std::time::Duration::from_millis(100)), ..Options::default() };
+    let app = spawn_app_with(backend, options).await;
+    app.order("ord-1", 15_000_000).await;
+    app.order("ord-2", 15_000_000).await;
+    let refunded = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    assert_eq!(refunded["deadline"]["on_expiry"], "accept_buyer_request", "the buyer sees what silence means");
+    let body = json!({"order_id": "ord-2", "reason": "not_as_described", "description": "blue, not red", "requested_solution": {"kind": "full_refund"}});
+    let escalating = app.post("/v1/complaints", "buyer-1", body).await.ok().clone();
+    assert_eq!(escalating["deadline"]["on_expiry"], "escalate");
+
+    let id = |c: &Value| c["id"].as_str().unwrap().to_string();
+    let done = app.complaint_when(&id(&refunded), "buyer-1", |c| c["status"] == "resolved").await;
+    assert_eq!(done["resolution"]["by"], "timer", "the seller's silence accepted the request");
+    assert_eq!(done["resolution"]["refund_to_buyer"]["amount"], 15_000_000);
+    let accepted = app.timeline_entries(&id(&refunded), "proposal_accepted").await;
+    assert_eq!(
+        (accepted[0]["data"]["by"].as_str(), accepted[0]["data"]["by_timer"].as_bool()),
+        (Some("seller"), Some(true))
+    );
+    let reviewed = app.complaint_when(&id(&escalating), "buyer-1", |c| c["status"] != "awaiting_seller").await;
+    assert_eq!(reviewed["status"], "under_review");
+}
+
+crate::on_both_backends!(
+    a_silent_seller_accepts_the_buyers_request_where_the_marketplace_says_so,
+    the_parties_agree_while_staff_review,
+    a_decision_voids_a_pending_party_proposal,
+    decisions_and_requests_must_make_sense
+);
