@@ -662,15 +662,12 @@ impl DecisionFields {
     /// The command these fields make, or what is wrong with them.
     fn command(&self, c: &Complaint, lang: Lang) -> Result<Command, AppError> {
         let outcome: Outcome = self.outcome.parse().map_err(|_| AppError::invalid("outcome", "choose an outcome"))?;
-        if !domain::DECISION_REASON_CODES.iter().any(|(code, _)| *code == self.reason_code) {
-            return Err(AppError::invalid("reason_code", "choose a reason code"));
-        }
         // Refund and release take all or nothing: what is typed counts for a split.
         let refund_amount = match outcome {
             Outcome::Split => typed_amount(&self.refund, c, lang, "refund")?,
             Outcome::Refund | Outcome::Release => None,
         };
-        domain::decision_payouts(c, outcome, refund_amount.as_ref())?;
+        domain::check_decision(c, outcome, refund_amount.as_ref(), self.seller_at_fault, &self.reason_code)?;
         Ok(Command::Decide {
             decision_id: new_id("dec"),
             outcome,

@@ -489,19 +489,7 @@ pub fn decide(
             evidence_ids,
             rationale,
         } => {
-            let refund = decision_refund(c, outcome, refund_amount.as_ref())?;
-            if !DECISION_REASON_CODES.iter().any(|(code, _)| *code == reason_code) {
-                return Err(DomainError::invalid(
-                    "reason_code",
-                    "one of the codes GET /v1/decision-reason-codes lists",
-                ));
-            }
-            if seller_at_fault && refund == 0 {
-                return Err(DomainError::invalid(
-                    "seller_at_fault",
-                    "a seller at fault cannot be given all the money: refund or split instead",
-                ));
-            }
+            let (refund, _) = check_decision(c, outcome, refund_amount.as_ref(), seller_at_fault, &reason_code)?;
             let decision = Decision {
                 id: decision_id,
                 outcome,
@@ -636,6 +624,27 @@ pub fn solution_fits(reason: Reason, kind: ProposalKind) -> bool {
             | (Reason::ShippingCost, ProposalKind::ReturnAndRefund | ProposalKind::Replacement)
             | (Reason::TopUpShortfall, ProposalKind::ReturnAndRefund)
     )
+}
+
+/// Whether a decision would be taken, and what it would pay each party.
+pub fn check_decision(
+    c: &Complaint,
+    outcome: Outcome,
+    refund: Option<&Money>,
+    seller_at_fault: bool,
+    reason_code: &str,
+) -> Result<(i64, i64), DomainError> {
+    let (refund, release) = decision_payouts(c, outcome, refund)?;
+    if !DECISION_REASON_CODES.iter().any(|(code, _)| *code == reason_code) {
+        return Err(DomainError::invalid("reason_code", "one of the codes GET /v1/decision-reason-codes lists"));
+    }
+    if seller_at_fault && refund == 0 {
+        return Err(DomainError::invalid(
+            "seller_at_fault",
+            "a seller at fault cannot be given all the money: refund or split instead",
+        ));
+    }
+    Ok((refund, release))
 }
 
 fn check_fit(reason: Reason, kind: ProposalKind, field: &'static str) -> Result<(), DomainError> {

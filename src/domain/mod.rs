@@ -18,8 +18,8 @@ mod properties;
 
 pub use complaint::*;
 pub use decide::{
-    allowed_actions, decide, decision_payouts, guard, open, solution_fits, Action, Command, OpenComplaint,
-    DECISION_REASON_CODES,
+    allowed_actions, check_decision, decide, decision_payouts, guard, open, solution_fits, Action, Command,
+    OpenComplaint, DECISION_REASON_CODES,
 };
 pub use error::DomainError;
 pub use escrow::{
