@@ -475,7 +475,7 @@ async fn flow(
     let body = json!({"buyer_id": t.buyer_id, "seller_id": t.seller_id, "amount": {"amount": 250_000, "currency": "IDR"}, "status": "delivered"});
     let (d, _) = send(client.put(format!("{base}/v1/orders/{order}")).bearer_auth(&t.market).json(&body)).await?;
     timed(0, d);
-    let body = json!({"order_id": order, "reason": "damaged", "description": "cracked", "requested_solution": {"kind": "full_refund"}});
+    let body = json!({"order_id": order, "reason": "not_received", "description": "it never arrived", "requested_solution": {"kind": "full_refund"}});
     let (d, opened) = send(client.post(format!("{base}/v1/complaints")).bearer_auth(&t.buyer).json(&body)).await?;
     timed(1, d);
     let id = opened["id"].as_str().context("no complaint id")?;

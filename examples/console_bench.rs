@@ -66,7 +66,7 @@ async fn under_review(client: &reqwest::Client, base: &str, i: usize) -> anyhow:
     let order = format!("bench-order-{i}");
     let body = json!({"buyer_id": buyer, "seller_id": seller, "amount": {"amount": 15_000_000, "currency": "IDR"}, "status": "delivered"});
     call(client, base, Method::PUT, &format!("/v1/orders/{order}"), &token("bench-market", &["service"]), body).await?;
-    let body = json!({"order_id": order, "reason": "damaged", "description": "the screen is cracked", "requested_solution": {"kind": "full_refund"}});
+    let body = json!({"order_id": order, "reason": "not_received", "description": "it never arrived", "requested_solution": {"kind": "full_refund"}});
     let opened = call(client, base, Method::POST, "/v1/complaints", &token(&buyer, &[]), body).await?;
     let id = opened["id"].as_str().context("no complaint id")?.to_string();
     let body = json!({"reason": "the buyer dropped it"});

@@ -145,7 +145,7 @@ async fn build_one(
     let mut time = |k: &'static str, d: Duration| steps.entry(k).or_default().push(d);
     let (d, _) = api.timed(Method::PUT, &format!("/v1/orders/{order}"), &market, Some(body)).await?;
     time("PUT /v1/orders/{id}", d);
-    let body = json!({"order_id": order, "reason": "damaged", "description": "cracked", "requested_solution": {"kind": "full_refund"}});
+    let body = json!({"order_id": order, "reason": "not_received", "description": "it never arrived", "requested_solution": {"kind": "full_refund"}});
     let (d, opened) = api.timed(Method::POST, "/v1/complaints", &bt, Some(body)).await?;
     time("POST /v1/complaints", d);
     let id = opened["id"].as_str().context("no complaint id")?.to_string();

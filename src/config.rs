@@ -8,7 +8,7 @@ use anyhow::Context;
 use chrono::Duration;
 use clap::Args;
 
-use crate::domain::{EvidenceLimits, Expiry, Policy, Reason};
+use crate::domain::{EvidenceKind, EvidenceLimits, Expiry, Policy, Reason};
 use crate::telemetry::LogFormat;
 
 /// Where the database lives and how the service checks tokens.
@@ -216,6 +216,24 @@ pub struct Windows {
     /// Per reason, e.g. `not_received=accept_buyer_request,damaged=escalate`.
     #[arg(long, env = "RC_SELLER_SILENCE_BY_REASON", value_delimiter = ',', value_parser = silence_for_reason)]
     pub seller_silence_by_reason: Vec<(Reason, Expiry)>,
+    /// The evidence a reason needs at opening, replacing its default: items
+    /// joined by `+`, the kinds that meet one by `|`, e.g.
+    /// `damaged=photo+packaging,top_up_shortfall=screenshot|screen_recording,wrong_item=`.
+    #[arg(long, env = "RC_REQUIRED_EVIDENCE", value_delimiter = ',', value_parser = checklist_for_reason)]
+    pub required_evidence: Vec<(Reason, Vec<Vec<EvidenceKind>>)>,
+    /// How long the buyer has to attach it before the complaint lapses.
+    #[arg(long, env = "RC_EVIDENCE_WINDOW", default_value_t = window(Policy::default().evidence_window))]
+    pub evidence_window: humantime::Duration,
+}
+
+fn checklist_for_reason(s: &str) -> Result<(Reason, Vec<Vec<EvidenceKind>>), String> {
+    let (reason, items) = s.split_once('=').ok_or_else(|| format!("`{s}`: REASON=KIND|KIND+KIND"))?;
+    let items = items
+        .split('+')
+        .filter(|i| !i.trim().is_empty())
+        .map(|item| item.split('|').map(|k| k.trim().parse::<EvidenceKind>()).collect::<Result<Vec<_>, _>>())
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((reason.trim().parse::<Reason>()?, items))
 }
 
 fn silence(s: &str) -> Result<Expiry, String> {
@@ -242,6 +260,9 @@ impl From<&Policy> for Windows {
             arbitration_target: window(p.arbitration_target),
             seller_silence: p.seller_silence,
             seller_silence_by_reason: p.seller_silence_by_reason.clone(),
+            // Every reason, so that the policy's own table replaces the defaults.
+            required_evidence: Reason::ALL.iter().map(|r| (*r, p.checklist_for(*r))).collect(),
+            evidence_window: window(p.evidence_window),
         }
     }
 }
@@ -259,6 +280,15 @@ impl Windows {
             arbitration_target: d(self.arbitration_target)?,
             seller_silence: self.seller_silence,
             seller_silence_by_reason: self.seller_silence_by_reason.clone(),
+            required_evidence: {
+                let mut table = crate::domain::default_required_evidence();
+                for (reason, items) in &self.required_evidence {
+                    table.retain(|(r, _)| r != reason);
+                    table.push((*reason, items.clone()));
+                }
+                table
+            },
+            evidence_window: d(self.evidence_window)?,
         })
     }
 }

@@ -36,7 +36,8 @@ pub struct Figures {
 }
 
 /// The statuses whose complaints are counted: resolved ones only grow.
-pub const ACTIVE_STATUSES: [&str; 4] = ["awaiting_seller", "awaiting_buyer", "awaiting_fulfilment", "under_review"];
+pub const ACTIVE_STATUSES: [&str; 5] =
+    ["awaiting_evidence", "awaiting_seller", "awaiting_buyer", "awaiting_fulfilment", "under_review"];
 
 /// The latest figures and when they were read; empty until the first read.
 #[derive(Clone, Default)]

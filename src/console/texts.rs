@@ -98,6 +98,7 @@ impl Lang {
 /// Every value of the API's enums a page shows, with the decision reason codes.
 const LABELS: &[(&str, &str, &str)] = &[
     // Status
+    ("awaiting_evidence", "Waiting for the buyer's evidence", "Menunggu bukti pembeli"),
     ("awaiting_seller", "Waiting for the seller", "Menunggu penjual"),
     ("awaiting_buyer", "Waiting for the buyer", "Menunggu pembeli"),
     ("awaiting_fulfilment", "Solution in progress", "Solusi sedang berjalan"),
@@ -134,6 +135,13 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("accept_buyer_request", "The buyer's request is accepted", "Permintaan pembeli diterima"),
     ("count_as_received", "Counted as received", "Dianggap diterima"),
     ("none", "Nothing automatic: the decision target", "Tidak ada tindakan otomatis: target keputusan"),
+    ("lapse", "The complaint lapses; the money goes to the seller", "Komplain gugur; dana diteruskan ke penjual"),
+    // ResolvedBy
+    ("agreement", "Agreement", "Kesepakatan"),
+    ("decision", "Decision", "Keputusan"),
+    ("withdrawal", "Withdrawal", "Pembatalan"),
+    ("timer", "A deadline passed", "Batas waktu lewat"),
+    ("lapsed", "Lapsed without evidence", "Gugur tanpa bukti"),
     // Outcome
     ("refund", "Refund the buyer", "Kembalikan dana ke pembeli"),
     ("split", "Split", "Bagi dua"),
@@ -159,6 +167,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("opened", "Complaint opened", "Komplain dibuka"),
     ("evidence_added", "Evidence added", "Bukti ditambahkan"),
     ("evidence_requested", "Evidence requested", "Bukti diminta"),
+    ("evidence_completed", "The buyer's evidence is complete", "Bukti pembeli lengkap"),
     ("message", "Message", "Pesan"),
     ("proposal_made", "Proposal", "Usulan"),
     ("proposal_superseded", "Proposal superseded", "Usulan digantikan"),
@@ -333,8 +342,8 @@ texts! {
 mod tests {
     use super::*;
     use crate::domain::{
-        EvidenceKind, Expiry, FulfilmentAction, OrderStatus, Outcome, ProposalKind, ProposalStatus, Reason, Role,
-        SettlementState, Status, DECISION_REASON_CODES,
+        EvidenceKind, Expiry, FulfilmentAction, OrderStatus, Outcome, ProposalKind, ProposalStatus, Reason, ResolvedBy,
+        Role, SettlementState, Status, DECISION_REASON_CODES,
     };
 
     #[test]
@@ -351,6 +360,7 @@ mod tests {
         wire.extend(SettlementState::ALL.iter().map(|v| v.as_str()));
         wire.extend(EvidenceKind::ALL.iter().map(|v| v.as_str()));
         wire.extend(FulfilmentAction::ALL.iter().map(|v| v.as_str()));
+        wire.extend(ResolvedBy::ALL.iter().map(|v| v.as_str()));
         wire.extend(DECISION_REASON_CODES.iter().map(|(code, _)| *code));
         for w in wire {
             assert_ne!(Lang::Id.label(w), w, "{w} has no Indonesian label");

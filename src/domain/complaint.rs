@@ -10,6 +10,8 @@ use super::wire_enum::wire_enum;
 wire_enum!(
     /// Where a complaint stands (DESIGN §4).
     Status {
+        /// The buyer has not attached every piece of evidence its reason needs (seed 003).
+        AwaitingEvidence = "awaiting_evidence",
         AwaitingSeller = "awaiting_seller",
         AwaitingBuyer = "awaiting_buyer",
         AwaitingFulfilment = "awaiting_fulfilment",
@@ -68,6 +70,8 @@ wire_enum!(
         AcceptSellerProposal = "accept_seller_proposal",
         /// The seller's silence accepts the buyer's request (when the marketplace chose so).
         AcceptBuyerRequest = "accept_buyer_request",
+        /// The buyer never completed the evidence: the complaint lapses, the money is released.
+        Lapse = "lapse",
         CountAsReceived = "count_as_received",
         /// The arbitration target: no automatic outcome, only queue order and SLA.
         None = "none",
@@ -104,6 +108,8 @@ wire_enum!(
         Decision = "decision",
         Withdrawal = "withdrawal",
         Timer = "timer",
+        /// The buyer never attached the evidence the reason needs.
+        Lapsed = "lapsed",
     }
 );
 
@@ -153,6 +159,7 @@ impl Complaint {
     /// waits for, or who takes the fulfilment's current step.
     pub fn next_actor(&self) -> Option<Role> {
         match self.status {
+            Status::AwaitingEvidence => Some(Role::Buyer),
             Status::AwaitingSeller => Some(Role::Seller),
             Status::AwaitingBuyer => Some(Role::Buyer),
             Status::AwaitingFulfilment => self.fulfilment.as_ref().map(|f| step_owner(f.kind, f.step)),
@@ -264,6 +271,15 @@ pub struct EvidenceFile {
     pub uploader_role: Role,
 }
 
+/// One item of what the buyer must attach before the seller is asked
+/// (seed 003): a file of any of these kinds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequiredEvidence {
+    pub kinds: Vec<EvidenceKind>,
+    /// The file that met it.
+    pub provided_by: Option<String>,
+}
+
 /// Staff asked a party for evidence of some kinds by a due time. It is
 /// fulfilled once the party has added a file of every kind asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -320,6 +336,8 @@ pub struct Complaint {
     pub resolution: Option<Resolution>,
     /// Staff requests for evidence, oldest first.
     pub evidence_requests: Vec<EvidenceRequest>,
+    /// What the buyer must attach at opening, by its reason.
+    pub evidence_checklist: Vec<RequiredEvidence>,
     pub version: i64,
     /// The sequence number of its last timeline entry (0 before the first):
     /// a change numbers its entries on from here.
@@ -328,7 +346,19 @@ pub struct Complaint {
     pub updated_at: DateTime<Utc>,
 }
 
+impl RequiredEvidence {
+    /// Whether a file of `kind` would meet this item.
+    pub fn missing_for(&self, kind: EvidenceKind) -> bool {
+        self.provided_by.is_none() && self.kinds.contains(&kind)
+    }
+}
+
 impl Complaint {
+    /// The items of the opening checklist still missing.
+    pub fn missing_evidence(&self) -> impl Iterator<Item = &RequiredEvidence> {
+        self.evidence_checklist.iter().filter(|i| i.provided_by.is_none())
+    }
+
     pub fn pending_proposal(&self) -> Option<&Proposal> {
         self.proposals.iter().find(|p| p.status == ProposalStatus::Pending)
     }
@@ -363,6 +393,11 @@ impl Complaint {
             | Event::DeadlinePassed { .. }
             | Event::Withdrawn { .. } => {}
             Event::EvidenceAdded { file } => {
+                if file.uploader_role == Role::Buyer {
+                    if let Some(item) = self.evidence_checklist.iter_mut().find(|i| i.missing_for(file.kind)) {
+                        item.provided_by = Some(file.evidence_id.clone());
+                    }
+                }
                 for r in self.evidence_requests.iter_mut().filter(|r| r.is_open() && r.party == file.uploader_role) {
                     if r.kinds.contains(&file.kind) && !r.provided.contains(&file.kind) {
                         r.provided.push(file.kind);
@@ -421,6 +456,10 @@ impl Complaint {
             }
             Event::Assigned { assignee_id } => self.assignee_id = Some(assignee_id.clone()),
             Event::Unassigned { .. } => self.assignee_id = None,
+            Event::EvidenceCompleted { deadline } => {
+                self.status = Status::AwaitingSeller;
+                self.deadline = Some(deadline.clone());
+            }
             Event::Decided { .. } => {}
             Event::Resolved { by, refund_to_buyer, release_to_seller } => {
                 self.status = Status::Resolved;
@@ -511,6 +550,11 @@ pub enum Event {
     Assigned {
         assignee_id: String,
     },
+    /// The buyer attached the last piece of evidence its reason needs: the
+    /// seller is asked now.
+    EvidenceCompleted {
+        deadline: Deadline,
+    },
     /// The agent who had the case is off it.
     Unassigned {
         assignee_id: String,
@@ -549,6 +593,7 @@ impl Event {
             Event::Escalated { .. } => "escalated",
             Event::Assigned { .. } => "assigned",
             Event::Unassigned { .. } => "unassigned",
+            Event::EvidenceCompleted { .. } => "evidence_completed",
             Event::Decided { .. } => "decided",
             Event::DeadlinePassed { .. } => "deadline_passed",
             Event::Withdrawn { .. } => "withdrawn",

@@ -193,6 +193,7 @@ pub fn open(
         escalated_at: None,
         resolution: None,
         evidence_requests: Vec::new(),
+        evidence_checklist: Vec::new(),
         version: 1,
         timeline_seq: 0,
         opened_at: now,
@@ -218,6 +219,21 @@ pub fn open(
         now,
         policy,
     );
+    // Evidence the reason needs comes first: until it is all there, the
+    // seller is not asked and only the lapse runs.
+    complaint.evidence_checklist = policy
+        .checklist_for(cmd.reason)
+        .into_iter()
+        .map(|kinds| RequiredEvidence { kinds, provided_by: None })
+        .collect();
+    let made = match made {
+        Event::ProposalMade { proposal, .. } if !complaint.evidence_checklist.is_empty() => Event::ProposalMade {
+            proposal,
+            status: Status::AwaitingEvidence,
+            deadline: Some(Deadline { at: now + policy.evidence_window, on_expiry: Expiry::Lapse }),
+        },
+        made => made,
+    };
     let events = vec![opened, made];
     for e in &events {
         complaint.apply(e, now);
@@ -250,7 +266,8 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
             _ => forbid("only staff request evidence"),
         },
         Action::ProvideEvidence => {
-            if c.evidence_requests.iter().any(|r| r.is_open() && r.party == role) {
+            let owes_checklist = c.status == Status::AwaitingEvidence && role == Buyer;
+            if owes_checklist || c.evidence_requests.iter().any(|r| r.is_open() && r.party == role) {
                 Ok(())
             } else {
                 not_now(format!("no evidence is requested of the {role}"))
@@ -272,6 +289,9 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
         Action::AcceptProposal | Action::RejectProposal => {
             if !matches!(role, Buyer | Seller) {
                 return forbid("only the parties accept or reject proposals");
+            }
+            if c.status == Status::AwaitingEvidence {
+                return not_now("the seller is asked once the buyer has attached the evidence".into());
             }
             match c.pending_proposal() {
                 None => not_now("there is no pending proposal".into()),
@@ -297,6 +317,9 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
         Action::Escalate => {
             if c.status == Status::UnderReview {
                 return not_now("the complaint is already under review".into());
+            }
+            if c.status == Status::AwaitingEvidence && matches!(role, Buyer | Seller) {
+                return not_now("the buyer attaches the evidence first".into());
             }
             match role {
                 Seller | Staff | System => Ok(()),
@@ -381,7 +404,17 @@ pub fn decide(
             Ok(vec![Event::MessagePosted { message_id, body, evidence_ids, visibility }])
         }
         Command::AddEvidence(file) => {
-            Ok(vec![Event::EvidenceAdded { file: EvidenceFile { uploader_role: role, ..file } }])
+            let completes = c.status == Status::AwaitingEvidence
+                && role == Role::Buyer
+                && c.missing_evidence().count() == 1
+                && c.missing_evidence().any(|i| i.missing_for(file.kind));
+            let mut events = vec![Event::EvidenceAdded { file: EvidenceFile { uploader_role: role, ..file } }];
+            if completes {
+                let deadline =
+                    Deadline { at: now + policy.seller_response, on_expiry: policy.on_seller_silence(c.reason) };
+                events.push(Event::EvidenceCompleted { deadline });
+            }
+            Ok(events)
         }
         Command::RequestEvidence { request_id, party, kinds, due_at, note } => {
             if !matches!(party, Role::Buyer | Role::Seller) {
@@ -762,6 +795,11 @@ fn expire(c: &Complaint, now: DateTime<Utc>, policy: &Policy) -> Result<Vec<Even
         Expiry::AcceptSellerProposal => {
             let p = c.pending_proposal().ok_or_else(|| DomainError::InvalidState("no proposal is pending".into()))?;
             events.extend(accept(c, p, Role::Buyer, true, now, policy));
+        }
+        Expiry::Lapse => {
+            // As if no complaint had been filed: the held money goes to the seller.
+            events.extend(supersede_pending(c));
+            events.push(resolve(c, ResolvedBy::Lapsed, 0));
         }
         Expiry::AcceptBuyerRequest => match c.pending_proposal() {
             Some(p) if p.required.contains(&Role::Seller) => {

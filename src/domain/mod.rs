@@ -29,5 +29,5 @@ pub use escrow::{
 pub use evidence::{safe_file_name, EvidenceLimits, MEDIA_TYPES};
 pub use money::{Currency, Money, MAX_AMOUNT};
 pub use outbound::EventType;
-pub use policy::Policy;
+pub use policy::{default_required_evidence, Policy};
 pub use sanction::{sanction_for, Sanction};

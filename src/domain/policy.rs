@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 
-use super::complaint::{Expiry, Reason};
+use super::complaint::{EvidenceKind, Expiry, Reason};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -18,12 +18,36 @@ pub struct Policy {
     pub seller_silence: Expiry,
     /// The same, for some reasons only; the others take `seller_silence`.
     pub seller_silence_by_reason: Vec<(Reason, Expiry)>,
+    /// What the buyer must attach at opening, per reason (seed 003): each
+    /// item is met by a file of any of its kinds. A reason not listed needs nothing.
+    pub required_evidence: Vec<(Reason, Vec<Vec<EvidenceKind>>)>,
+    /// How long the buyer has to complete it before the complaint lapses.
+    pub evidence_window: Duration,
+}
+
+/// The checklists of seed 003: a photo of the item and of its packaging for
+/// damage and missing parts, a photo for the wrong or a different item, a
+/// screenshot or a screen recording for a top-up shortfall.
+pub fn default_required_evidence() -> Vec<(Reason, Vec<Vec<EvidenceKind>>)> {
+    use EvidenceKind::*;
+    vec![
+        (Reason::Damaged, vec![vec![Photo], vec![Packaging]]),
+        (Reason::Incomplete, vec![vec![Photo], vec![Packaging]]),
+        (Reason::WrongItem, vec![vec![Photo]]),
+        (Reason::NotAsDescribed, vec![vec![Photo]]),
+        (Reason::TopUpShortfall, vec![vec![Screenshot, ScreenRecording]]),
+    ]
 }
 
 impl Policy {
     /// What the seller's deadline on a buyer's request does when it passes.
     pub fn on_seller_silence(&self, reason: Reason) -> Expiry {
         self.seller_silence_by_reason.iter().find(|(r, _)| *r == reason).map_or(self.seller_silence, |(_, e)| *e)
+    }
+
+    /// The items a complaint of `reason` must have before the seller is asked.
+    pub fn checklist_for(&self, reason: Reason) -> Vec<Vec<EvidenceKind>> {
+        self.required_evidence.iter().find(|(r, _)| *r == reason).map(|(_, items)| items.clone()).unwrap_or_default()
     }
 }
 
@@ -40,6 +64,8 @@ impl Default for Policy {
             arbitration_target: Duration::hours(24),
             seller_silence: Expiry::Escalate,
             seller_silence_by_reason: Vec::new(),
+            required_evidence: default_required_evidence(),
+            evidence_window: Duration::days(2),
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::domain::{PaymentReport, SettlementState};
 /// payout may later be reported executed.
 #[utoipa::path(
     tag = "settlements",
-    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::CommandHeaders),
+    params(("id" = String, Path, description = "Complaint id"), super::spec_parts::IdempotencyHeader),
     request_body = SettlementReportBody,
     responses(
         (status = 200, description = "The settlement after the report", body = SettlementRecord),

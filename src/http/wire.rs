@@ -447,6 +447,14 @@ wire_enum!(
     }
 );
 
+/// One item the buyer must attach before the seller is asked: a file of any
+/// of `kinds`. `provided_by` names the file that met it, null while missing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequiredEvidenceView {
+    pub kinds: Vec<EvidenceKind>,
+    pub provided_by: Option<String>,
+}
+
 /// Evidence staff asked a party for.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EvidenceRequestView {
@@ -503,6 +511,9 @@ pub struct ComplaintView {
     pub resolution: Option<ResolutionView>,
     /// Evidence staff asked the parties for, oldest first.
     pub evidence_requests: Vec<EvidenceRequestView>,
+    /// What the buyer must attach for this reason before the seller is
+    /// asked; the complaint is `awaiting_evidence` while an item is missing.
+    pub evidence_checklist: Vec<RequiredEvidenceView>,
     pub version: i64,
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -547,6 +558,11 @@ impl ComplaintView {
                 settlement: SettlementView::from(&r.payout),
             }),
             evidence_requests: c.evidence_requests.iter().map(EvidenceRequestView::from).collect(),
+            evidence_checklist: c
+                .evidence_checklist
+                .iter()
+                .map(|i| RequiredEvidenceView { kinds: i.kinds.clone(), provided_by: i.provided_by.clone() })
+                .collect(),
             version: c.version,
             opened_at: c.opened_at,
             updated_at: c.updated_at,

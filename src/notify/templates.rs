@@ -50,6 +50,8 @@ fn money(v: &Value) -> String {
 
 fn status_text(status: Status, lang: Lang) -> &'static str {
     match (status, lang) {
+        (Status::AwaitingEvidence, Lang::En) => "waiting for the buyer's evidence",
+        (Status::AwaitingEvidence, Lang::Id) => "menunggu bukti dari pembeli",
         (Status::AwaitingSeller, Lang::En) => "waiting for the seller",
         (Status::AwaitingSeller, Lang::Id) => "menunggu penjual",
         (Status::AwaitingBuyer, Lang::En) => "waiting for the buyer",

@@ -35,6 +35,7 @@ pub struct ComplaintRow {
     /// A JSON array of the domain's `EvidenceRequest`s.
     pub evidence_requests: String,
     pub timeline_seq: i64,
+    pub evidence_checklist: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -157,6 +158,7 @@ impl ComplaintRow {
             opened_at: to_db(c.opened_at),
             updated_at: to_db(c.updated_at),
             evidence_requests: serde_json::to_string(&c.evidence_requests).expect("evidence requests serialize"),
+            evidence_checklist: serde_json::to_string(&c.evidence_checklist).expect("a checklist serializes"),
             timeline_seq: c.timeline_seq,
         }
     }
@@ -192,6 +194,7 @@ impl ComplaintRow {
             fulfilment,
             resolution,
             evidence_requests,
+            evidence_checklist: serde_json::from_str(&self.evidence_checklist).map_err(json_error)?,
             escalated_at: self.escalated_at.map(from_db),
             opened_at: from_db(self.opened_at),
             updated_at: from_db(self.updated_at),

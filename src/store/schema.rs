@@ -41,6 +41,7 @@ diesel::table! {
         updated_at -> Timestamp,
         evidence_requests -> Text,
         timeline_seq -> BigInt,
+        evidence_checklist -> Text,
     }
 }
 

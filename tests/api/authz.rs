@@ -142,7 +142,7 @@ impl Fixture {
         if path == "/v1/complaints" || path.starts_with("/v1/orders/") {
             return f;
         }
-        let body = json!({"order_id": f.order, "reason": "damaged", "description": "Cracked.", "requested_solution": {"kind": "full_refund"}});
+        let body = json!({"order_id": f.order, "reason": "other", "description": "Cracked.", "requested_solution": {"kind": "full_refund"}});
         f.complaint = app.post("/v1/complaints", &f.buyer, body).await.ok().clone();
         f.proposal = f.complaint["pending_proposal"]["id"].as_str().unwrap().to_string();
         let id = f.complaint["id"].as_str().unwrap().to_string();
@@ -201,7 +201,7 @@ impl Fixture {
                 json!({"buyer_id": self.buyer, "seller_id": self.seller, "amount": idr(150_000), "status": "paid"}),
             ),
             ("POST", "/v1/complaints") => Some(
-                json!({"order_id": self.order, "reason": "damaged", "description": "Cracked.", "requested_solution": {"kind": "full_refund"}}),
+                json!({"order_id": self.order, "reason": "other", "description": "Cracked.", "requested_solution": {"kind": "full_refund"}}),
             ),
             ("POST", p) if p.ends_with("/messages") => Some(json!({"body": "Any news?"})),
             ("POST", p) if p.ends_with("/proposals") => {

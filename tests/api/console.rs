@@ -522,7 +522,7 @@ async fn every_other_action_runs_the_api_use_case(backend: Backend) {
 
     // An agent who is a party of a complaint does not arbitrate it.
     app.order_between("ord-2", "dewi", "seller-1", 100_000).await;
-    let body = json!({"order_id": "ord-2", "reason": "damaged", "description": "Cracked.", "requested_solution": {"kind": "full_refund"}});
+    let body = json!({"order_id": "ord-2", "reason": "other", "description": "Cracked.", "requested_solution": {"kind": "full_refund"}});
     let own = app.post("/v1/complaints", "dewi", body).await.body.clone();
     let own_id = own["id"].as_str().unwrap();
     let refused = get(format!("/console/complaints/{own_id}")).await.unwrap();

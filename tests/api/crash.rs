@@ -204,7 +204,7 @@ async fn flow(client: &reqwest::Client, base: &str, n: usize, i: usize, seen: &M
         return;
     };
     seen.lock().unwrap().orders.push(order.clone());
-    let body = json!({"order_id": order, "reason": "damaged", "description": "Cracked.", "requested_solution": {"kind": "full_refund"}});
+    let body = json!({"order_id": order, "reason": "other", "description": "Cracked.", "requested_solution": {"kind": "full_refund"}});
     let Some(c) = call.send(Method::POST, "/v1/complaints", &buyer_token, body, None).await else { return };
     let id = c["id"].as_str().unwrap().to_string();
     call.saw(&c);

@@ -92,7 +92,7 @@ async fn seed(app: &TestApp) -> Seeds {
             continue;
         }
         let body =
-            json!({"order_id": order, "reason": "damaged", "description": "Cracked.", "requested_solution": solution});
+            json!({"order_id": order, "reason": "other", "description": "Cracked.", "requested_solution": solution});
         let mut c = app.post("/v1/complaints", "fz-buyer", body).await.ok().clone();
         let file = upload(app, &c, "fz-buyer", "photo", png(), "image/png", "crack.png").await;
         s.evidence.push(file.ok()["evidence"]["id"].as_str().unwrap().to_string());

@@ -16,7 +16,7 @@ fn path(c: &Value, tail: &str) -> String {
 }
 
 fn opening(order_id: &str) -> Value {
-    json!({"order_id": order_id, "reason": "damaged", "description": "Cracked.",
+    json!({"order_id": order_id, "reason": "other", "description": "Cracked.",
            "requested_solution": {"kind": "full_refund"}})
 }
 

@@ -62,7 +62,7 @@ async fn a_counter_proposal_accepted(backend: Backend) {
         .post(
             "/v1/complaints",
             "buyer-1",
-            json!({"order_id": "ord-1", "reason": "incomplete", "description": "One part is missing.",
+            json!({"order_id": "ord-1", "reason": "other", "description": "One part is missing.",
             "disputed_amount": idr(100_000), "requested_solution": {"kind": "full_refund"}}),
         )
         .await;

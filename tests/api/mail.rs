@@ -94,7 +94,7 @@ async fn reminders_go_before_the_deadline_and_only_while_it_runs(backend: Backen
     app.order("ord-1", 150_000).await;
     let silent = app.open("ord-1", json!({"kind": "full_refund"})).await;
     app.order("ord-2", 150_000).await;
-    let body = json!({"order_id": "ord-2", "reason": "damaged", "description": "x", "requested_solution": {"kind": "full_refund"}});
+    let body = json!({"order_id": "ord-2", "reason": "other", "description": "x", "requested_solution": {"kind": "full_refund"}});
     let answered = app.post("/v1/complaints", "buyer-1", body).await.ok().clone();
     let offer = json!({"kind": "partial_refund", "refund_amount": {"amount": 1, "currency": "IDR"}});
     app.post(&format!("/v1/complaints/{}/proposals", answered["id"].as_str().unwrap()), "seller-1", offer).await.ok();

@@ -10,7 +10,7 @@ async fn bad_input_gets_a_problem_naming_the_field(backend: Backend) {
     let app = spawn_app(backend).await;
     app.order("ord-1", 150_000).await;
     let open = |extra: Value| {
-        let mut body = json!({"order_id": "ord-1", "reason": "damaged", "description": "cracked", "requested_solution": {"kind": "full_refund"}});
+        let mut body = json!({"order_id": "ord-1", "reason": "other", "description": "cracked", "requested_solution": {"kind": "full_refund"}});
         body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         body
     };
@@ -145,7 +145,7 @@ async fn bad_input_gets_a_problem_naming_the_field(backend: Backend) {
         app.call(Method::PUT, &format!("/v1/orders/{id}"), "market", Some(body), &[]).await.ok();
     }
     for id in ["ord-done", "ord-released"] {
-        let body = json!({"order_id": id, "reason": "damaged", "description": "d", "requested_solution": {"kind": "full_refund"}});
+        let body = json!({"order_id": id, "reason": "other", "description": "d", "requested_solution": {"kind": "full_refund"}});
         app.post("/v1/complaints", "buyer-1", body).await.problem(409, "escrow_not_held");
     }
 }
@@ -153,7 +153,7 @@ async fn bad_input_gets_a_problem_naming_the_field(backend: Backend) {
 async fn idempotency_keys_replay_and_refuse_reuse(backend: Backend) {
     let app = spawn_app(backend).await;
     app.order("ord-1", 150_000).await;
-    let body = json!({"order_id": "ord-1", "reason": "damaged", "description": "cracked", "requested_solution": {"kind": "full_refund"}});
+    let body = json!({"order_id": "ord-1", "reason": "other", "description": "cracked", "requested_solution": {"kind": "full_refund"}});
     let key = [("Idempotency-Key", "open-ord-1")];
     let first = app.call(Method::POST, "/v1/complaints", "buyer-1", Some(body.clone()), &key).await;
     assert_eq!(first.status, 201, "{}", first.body);

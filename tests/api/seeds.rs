@@ -87,12 +87,12 @@ async fn decisions_and_requests_must_make_sense(backend: Backend) {
 }
 
 /// Shopee and Tokopedia: a silent seller refunds the buyer, here for every
-/// reason but `not_as_described`, which goes to customer care.
+/// reason but `not_received`, which goes to customer care.
 async fn a_silent_seller_accepts_the_buyers_request_where_the_marketplace_says_so(backend: Backend) {
     let policy = Policy {
         seller_response: chrono::Duration::seconds(1),
         seller_silence: Expiry::AcceptBuyerRequest,
-        seller_silence_by_reason: vec![(Reason::NotAsDescribed, Expiry::Escalate)],
+        seller_silence_by_reason: vec![(Reason::NotReceived, Expiry::Escalate)],
         ..Policy::default()
     };
     let options = Options { policy, timers: Some(std::time::Duration::from_millis(100)), ..Options::default() };
@@ -101,7 +101,7 @@ async fn a_silent_seller_accepts_the_buyers_request_where_the_marketplace_says_s
     app.order("ord-2", 15_000_000).await;
     let refunded = app.open("ord-1", json!({"kind": "full_refund"})).await;
     assert_eq!(refunded["deadline"]["on_expiry"], "accept_buyer_request", "the buyer sees what silence means");
-    let body = json!({"order_id": "ord-2", "reason": "not_as_described", "description": "blue, not red", "requested_solution": {"kind": "full_refund"}});
+    let body = json!({"order_id": "ord-2", "reason": "not_received", "description": "never came", "requested_solution": {"kind": "full_refund"}});
     let escalating = app.post("/v1/complaints", "buyer-1", body).await.ok().clone();
     assert_eq!(escalating["deadline"]["on_expiry"], "escalate");
 
@@ -118,7 +118,77 @@ async fn a_silent_seller_accepts_the_buyers_request_where_the_marketplace_says_s
     assert_eq!(reviewed["status"], "under_review");
 }
 
+/// Seed 003: a damaged item needs a photo of it and of its packaging before
+/// the seller is asked; the moment the last one arrives, the seller's window starts.
+async fn a_damaged_item_waits_for_its_packaging_photo(backend: Backend) {
+    let app = spawn_app_with(backend, Options { policy: Policy::default(), ..Options::default() }).await;
+    app.order("ord-1", 15_000_000).await;
+    let body = json!({"order_id": "ord-1", "reason": "damaged", "description": "cracked", "requested_solution": {"kind": "full_refund"}});
+    let c = app.post("/v1/complaints", "buyer-1", body).await.ok().clone();
+    assert_eq!(c["status"], "awaiting_evidence");
+    assert_eq!(c["deadline"]["on_expiry"], "lapse");
+    assert_eq!(
+        c["evidence_checklist"],
+        json!([{"kinds": ["photo"], "provided_by": null}, {"kinds": ["packaging"], "provided_by": null}])
+    );
+    assert!(crate::helpers::actions(&c).contains(&"provide_evidence"), "the buyer is led to the evidence");
+    let seller_view = app.get(&path(&c, ""), "seller-1").await.ok().clone();
+    assert!(
+        !crate::helpers::actions(&seller_view).iter().any(|a| [
+            "counter",
+            "accept_proposal",
+            "reject_proposal",
+            "escalate"
+        ]
+        .contains(a)),
+        "the seller is not asked yet: {}",
+        seller_view["allowed_actions"]
+    );
+
+    let photo =
+        crate::evidence::upload(&app, &c, "buyer-1", "photo", crate::helpers::png(), "image/png", "crack.png").await;
+    let photo_id = photo.ok()["evidence"]["id"].as_str().unwrap().to_string();
+    let waiting = app.get(&path(&c, ""), "buyer-1").await.ok().clone();
+    assert_eq!(waiting["status"], "awaiting_evidence", "the packaging is still missing");
+    assert_eq!(waiting["evidence_checklist"][0]["provided_by"], photo_id);
+    let offer = json!({"kind": "partial_refund", "refund_amount": idr(1_000_000)});
+    app.post(&path(&c, "/proposals"), "seller-1", offer.clone()).await.problem(409, "invalid_state");
+    // The seller's own files do not count for the buyer's checklist.
+    crate::evidence::upload(&app, &c, "seller-1", "packaging", crate::helpers::png(), "image/png", "box.png")
+        .await
+        .ok();
+    assert_eq!(app.get(&path(&c, ""), "buyer-1").await.ok()["status"], "awaiting_evidence");
+
+    crate::evidence::upload(&app, &c, "buyer-1", "packaging", crate::helpers::png(), "image/png", "box.png").await.ok();
+    let asked = app.get(&path(&c, ""), "seller-1").await.ok().clone();
+    assert_eq!(asked["status"], "awaiting_seller", "complete: the seller is asked now");
+    assert_eq!(asked["deadline"]["on_expiry"], "escalate");
+    assert_eq!(app.timeline_entries(c["id"].as_str().unwrap(), "evidence_completed").await.len(), 1);
+    assert_eq!(app.post(&path(&c, "/proposals"), "seller-1", offer).await.ok()["status"], "awaiting_buyer");
+}
+
+/// A buyer who never completes the checklist lapses the complaint: the money
+/// goes to the seller as if no complaint had been filed, once.
+async fn an_incomplete_complaint_lapses_and_releases_the_money(backend: Backend) {
+    let policy = Policy { evidence_window: chrono::Duration::seconds(1), ..Policy::default() };
+    let options = Options { policy, timers: Some(std::time::Duration::from_millis(100)), ..Options::default() };
+    let app = spawn_app_with(backend, options).await;
+    app.order("ord-1", 15_000_000).await;
+    let body = json!({"order_id": "ord-1", "reason": "wrong_item", "description": "a blue one", "requested_solution": {"kind": "full_refund"}});
+    let c = app.post("/v1/complaints", "buyer-1", body).await.ok().clone();
+    let lapsed = app.complaint_when(c["id"].as_str().unwrap(), "buyer-1", |c| c["status"] == "resolved").await;
+    assert_eq!(lapsed["resolution"]["by"], "lapsed");
+    assert_eq!(lapsed["resolution"]["refund_to_buyer"]["amount"], 0);
+    assert_eq!(lapsed["resolution"]["release_to_seller"]["amount"], 15_000_000);
+    let order = app.get("/v1/orders/ord-1", "market").await.ok().clone();
+    assert_eq!(order["settled_by_complaint_id"], c["id"], "the hold is settled once");
+    let again = json!({"order_id": "ord-1", "reason": "wrong_item", "description": "again", "requested_solution": {"kind": "full_refund"}});
+    app.post("/v1/complaints", "buyer-1", again).await.problem(409, "hold_settled");
+}
+
 crate::on_both_backends!(
+    a_damaged_item_waits_for_its_packaging_photo,
+    an_incomplete_complaint_lapses_and_releases_the_money,
     a_silent_seller_accepts_the_buyers_request_where_the_marketplace_says_so,
     the_parties_agree_while_staff_review,
     a_decision_voids_a_pending_party_proposal,

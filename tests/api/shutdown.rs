@@ -40,7 +40,7 @@ async fn sigterm_finishes_the_request_in_flight_then_exits() {
     let opened: serde_json::Value = client
         .post(format!("{base}/v1/complaints"))
         .bearer_auth(&buyer)
-        .json(&json!({"order_id": "o-1", "reason": "damaged", "description": "x", "requested_solution": {"kind": "full_refund"}}))
+        .json(&json!({"order_id": "o-1", "reason": "other", "description": "x", "requested_solution": {"kind": "full_refund"}}))
         .send()
         .await
         .unwrap()

@@ -28,8 +28,7 @@ fn path(c: &Value, tail: &str) -> String {
 
 async fn open_on(app: &TestApp, order: &str, solution: Value) -> Value {
     app.order(order, 150_000).await;
-    let body =
-        json!({"order_id": order, "reason": "damaged", "description": "cracked", "requested_solution": solution});
+    let body = json!({"order_id": order, "reason": "other", "description": "cracked", "requested_solution": solution});
     app.post("/v1/complaints", "buyer-1", body).await.ok().clone()
 }
 

@@ -46,6 +46,9 @@ async function underReview(order) {
   const c = await api('POST', '/v1/complaints', buyer, {
     order_id: order, reason: 'damaged', description: 'the screen is cracked', requested_solution: { kind: 'full_refund' },
   });
+  // A damaged item needs a photo of it and of its packaging before the seller is asked.
+  await upload(c.id, 'buyer-1', 'photo', 'crack.png');
+  await upload(c.id, 'buyer-1', 'packaging', 'box.png');
   await api('POST', `/v1/complaints/${c.id}/proposals`, seller, {
     kind: 'partial_refund', refund_amount: { amount: 3000000, currency: 'IDR' },
   });
@@ -59,10 +62,10 @@ const png = Buffer.from(
   'base64',
 );
 
-async function uploadPhoto(id, who, name) {
+async function upload(id, who, kind, name) {
   const form = new FormData();
-  form.append('kind', 'photo');
-  form.append('description', 'the crack');
+  form.append('kind', kind);
+  form.append('description', kind === 'photo' ? 'the crack' : 'the box');
   form.append('file', new Blob([png], { type: 'image/png' }), name);
   const res = await fetch(`${base}/v1/complaints/${id}/evidence`, {
     method: 'POST', headers: { authorization: `Bearer ${token(who)}` }, body: form,
@@ -178,7 +181,6 @@ test('an agent signs in, sees the queue and signs out', { timeout: 60000 }, asyn
 
 test('an agent takes the next case, reads both offers and the evidence, and decides a split', { timeout: 90000 }, async () => {
   const id = await underReview('ord-browser-2');
-  await uploadPhoto(id, 'buyer-1', 'crack.png');
   const { page, problems, context } = await watchedPage();
   await signIn(page, 'dewi');
 

@@ -355,7 +355,7 @@ impl TestApp {
 
     /// buyer-1 opens a complaint on `order_id` asking for `solution`.
     pub async fn open(&self, order_id: &str, solution: Value) -> Value {
-        let body = json!({"order_id": order_id, "reason": "damaged", "description": "The screen arrived cracked.", "requested_solution": solution});
+        let body = json!({"order_id": order_id, "reason": "other", "description": "The screen arrived cracked.", "requested_solution": solution});
         let a = self.post("/v1/complaints", "buyer-1", body).await;
         assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
         a.body
