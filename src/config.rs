@@ -224,6 +224,9 @@ pub struct Windows {
     /// How long the buyer has to attach it before the complaint lapses.
     #[arg(long, env = "RC_EVIDENCE_WINDOW", default_value_t = window(Policy::default().evidence_window))]
     pub evidence_window: humantime::Duration,
+    /// How long from the complaint a seller has to prove an agreed top-up shortfall sent.
+    #[arg(long, env = "RC_TOP_UP_PROOF_WINDOW", default_value_t = window(Policy::default().top_up_proof))]
+    pub top_up_proof_window: humantime::Duration,
 }
 
 fn checklist_for_reason(s: &str) -> Result<(Reason, Vec<Vec<EvidenceKind>>), String> {
@@ -263,6 +266,7 @@ impl From<&Policy> for Windows {
             // Every reason, so that the policy's own table replaces the defaults.
             required_evidence: Reason::ALL.iter().map(|r| (*r, p.checklist_for(*r))).collect(),
             evidence_window: window(p.evidence_window),
+            top_up_proof_window: window(p.top_up_proof),
         }
     }
 }
@@ -289,6 +293,7 @@ impl Windows {
                 table
             },
             evidence_window: d(self.evidence_window)?,
+            top_up_proof: d(self.top_up_proof_window)?,
         })
     }
 }

@@ -136,6 +136,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("count_as_received", "Counted as received", "Dianggap diterima"),
     ("none", "Nothing automatic: the decision target", "Tidak ada tindakan otomatis: target keputusan"),
     ("lapse", "The complaint lapses; the money goes to the seller", "Komplain gugur; dana diteruskan ke penjual"),
+    ("refund_seller_at_fault", "Refund, the seller at fault", "Dana dikembalikan, penjual bersalah"),
     // ResolvedBy
     ("agreement", "Agreement", "Kesepakatan"),
     ("decision", "Decision", "Keputusan"),
@@ -197,6 +198,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("insufficient_evidence", "Insufficient evidence", "Bukti tidak cukup"),
     ("delivered_as_described", "Delivered as described", "Dikirim sesuai deskripsi"),
     ("shared_responsibility", "Shared responsibility", "Tanggung jawab bersama"),
+    ("shortfall_not_proved", "Top-up not proved in time", "Isi ulang tidak dibuktikan tepat waktu"),
 ];
 
 macro_rules! texts {

@@ -72,6 +72,9 @@ wire_enum!(
         AcceptBuyerRequest = "accept_buyer_request",
         /// The buyer never completed the evidence: the complaint lapses, the money is released.
         Lapse = "lapse",
+        /// An agreed top-up was not proved in time: the shortfall is refunded
+        /// and the seller is at fault, without staff (seed 004).
+        RefundSellerAtFault = "refund_seller_at_fault",
         CountAsReceived = "count_as_received",
         /// The arbitration target: no automatic outcome, only queue order and SLA.
         None = "none",

@@ -308,6 +308,9 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
             fulfilment_guard(c, role, FulfilmentKind::Return, FulfilmentStep::AwaitingShipment)
         }
         Action::ConfirmReturnReceived => fulfilment_guard(c, role, FulfilmentKind::Return, FulfilmentStep::InTransit),
+        Action::MarkReplacementShipped if c.reason == Reason::TopUpShortfall => not_now(
+            "a top-up is proved by a screenshot or a screen recording of it, not a tracking number: upload one".into(),
+        ),
         Action::MarkReplacementShipped => {
             fulfilment_guard(c, role, FulfilmentKind::Replacement, FulfilmentStep::AwaitingShipment)
         }
@@ -404,6 +407,13 @@ pub fn decide(
             Ok(vec![Event::MessagePosted { message_id, body, evidence_ids, visibility }])
         }
         Command::AddEvidence(file) => {
+            // The seller's screenshot or recording of the top-up is its shipment.
+            let top_up_proof = c.reason == Reason::TopUpShortfall
+                && role == Role::Seller
+                && matches!(file.kind, EvidenceKind::Screenshot | EvidenceKind::ScreenRecording)
+                && c.fulfilment.as_ref().is_some_and(|f| {
+                    f.kind == FulfilmentKind::Replacement && f.step == FulfilmentStep::AwaitingShipment
+                });
             let completes = c.status == Status::AwaitingEvidence
                 && role == Role::Buyer
                 && c.missing_evidence().count() == 1
@@ -413,6 +423,13 @@ pub fn decide(
                 let deadline =
                     Deadline { at: now + policy.seller_response, on_expiry: policy.on_seller_silence(c.reason) };
                 events.push(Event::EvidenceCompleted { deadline });
+            }
+            if let (true, Some(f)) = (top_up_proof, &c.fulfilment) {
+                let fulfilment = Fulfilment { step: FulfilmentStep::InTransit, shipped_at: Some(now), ..f.clone() };
+                let deadline =
+                    Some(Deadline { at: now + policy.replacement_receipt, on_expiry: Expiry::CountAsReceived });
+                let action = FulfilmentAction::ReplacementShipped;
+                events.push(Event::FulfilmentStepped { action, fulfilment, deadline, by_timer: false });
             }
             Ok(events)
         }
@@ -644,6 +661,7 @@ pub const DECISION_REASON_CODES: &[(&str, &str)] = &[
     ("insufficient_evidence", "The evidence does not support the complaint"),
     ("delivered_as_described", "The seller delivered what the listing said"),
     ("shared_responsibility", "Both parties share the fault"),
+    ("shortfall_not_proved", "The seller did not prove the top-up in time (decided by the service)"),
     ("other", "Another reason, given in the rationale"),
 ];
 
@@ -725,8 +743,19 @@ fn accept(c: &Complaint, p: &Proposal, by: Role, by_timer: bool, now: DateTime<U
         return events;
     }
     let (fulfilment, deadline) = match p.kind {
-        ProposalKind::ReturnAndRefund => (Some(FulfilmentKind::Return), Some(policy.return_shipment)),
-        ProposalKind::Replacement => (Some(FulfilmentKind::Replacement), Some(policy.replacement_shipment)),
+        ProposalKind::ReturnAndRefund => (
+            Some(FulfilmentKind::Return),
+            Some(Deadline { at: now + policy.return_shipment, on_expiry: Expiry::Escalate }),
+        ),
+        // A top-up shortfall is proved within its window from the complaint, or the seller is at fault.
+        ProposalKind::Replacement if c.reason == Reason::TopUpShortfall => (
+            Some(FulfilmentKind::Replacement),
+            Some(Deadline { at: c.opened_at + policy.top_up_proof, on_expiry: Expiry::RefundSellerAtFault }),
+        ),
+        ProposalKind::Replacement => (
+            Some(FulfilmentKind::Replacement),
+            Some(Deadline { at: now + policy.replacement_shipment, on_expiry: Expiry::Escalate }),
+        ),
         _ => (None, None),
     };
     let fulfilment = fulfilment.map(|kind| Fulfilment {
@@ -744,7 +773,7 @@ fn accept(c: &Complaint, p: &Proposal, by: Role, by_timer: bool, now: DateTime<U
         kind: p.kind,
         refund_amount: p.refund_amount,
         fulfilment,
-        deadline: deadline.map(|w| Deadline { at: now + w, on_expiry: Expiry::Escalate }),
+        deadline,
     });
     if resolves_now {
         let by = if by_timer { ResolvedBy::Timer } else { ResolvedBy::Agreement };
@@ -795,6 +824,19 @@ fn expire(c: &Complaint, now: DateTime<Utc>, policy: &Policy) -> Result<Vec<Even
         Expiry::AcceptSellerProposal => {
             let p = c.pending_proposal().ok_or_else(|| DomainError::InvalidState("no proposal is pending".into()))?;
             events.extend(accept(c, p, Role::Buyer, true, now, policy));
+        }
+        Expiry::RefundSellerAtFault => {
+            let decision = Decision {
+                id: format!("dec_{}", c.id.trim_start_matches("cmp_")),
+                outcome: Outcome::Refund,
+                refund_amount: c.disputed_amount,
+                seller_at_fault: true,
+                reason_code: "shortfall_not_proved".into(),
+                evidence_ids: Vec::new(),
+                rationale: "The seller did not prove the top-up within the window from the complaint.".into(),
+            };
+            events.push(Event::Decided { decision });
+            events.push(resolve(c, ResolvedBy::Timer, c.disputed_amount));
         }
         Expiry::Lapse => {
             // As if no complaint had been filed: the held money goes to the seller.

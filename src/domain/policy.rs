@@ -23,6 +23,9 @@ pub struct Policy {
     pub required_evidence: Vec<(Reason, Vec<Vec<EvidenceKind>>)>,
     /// How long the buyer has to complete it before the complaint lapses.
     pub evidence_window: Duration,
+    /// How long from the complaint a seller has to prove an agreed top-up
+    /// shortfall sent (seed 004); unproved, the seller is at fault.
+    pub top_up_proof: Duration,
 }
 
 /// The checklists of seed 003: a photo of the item and of its packaging for
@@ -66,6 +69,7 @@ impl Default for Policy {
             seller_silence_by_reason: Vec::new(),
             required_evidence: default_required_evidence(),
             evidence_window: Duration::days(2),
+            top_up_proof: Duration::days(3),
         }
     }
 }

@@ -186,7 +186,67 @@ async fn an_incomplete_complaint_lapses_and_releases_the_money(backend: Backend)
     app.post("/v1/complaints", "buyer-1", again).await.problem(409, "hold_settled");
 }
 
+/// Seed 004: a top-up shortfall the seller agreed to send is proved by a
+/// screenshot, not a tracking number; unproved within the window from the
+/// complaint, the shortfall is refunded and the seller climbs the ladder.
+async fn top_up_shortfalls_are_proved_by_screenshots_or_refunded_at_fault(backend: Backend) {
+    let policy = Policy { top_up_proof: chrono::Duration::seconds(2), ..Policy::default() };
+    let options = Options { policy, timers: Some(std::time::Duration::from_millis(100)), ..Options::default() };
+    let app = spawn_app_with(backend, options).await;
+    let shot = crate::helpers::png;
+    // Opened, the buyer's screenshot attached, the seller agrees to send the shortfall.
+    let agreed = |order: &'static str| {
+        let app = &app;
+        async move {
+            app.order(order, 5_000_000).await;
+            let body = json!({"order_id": order, "reason": "top_up_shortfall", "description": "got 50 of 100 diamonds",
+                              "disputed_amount": idr(2_500_000), "requested_solution": {"kind": "replacement"}});
+            let c = app.post("/v1/complaints", "buyer-1", body).await.ok().clone();
+            assert_eq!(c["status"], "awaiting_evidence");
+            crate::evidence::upload(app, &c, "buyer-1", "screenshot", shot(), "image/png", "top-up.png").await.ok();
+            let pid =
+                app.get(&path(&c, ""), "seller-1").await.ok()["pending_proposal"]["id"].as_str().unwrap().to_string();
+            let c = app.post(&path(&c, &format!("/proposals/{pid}/accept")), "seller-1", json!({})).await.ok().clone();
+            assert_eq!(c["status"], "awaiting_fulfilment");
+            assert_eq!(c["deadline"]["on_expiry"], "refund_seller_at_fault");
+            c
+        }
+    };
+
+    let proved = agreed("ord-1").await;
+    assert!(
+        !crate::helpers::actions(&app.get(&path(&proved, ""), "seller-1").await.ok().clone())
+            .contains(&"mark_replacement_shipped"),
+        "no tracking number for a top-up"
+    );
+    let tracked = json!({"step": "replacement_shipped", "tracking_number": "JNE1"});
+    app.post(&path(&proved, "/fulfilment"), "seller-1", tracked).await.problem(409, "invalid_state");
+    crate::evidence::upload(&app, &proved, "seller-1", "screenshot", shot(), "image/png", "sent.png").await.ok();
+    let sent = app.get(&path(&proved, ""), "buyer-1").await.ok().clone();
+    assert_eq!(sent["fulfilment"]["step"], "in_transit", "the screenshot is the shipment");
+    let received = app.post(&path(&proved, "/fulfilment"), "buyer-1", json!({"step": "replacement_received"})).await;
+    assert_eq!(received.ok()["resolution"]["release_to_seller"]["amount"], 5_000_000, "proved: the money is released");
+
+    for (order, days) in [("ord-2", 3), ("ord-3", 6)] {
+        let unproved = agreed(order).await;
+        let id = unproved["id"].as_str().unwrap();
+        let done = app.complaint_when(id, "buyer-1", |c| c["status"] == "resolved").await;
+        assert_eq!(done["resolution"]["refund_to_buyer"]["amount"], 2_500_000, "the shortfall is refunded");
+        let decided = app.timeline_entries(id, "decided").await;
+        assert_eq!(decided.len(), 1);
+        assert_eq!(
+            (decided[0]["actor_role"].as_str(), decided[0]["data"]["decision"]["seller_at_fault"].as_bool()),
+            (Some("system"), Some(true))
+        );
+        let standing = app.get("/v1/sellers/seller-1/standing", "staff-1").await.ok().clone();
+        let until: chrono::DateTime<chrono::Utc> = standing["suspended_until"].as_str().unwrap().parse().unwrap();
+        let days_left = (until - chrono::Utc::now()).num_hours() as f64 / 24.0;
+        assert!((days_left - days as f64).abs() < 0.1, "suspended {days} days, got {days_left:.2}: {standing}");
+    }
+}
+
 crate::on_both_backends!(
+    top_up_shortfalls_are_proved_by_screenshots_or_refunded_at_fault,
     a_damaged_item_waits_for_its_packaging_photo,
     an_incomplete_complaint_lapses_and_releases_the_money,
     a_silent_seller_accepts_the_buyers_request_where_the_marketplace_says_so,
