@@ -227,6 +227,9 @@ pub struct Windows {
     /// How long from the complaint a seller has to prove an agreed top-up shortfall sent.
     #[arg(long, env = "RC_TOP_UP_PROOF_WINDOW", default_value_t = window(Policy::default().top_up_proof))]
     pub top_up_proof_window: humantime::Duration,
+    /// How long a seller has to explain a listing notice before it is confirmed.
+    #[arg(long, env = "RC_LISTING_NOTICE_WINDOW", default_value_t = window(Policy::default().listing_notice_window))]
+    pub listing_notice_window: humantime::Duration,
 }
 
 fn checklist_for_reason(s: &str) -> Result<(Reason, Vec<Vec<EvidenceKind>>), String> {
@@ -267,6 +270,7 @@ impl From<&Policy> for Windows {
             required_evidence: Reason::ALL.iter().map(|r| (*r, p.checklist_for(*r))).collect(),
             evidence_window: window(p.evidence_window),
             top_up_proof_window: window(p.top_up_proof),
+            listing_notice_window: window(p.listing_notice_window),
         }
     }
 }
@@ -294,6 +298,7 @@ impl Windows {
             },
             evidence_window: d(self.evidence_window)?,
             top_up_proof: d(self.top_up_proof_window)?,
+            listing_notice_window: d(self.listing_notice_window)?,
         })
     }
 }

@@ -10,7 +10,7 @@ use super::orders::load_for_update as load_order_for_update;
 use super::page::{next_of, ComplaintCursor, Page, TimeCursor, TimelineCursor};
 use super::publish::{self, Published};
 use super::{now, App, AppError, Caller, Missing};
-use crate::domain::{self, Actor, Command, Complaint, Event, Money, OpenComplaint, Role, Status};
+use crate::domain::{self, Actor, Command, Complaint, Event, EventType, Money, OpenComplaint, Role, Status};
 use crate::store::complaints::{self as store};
 use crate::store::prepared::Writes;
 use crate::store::timeline::{self, TimelineRow};
@@ -138,11 +138,19 @@ pub(crate) fn persist(
         Event::Decided { decision } => Some(decision),
         _ => None,
     });
+    let mut closed_now = false;
     if let Some(d) = decision {
         store::insert_decision(conn, &after.id, &actor.id, d, occurred_at)?;
         if d.seller_at_fault {
-            out.push(super::standing::sanction_seller(conn, after, &d.id, at)?);
+            let source = super::standing::Source::Decision { complaint: after, decision_id: &d.id };
+            let published = super::standing::sanction(conn, &after.seller_id.clone(), source, at)?;
+            closed_now = published.iter().any(|e| e.kind == EventType::SellerClosed.as_str());
+            out.extend(published);
         }
+    }
+    let resolves = after.status == Status::Resolved && before.is_some_and(|b| b.status != Status::Resolved);
+    if resolves && !closed_now {
+        out.extend(super::standing::balance_freed(conn, after, at)?);
     }
     // Numbered on from the locked row, so two writers never take the same number.
     let first = before.map_or(1, |b| b.timeline_seq + 1);

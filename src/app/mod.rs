@@ -8,6 +8,7 @@ pub mod feed;
 pub mod idempotency;
 pub mod ids;
 pub mod mail;
+pub mod notices;
 pub mod ops;
 pub mod orders;
 pub mod page;
@@ -52,6 +53,7 @@ pub enum Missing {
     Evidence,
     Settlement,
     Staff,
+    Notice,
     /// No route answers the path.
     Route,
 }
@@ -65,6 +67,7 @@ impl Missing {
             Missing::Evidence => "evidence_not_found",
             Missing::Settlement => "settlement_not_found",
             Missing::Staff => "staff_not_found",
+            Missing::Notice => "notice_not_found",
             Missing::Route => "not_found",
         }
     }
@@ -78,6 +81,7 @@ impl std::fmt::Display for Missing {
             Missing::Evidence => "evidence",
             Missing::Settlement => "settlement",
             Missing::Staff => "staff account",
+            Missing::Notice => "listing notice",
             Missing::Route => "route",
         })
     }

@@ -124,6 +124,17 @@ pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event
 }
 
 /// `seller.sanctioned`: a decision with the seller at fault added a violation.
+/// An event about a seller, not tied to a complaint.
+pub(crate) fn seller_event(kind: EventType, data: serde_json::Value, at: DateTime<Utc>) -> NewOutboxEvent {
+    NewOutboxEvent {
+        id: new_id("evt"),
+        kind: kind.as_str().into(),
+        complaint_id: None,
+        data: data.to_string(),
+        occurred_at: to_db(at),
+    }
+}
+
 pub(crate) fn seller_sanctioned(c: &Complaint, decision_id: &str, s: &Sanction, at: DateTime<Utc>) -> NewOutboxEvent {
     NewOutboxEvent {
         id: new_id("evt"),

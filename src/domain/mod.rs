@@ -8,6 +8,7 @@ pub mod error;
 pub mod escrow;
 pub mod evidence;
 pub mod money;
+pub mod notice;
 pub mod outbound;
 pub mod policy;
 pub mod sanction;
@@ -28,6 +29,7 @@ pub use escrow::{
 };
 pub use evidence::{safe_file_name, EvidenceLimits, MEDIA_TYPES};
 pub use money::{Currency, Money, MAX_AMOUNT};
+pub use notice::{decide_notice, ListingNotice, NoticeCommand, NoticeStatus};
 pub use outbound::EventType;
 pub use policy::{default_required_evidence, Policy};
 pub use sanction::{sanction_for, Sanction};

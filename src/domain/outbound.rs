@@ -27,6 +27,20 @@ wire_enum!(
         SettlementExecuted = "settlement.executed",
         #[serde(rename = "settlement.failed")]
         SettlementFailed = "settlement.failed",
+        /// A listing notice was filed against a seller; the seller may explain.
+        #[serde(rename = "listing_notice.filed")]
+        ListingNoticeFiled = "listing_notice.filed",
+        #[serde(rename = "listing_notice.confirmed")]
+        ListingNoticeConfirmed = "listing_notice.confirmed",
+        #[serde(rename = "listing_notice.dismissed")]
+        ListingNoticeDismissed = "listing_notice.dismissed",
+        /// A store closed for good: its balance may be paid out once none of
+        /// its complaints is open (`open_complaints` says how many are).
+        #[serde(rename = "seller.closed")]
+        SellerClosed = "seller.closed",
+        /// The closed store's last complaint resolved: pay its balance out.
+        #[serde(rename = "seller.balance_payable")]
+        SellerBalancePayable = "seller.balance_payable",
     }
 );
 

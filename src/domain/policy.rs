@@ -26,6 +26,8 @@ pub struct Policy {
     /// How long from the complaint a seller has to prove an agreed top-up
     /// shortfall sent (seed 004); unproved, the seller is at fault.
     pub top_up_proof: Duration,
+    /// How long a seller has to explain a listing notice (seed 004).
+    pub listing_notice_window: Duration,
 }
 
 /// The checklists of seed 003: a photo of the item and of its packaging for
@@ -70,6 +72,7 @@ impl Default for Policy {
             required_evidence: default_required_evidence(),
             evidence_window: Duration::days(2),
             top_up_proof: Duration::days(3),
+            listing_notice_window: Duration::hours(24),
         }
     }
 }

@@ -14,8 +14,8 @@ use crate::app::FieldError;
 use crate::domain::wire_enum::wire_enum;
 use crate::domain::{
     allowed_actions, Action, Complaint, Currency, EvidenceKind, EvidenceRequest, Expiry, FulfilmentAction,
-    FulfilmentKind, FulfilmentStep, Money, OrderStatus, Outcome, Payout, Proposal, ProposalKind, ProposalStatus,
-    Reason, RefundDestination, ResolvedBy, Role, SettlementState, Status, Visibility,
+    FulfilmentKind, FulfilmentStep, ListingNotice, Money, NoticeStatus, OrderStatus, Outcome, Payout, Proposal,
+    ProposalKind, ProposalStatus, Reason, RefundDestination, ResolvedBy, Role, SettlementState, Status, Visibility,
 };
 
 wire_enum!(
@@ -650,6 +650,65 @@ pub struct EventView {
 impl From<FeedEvent> for EventView {
     fn from(e: FeedEvent) -> Self {
         EventView { id: e.id, kind: e.kind.as_str().into(), occurred_at: e.occurred_at, data: e.data }
+    }
+}
+
+/// A listing notice to file.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeBody {
+    /// The marketplace's id of the listing.
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub listing_id: String,
+    /// What does not match the listing's title, image or description.
+    #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub description: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExplanationBody {
+    #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub explanation: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeView {
+    pub id: String,
+    pub seller_id: String,
+    pub listing_id: String,
+    pub description: String,
+    pub filed_by: String,
+    /// `staff`, or `service` for the marketplace.
+    pub filed_by_role: String,
+    pub status: NoticeStatus,
+    pub explanation: Option<String>,
+    /// Until when the seller may explain; unanswered by then, it is confirmed.
+    pub due_at: DateTime<Utc>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ListingNotice> for NoticeView {
+    fn from(n: ListingNotice) -> Self {
+        NoticeView {
+            id: n.id,
+            seller_id: n.seller_id,
+            listing_id: n.listing_id,
+            description: n.description,
+            filed_by: n.filed_by,
+            filed_by_role: n.filed_by_role,
+            status: n.status,
+            explanation: n.explanation,
+            due_at: n.due_at,
+            decided_by: n.decided_by,
+            decided_at: n.decided_at,
+            created_at: n.created_at,
+        }
     }
 }
 

@@ -399,6 +399,15 @@ pub fn payment_problems(
     q.load(conn)
 }
 
+/// How many of the seller's complaints are not resolved.
+pub fn open_count_of_seller(conn: &mut DbConn, seller_id: &str) -> QueryResult<i64> {
+    complaints::table
+        .filter(complaints::seller_id.eq(seller_id))
+        .filter(Condition("status <> 'resolved'"))
+        .select(diesel::dsl::count_star())
+        .first(conn)
+}
+
 /// How many settlements `payment_problems` lists.
 pub fn payment_problem_count(conn: &mut DbConn, pending_before: NaiveDateTime) -> QueryResult<i64> {
     settlements::table

@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod failure;
 pub mod idempotency;
 pub mod mail;
+pub mod notices;
 pub mod orders;
 pub mod outbox;
 pub mod prepared;

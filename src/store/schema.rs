@@ -113,12 +113,31 @@ diesel::table! {
     violations (id) {
         id -> Text,
         seller_id -> Text,
-        decision_id -> Text,
-        complaint_id -> Text,
+        decision_id -> Nullable<Text>,
+        complaint_id -> Nullable<Text>,
         ordinal -> Integer,
         suspended_until -> Nullable<Timestamp>,
         permanent -> Bool,
         created_at -> Timestamp,
+        notice_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    listing_notices (id) {
+        id -> Text,
+        seller_id -> Text,
+        listing_id -> Text,
+        description -> Text,
+        filed_by -> Text,
+        filed_by_role -> Text,
+        status -> Text,
+        explanation -> Nullable<Text>,
+        due_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -273,5 +292,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_deliveries,
     staff_accounts,
     staff_sessions,
-    staff_sign_in_failures
+    staff_sign_in_failures,
+    listing_notices
 );

@@ -12,12 +12,23 @@ use super::DbConn;
 pub struct ViolationRow {
     pub id: String,
     pub seller_id: String,
-    pub decision_id: String,
-    pub complaint_id: String,
+    /// The decision with the seller at fault, or else
+    pub decision_id: Option<String>,
+    pub complaint_id: Option<String>,
     pub ordinal: i32,
     pub suspended_until: Option<NaiveDateTime>,
     pub permanent: bool,
     pub created_at: NaiveDateTime,
+    /// the confirmed listing notice.
+    pub notice_id: Option<String>,
+}
+
+/// Whether the seller's store is closed for good.
+pub fn permanently_closed(conn: &mut DbConn, seller_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        violations::table.filter(violations::seller_id.eq(seller_id)).filter(violations::permanent.eq(true)),
+    ))
+    .get_result(conn)
 }
 
 /// The advisory lock class of a seller's violations.

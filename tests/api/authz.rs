@@ -80,6 +80,11 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET",  "/v1/complaints/{id}/settlement",            [403,  403,   403,   200,   200,    401,   401,   401]),
     ("GET",  "/v1/arbitration/payment-problems",          [403,  403,   403,   200,   403,    401,   401,   401]),
     ("GET",  "/v1/sellers/{seller_id}/standing",          [403,  200,   403,   200,   200,    401,   401,   401]),
+    ("POST", "/v1/sellers/{seller_id}/listing-notices",   [403,  403,   403,   201,   201,    401,   401,   401]),
+    ("GET",  "/v1/listing-notices/{id}",                  [404,  200,   404,   200,   200,    401,   401,   401]),
+    ("POST", "/v1/listing-notices/{id}/explanation",      [404,  200,   404,   403,   403,    401,   401,   401]),
+    ("POST", "/v1/listing-notices/{id}/confirm",          [404,  403,   404,   200,   403,    401,   401,   401]),
+    ("POST", "/v1/listing-notices/{id}/dismiss",          [404,  403,   404,   200,   403,    401,   401,   401]),
     ("GET",  "/v1/events",                                [403,  403,   403,   403,   200,    401,   401,   401]),
 ];
 
@@ -130,14 +135,29 @@ struct Fixture {
     proposal: String,
     /// A stored photo, or, for `…/complete`, a direct upload the buyer started and PUT.
     evidence: String,
+    /// For `/v1/listing-notices/…`: a notice the marketplace filed against the seller.
+    notice: String,
 }
 
 impl Fixture {
     async fn new(app: &TestApp, n: usize, path: &str) -> Fixture {
         let (buyer, seller, order) = (format!("az-buyer-{n}"), format!("az-seller-{n}"), format!("az-ord-{n}"));
         app.order_between(&order, &buyer, &seller, 150_000).await;
-        let mut f =
-            Fixture { buyer, seller, order, complaint: Value::Null, proposal: String::new(), evidence: String::new() };
+        let mut f = Fixture {
+            buyer,
+            seller,
+            order,
+            complaint: Value::Null,
+            proposal: String::new(),
+            evidence: String::new(),
+            notice: String::new(),
+        };
+        if path.starts_with("/v1/listing-notices/") {
+            let body = json!({"listing_id": "listing-1", "description": "The photo shows another phone."});
+            let filed = app.post(&format!("/v1/sellers/{}/listing-notices", f.seller), "market", body).await;
+            f.notice = filed.ok()["id"].as_str().unwrap().to_string();
+            return f;
+        }
         // An order with a running complaint is frozen: the PUT below changes its status.
         if path == "/v1/complaints" || path.starts_with("/v1/orders/") {
             return f;
@@ -188,7 +208,11 @@ impl Fixture {
     /// The call `method path` makes as `caller`: the path's ids filled in
     /// from the fixture, and a body the endpoint accepts from those allowed.
     async fn call(&self, app: &TestApp, caller: Caller, method: &str, path: &str) -> (u16, String) {
-        let id = self.complaint["id"].as_str().unwrap_or_default();
+        let id = if path.starts_with("/v1/listing-notices/") {
+            self.notice.as_str()
+        } else {
+            self.complaint["id"].as_str().unwrap_or_default()
+        };
         let url = path
             .replace("{order_id}", &self.order)
             .replace("{id}", id)
@@ -204,6 +228,12 @@ impl Fixture {
                 json!({"order_id": self.order, "reason": "other", "description": "Cracked.", "requested_solution": {"kind": "full_refund"}}),
             ),
             ("POST", p) if p.ends_with("/messages") => Some(json!({"body": "Any news?"})),
+            ("POST", p) if p.ends_with("/listing-notices") => {
+                Some(json!({"listing_id": "listing-2", "description": "The title says 128 GB; it is 64."}))
+            }
+            ("POST", p) if p.ends_with("/explanation") => {
+                Some(json!({"explanation": "The photo is of the same model."}))
+            }
             ("POST", p) if p.ends_with("/proposals") => {
                 Some(json!({"kind": "partial_refund", "refund_amount": idr(50_000)}))
             }

@@ -245,7 +245,66 @@ async fn top_up_shortfalls_are_proved_by_screenshots_or_refunded_at_fault(backen
     }
 }
 
+/// Seed 004: listing notices outside complaints. Unanswered within the
+/// window, a notice is a violation on the same ladder; explained, staff
+/// decide. The fourth closes the store, whose balance is payable once its
+/// last open complaint resolves.
+async fn listing_notices_climb_the_ladder_and_close_the_store(backend: Backend) {
+    let policy = Policy { listing_notice_window: chrono::Duration::seconds(1), ..Policy::default() };
+    let options = Options { policy, timers: Some(std::time::Duration::from_millis(100)), ..Options::default() };
+    let app = spawn_app_with(backend, options).await;
+    let file = |seller: &'static str, n: usize| {
+        let app = &app;
+        async move {
+            let body = json!({"listing_id": format!("listing-{n}"), "description": "The photo shows another phone."});
+            app.post(&format!("/v1/sellers/{seller}/listing-notices"), "market", body).await.ok().clone()
+        }
+    };
+
+    // Explained in time: staff decide, and a dismissed notice costs nothing.
+    let explained = file("seller-2", 0).await;
+    assert_eq!(explained["status"], "open");
+    let at = format!("/v1/listing-notices/{}", explained["id"].as_str().unwrap());
+    let answer = json!({"explanation": "The photo is of the same model, another colour."});
+    assert_eq!(app.post(&format!("{at}/explanation"), "seller-2", answer).await.ok()["status"], "explained");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(app.get(&at, "seller-2").await.ok()["status"], "explained", "an explained notice waits for staff");
+    assert_eq!(app.post(&format!("{at}/dismiss"), "staff-1", json!({})).await.ok()["status"], "dismissed");
+    assert_eq!(app.get("/v1/sellers/seller-2/standing", "staff-1").await.ok()["violations"], 0);
+
+    // Unanswered: each becomes a violation, 3, 6 and 9 days, then closure.
+    app.order("ord-1", 100_000).await;
+    let open = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    for n in 1..=4 {
+        file("seller-1", n).await;
+    }
+    let standing = {
+        let start = std::time::Instant::now();
+        loop {
+            let s = app.get("/v1/sellers/seller-1/standing", "staff-1").await.ok().clone();
+            if s["violations"] == 4 || start.elapsed() > std::time::Duration::from_secs(10) {
+                break s;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    assert_eq!((standing["violations"].as_i64(), standing["permanently_closed"].as_bool()), (Some(4), Some(true)));
+    let events = app.events_when(|all| all.iter().any(|e| e["type"] == "seller.closed")).await;
+    let closed = events.iter().find(|e| e["type"] == "seller.closed").unwrap();
+    assert_eq!(closed["data"]["open_complaints"], 1, "the open complaint holds the balance: {closed}");
+    assert!(!events.iter().any(|e| e["type"] == "seller.balance_payable"));
+    assert_eq!(events.iter().filter(|e| e["type"] == "listing_notice.confirmed").count(), 4);
+
+    // The last open complaint resolves: now the balance may be paid out.
+    app.post(&path(&open, "/withdraw"), "buyer-1", json!({})).await.ok();
+    let events = app.events_when(|all| all.iter().any(|e| e["type"] == "seller.balance_payable")).await;
+    let payable: Vec<&Value> = events.iter().filter(|e| e["type"] == "seller.balance_payable").collect();
+    assert_eq!(payable.len(), 1);
+    assert_eq!(payable[0]["data"]["seller_id"], "seller-1");
+}
+
 crate::on_both_backends!(
+    listing_notices_climb_the_ladder_and_close_the_store,
     top_up_shortfalls_are_proved_by_screenshots_or_refunded_at_fault,
     a_damaged_item_waits_for_its_packaging_photo,
     an_incomplete_complaint_lapses_and_releases_the_money,

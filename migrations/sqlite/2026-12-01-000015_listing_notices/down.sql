@@ -1,0 +1,1 @@
+-- Notices and their violations stay: SQLite would rebuild the table again to undo it.
