@@ -84,12 +84,12 @@ fn order(held: i64, settled: bool) -> OrderSnapshot {
     }
 }
 
-fn opening(disputed: i64, n: usize) -> OpenComplaint {
+fn opening(disputed: i64, n: usize, reason: Reason) -> OpenComplaint {
     let idr: Currency = "IDR".parse().unwrap();
     OpenComplaint {
         complaint_id: format!("cmp_{n}"),
         proposal_id: "prp_0".into(),
-        reason: Reason::Damaged,
+        reason,
         description: "d".into(),
         disputed_amount: Some(Money::new(disputed, idr)),
         requested_kind: ProposalKind::FullRefund,
@@ -130,7 +130,12 @@ fn offered(c: &Complaint, action: Action, n: usize, now: DateTime<Utc>) -> Comma
         },
         Action::Counter => Command::Propose {
             proposal_id: format!("prp_o{n}"),
-            kind: ProposalKind::ReturnAndRefund,
+            // A solution that fits the reason: nothing to return for some.
+            kind: if solution_fits(c.reason, ProposalKind::ReturnAndRefund) {
+                ProposalKind::ReturnAndRefund
+            } else {
+                ProposalKind::FullRefund
+            },
             refund_amount: None,
             note: Some("n".into()),
         },
@@ -160,12 +165,12 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn random_command_sequences_keep_the_invariants(held in 1..10_000_000i64, share in 1..=100i64, ops in prop::collection::vec(op(), 1..40)) {
+    fn random_command_sequences_keep_the_invariants(held in 1..10_000_000i64, share in 1..=100i64, reason in prop::sample::select(Reason::ALL.to_vec()), ops in prop::collection::vec(op(), 1..40)) {
         let disputed = (held * share / 100).max(1);
         let policy = Policy::default();
         let mut now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
         let buyer = actor(Role::Buyer);
-        let (mut c, _) = open(&order(held, false), &buyer, opening(disputed, 0), now, &policy).unwrap();
+        let (mut c, _) = open(&order(held, false), &buyer, opening(disputed, 0, reason), now, &policy).unwrap();
         let idr = c.currency;
         // Settlements of this complaint, and of the order's one hold over all its complaints.
         let (mut settlements, mut of_hold) = (0, 0);
@@ -182,7 +187,7 @@ proptest! {
             if let Op::Reopen = op {
                 if c.status == Status::Resolved {
                     // The hold is settled once any complaint on it resolved.
-                    match open(&order(held, of_hold > 0), &buyer, opening(disputed, n + 1), now, &policy) {
+                    match open(&order(held, of_hold > 0), &buyer, opening(disputed, n + 1, reason), now, &policy) {
                         Ok((next, _)) => (c, settlements) = (next, 0),
                         Err(e) => prop_assert!(matches!(e, DomainError::HoldSettled(_)), "{e:?}"),
                     }
@@ -232,6 +237,13 @@ proptest! {
                 }
             }
             prop_assert!(c.proposals.iter().filter(|p| p.status == ProposalStatus::Pending).count() <= 1, "at most one pending proposal");
+            if c.status == Status::AwaitingEvidence {
+                prop_assert!(c.missing_evidence().count() > 0, "awaiting evidence only while some is missing");
+                prop_assert!(!c.seller_answered, "the seller is not asked before the buyer's evidence is complete");
+            }
+            if matches!(c.status, Status::AwaitingSeller | Status::AwaitingBuyer | Status::AwaitingFulfilment) {
+                prop_assert_eq!(c.missing_evidence().count(), 0, "the parties negotiate only once the buyer's evidence is complete");
+            }
             prop_assert!(settlements <= 1, "at most one settlement");
             prop_assert!(of_hold <= 1, "one hold, one settlement, however many complaints");
             for r in &c.evidence_requests {
