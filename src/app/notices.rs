@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::ids::new_id;
+use super::page::{next_of, Page, TimeCursor};
 use super::publish::seller_event;
 use super::standing::{sanction, Source};
 use super::{now, App, AppError, Caller, Missing};
@@ -165,6 +166,29 @@ impl App {
                 }
             }
             None => Err(AppError::NotFound(Missing::Notice)),
+        })
+        .await
+    }
+
+    /// A seller's notices, oldest first (the seller, staff, the marketplace).
+    pub async fn notices_of(
+        &self,
+        caller: &Caller,
+        seller_id: String,
+        after: Option<TimeCursor>,
+        limit: i64,
+    ) -> Result<Page<ListingNotice>, AppError> {
+        if !(caller.staff || caller.service || caller.id == seller_id) {
+            return Err(AppError::Forbidden(
+                "a seller's notices are shown to the seller, staff and the marketplace".into(),
+            ));
+        }
+        self.read(move |conn| {
+            let rows = rows::of_seller(conn, &seller_id, after.map(|c| (to_db(c.at), c.id)), limit)?;
+            let next_cursor =
+                next_of(&rows, limit, |r| Some(TimeCursor { at: from_db(r.created_at), id: r.id.clone() }));
+            let items = rows.into_iter().map(of_row).collect::<Result<_, _>>()?;
+            Ok(Page { items, next_cursor })
         })
         .await
     }

@@ -36,6 +36,7 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(settlements::payment_problems)
         .service(sellers::standing)
         .service(sellers::file_notice)
+        .service(sellers::seller_notices)
         .service(sellers::read_notice)
         .service(sellers::explain_notice)
         .service(sellers::confirm_notice)

@@ -4,7 +4,7 @@ use actix_web::{get, post, web, HttpResponse};
 
 use super::body::Body;
 use super::problem::ApiError;
-use super::wire::{ExplanationBody, NoticeBody, NoticeView, StandingView};
+use super::wire::{ExplanationBody, NoticeBody, NoticePage, NoticeView, StandingView};
 use crate::app::notices::NewNotice;
 use crate::app::{App, AppError, Caller};
 use crate::domain::NoticeCommand;
@@ -50,6 +50,43 @@ pub async fn file_notice(
     let new = NewNotice { listing_id: b.listing_id, description: b.description };
     let notice = app.file_notice(&caller, path.into_inner(), new).await?;
     Ok(HttpResponse::Created().json(NoticeView::from(notice)))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct NoticesQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
+    pub cursor: Option<String>,
+}
+
+/// The listing notices filed against a seller, oldest first (the seller, staff, the marketplace).
+#[utoipa::path(
+    tag = "sellers",
+    params(("seller_id" = String, Path, description = "Seller id"), NoticesQuery),
+    responses(
+        (status = 200, description = "A page of notices", body = NoticePage),
+        super::spec_parts::Refused,
+    )
+)]
+#[get("/v1/sellers/{seller_id}/listing-notices")]
+pub async fn seller_notices(
+    app: web::Data<App>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<NoticesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let after = q.cursor.map(|c| super::params::cursor(&c)).transpose()?;
+    let page = app.notices_of(&caller, path.into_inner(), after, super::params::limit_of(q.limit)?).await?;
+    Ok(HttpResponse::Ok().json(NoticePage {
+        data: page.items.into_iter().map(NoticeView::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// A listing notice (the seller it names, staff, the marketplace).

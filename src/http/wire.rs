@@ -748,6 +748,7 @@ page!(QueuePage, QueueEntry);
 page!(SettlementPage, SettlementRecord);
 page!(TimelinePage, TimelineEntryView);
 page!(EventPage, EventView);
+page!(NoticePage, NoticeView);
 
 /// An error (RFC 9457).
 #[derive(Debug, Serialize, ToSchema)]

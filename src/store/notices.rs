@@ -38,6 +38,25 @@ pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<Notice
     super::dialect::first_for_update!(conn, listing_notices::table.find(id).select(NoticeRow::as_select())).optional()
 }
 
+/// The seller's notices, oldest first, after the `(created_at, id)` cursor.
+pub fn of_seller(
+    conn: &mut DbConn,
+    seller_id: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<NoticeRow>> {
+    let mut q = listing_notices::table
+        .filter(listing_notices::seller_id.eq(seller_id.to_string()))
+        .order((listing_notices::created_at.asc(), listing_notices::id.asc()))
+        .limit(limit)
+        .select(NoticeRow::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(super::prepared::row_after((listing_notices::created_at, listing_notices::id), after));
+    }
+    q.load(conn)
+}
+
 pub fn save(conn: &mut DbConn, row: &NoticeRow) -> QueryResult<()> {
     diesel::update(listing_notices::table.find(&row.id)).set(row).execute(conn).map(drop)
 }

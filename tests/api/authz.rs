@@ -81,6 +81,7 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET",  "/v1/arbitration/payment-problems",          [403,  403,   403,   200,   403,    401,   401,   401]),
     ("GET",  "/v1/sellers/{seller_id}/standing",          [403,  200,   403,   200,   200,    401,   401,   401]),
     ("POST", "/v1/sellers/{seller_id}/listing-notices",   [403,  403,   403,   201,   201,    401,   401,   401]),
+    ("GET",  "/v1/sellers/{seller_id}/listing-notices",   [403,  200,   403,   200,   200,    401,   401,   401]),
     ("GET",  "/v1/listing-notices/{id}",                  [404,  200,   404,   200,   200,    401,   401,   401]),
     ("POST", "/v1/listing-notices/{id}/explanation",      [404,  200,   404,   403,   403,    401,   401,   401]),
     ("POST", "/v1/listing-notices/{id}/confirm",          [404,  403,   404,   200,   403,    401,   401,   401]),

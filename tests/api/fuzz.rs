@@ -187,6 +187,11 @@ fn config_of(s: &Seeds) -> String {
 include-operation-id = "payment_problems"
 checks = { positive_data_acceptance = { expected-statuses = ["2xx", "400", "401", "403", "404"] } }
 
+# Likewise a seller's listing notices: the seeds file none.
+[[operations]]
+include-operation-id = "seller_notices"
+checks = { positive_data_acceptance = { expected-statuses = ["2xx", "400", "401", "403", "404"] } }
+
 [[operations]]
 include-operation-id = "upload"
 checks = { negative_data_rejection = { expected-statuses = ["400", "401", "403", "404", "409", "412", "413", "415", "422"] }, positive_data_acceptance = { expected-statuses = ["2xx", "401", "403", "404", "409", "412", "413", "422"] } }

@@ -294,6 +294,13 @@ async fn listing_notices_climb_the_ladder_and_close_the_store(backend: Backend) 
     assert_eq!(closed["data"]["open_complaints"], 1, "the open complaint holds the balance: {closed}");
     assert!(!events.iter().any(|e| e["type"] == "seller.balance_payable"));
     assert_eq!(events.iter().filter(|e| e["type"] == "listing_notice.confirmed").count(), 4);
+    let listed = app.get("/v1/sellers/seller-1/listing-notices?limit=3", "seller-1").await.ok().clone();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 3, "the seller reads their notices, a page at a time");
+    assert!(listed["data"].as_array().unwrap().iter().all(|n| n["status"] == "confirmed"));
+    let cursor = listed["next_cursor"].as_str().unwrap();
+    let rest = app.get(&format!("/v1/sellers/seller-1/listing-notices?cursor={cursor}"), "seller-1").await;
+    assert_eq!(rest.ok()["data"][0]["listing_id"], "listing-4");
+    app.get("/v1/sellers/seller-1/listing-notices", "seller-2").await.problem(403, "forbidden");
 
     // The last open complaint resolves: now the balance may be paid out.
     app.post(&path(&open, "/withdraw"), "buyer-1", json!({})).await.ok();
