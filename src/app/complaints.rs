@@ -143,7 +143,7 @@ pub(crate) fn persist(
         store::insert_decision(conn, &after.id, &actor.id, d, occurred_at)?;
         if d.seller_at_fault {
             let source = super::standing::Source::Decision { complaint: after, decision_id: &d.id };
-            let published = super::standing::sanction(conn, &after.seller_id.clone(), source, at)?;
+            let published = super::standing::sanction(conn, &after.seller_id, source, at)?;
             closed_now = published.iter().any(|e| e.kind == EventType::SellerClosed.as_str());
             out.extend(published);
         }
@@ -183,6 +183,47 @@ fn cited_evidence(cmd: &Command) -> &[String] {
         Command::PostMessage { evidence_ids, .. } | Command::Decide { evidence_ids, .. } => evidence_ids,
         _ => &[],
     }
+}
+
+/// Runs one command of the state machine on the locked complaint, in the
+/// caller's transaction: the body of `App::command` and of Next case.
+fn run_command(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    if_match: Option<i64>,
+    cmd: Command,
+    key: Option<&str>,
+    policy: &domain::Policy,
+) -> Result<Seen, AppError> {
+    let Seen { complaint: before, actor } = load_for_update(conn, id, caller)?;
+    if let Some(given) = if_match.filter(|v| *v != before.version) {
+        return Err(AppError::StaleVersion { current: before.version, given });
+    }
+    let cited = cited_evidence(&cmd).to_vec();
+    let handed_to = match &cmd {
+        Command::Assign { assignee_id } if *assignee_id != caller.id => Some(assignee_id.clone()),
+        _ => None,
+    };
+    let at = now();
+    let events = domain::decide(&before, &actor, cmd, at, policy)?;
+    // A case goes to the caller or to another agent the service knows.
+    if let Some(id) = handed_to {
+        let known = crate::store::staff::find(conn, &id)?.is_some_and(|a| a.disabled_at.is_none());
+        if !known {
+            return Err(AppError::invalid("assignee_id", "an enabled staff account (resolution-center staff add)"));
+        }
+    }
+    check_evidence(conn, id, &cited)?;
+    let mut after = before.clone();
+    for e in &events {
+        after.apply(e, at);
+    }
+    persist(conn, Some(&before), &mut after, &actor, &events, at)?;
+    if let Some(key) = key {
+        idempotency::mark(conn, &caller.id, key, id)?;
+    }
+    Ok(Seen { complaint: after, actor })
 }
 
 impl App {
@@ -276,40 +317,7 @@ impl App {
     ) -> Result<Seen, AppError> {
         let caller = caller.clone();
         let policy = self.policy.clone();
-        self.write(move |conn| {
-            let Seen { complaint: before, actor } = load_for_update(conn, &id, &caller)?;
-            if let Some(given) = if_match.filter(|v| *v != before.version) {
-                return Err(AppError::StaleVersion { current: before.version, given });
-            }
-            let cited = cited_evidence(&cmd).to_vec();
-            let handed_to = match &cmd {
-                Command::Assign { assignee_id } if *assignee_id != caller.id => Some(assignee_id.clone()),
-                _ => None,
-            };
-            let at = now();
-            let events = domain::decide(&before, &actor, cmd, at, &policy)?;
-            // A case goes to the caller or to another agent the service knows.
-            if let Some(id) = handed_to {
-                let known = crate::store::staff::find(conn, &id)?.is_some_and(|a| a.disabled_at.is_none());
-                if !known {
-                    return Err(AppError::invalid(
-                        "assignee_id",
-                        "an enabled staff account (resolution-center staff add)",
-                    ));
-                }
-            }
-            check_evidence(conn, &id, &cited)?;
-            let mut after = before.clone();
-            for e in &events {
-                after.apply(e, at);
-            }
-            persist(conn, Some(&before), &mut after, &actor, &events, at)?;
-            if let Some(key) = &key {
-                idempotency::mark(conn, &caller.id, key, &id)?;
-            }
-            Ok(Seen { complaint: after, actor })
-        })
-        .await
+        self.write(move |conn| run_command(conn, &caller, &id, if_match, cmd, key.as_deref(), &policy)).await
     }
 
     pub async fn list_complaints(&self, caller: &Caller, filter: ListFilter) -> Result<Page<Seen>, AppError> {
@@ -424,6 +432,25 @@ fn queue_filter(view: QueueView, me: &str, at: DateTime<Utc>) -> store::QueueFil
 }
 
 impl App {
+    /// Next case: assigns the caller the most urgent unassigned complaint
+    /// under review that it may arbitrate (not one of its own as a party),
+    /// through the assign command; `None` when there is none. Two agents at
+    /// once get two cases: on PostgreSQL a complaint another transaction is
+    /// taking is skipped.
+    pub async fn take_next_case(&self, caller: &Caller) -> Result<Option<Seen>, AppError> {
+        if !caller.staff {
+            return Err(AppError::Forbidden("only staff take cases".into()));
+        }
+        let caller = caller.clone();
+        let policy = self.policy.clone();
+        self.write(move |conn| {
+            let Some(id) = store::next_unassigned(conn, &caller.id)? else { return Ok(None) };
+            let cmd = Command::Assign { assignee_id: caller.id.clone() };
+            run_command(conn, &caller, &id, None, cmd, None, &policy).map(Some)
+        })
+        .await
+    }
+
     /// One page of a view of the queue (after the `(deadline, id)` cursor),
     /// and how many each view holds. With `search`, every complaint under
     /// review whose complaint, order, buyer or seller id it is, whatever the view.

@@ -702,24 +702,27 @@ impl App {
         caller: &Caller,
         complaint_id: String,
         evidence_id: String,
-    ) -> Result<EvidenceRow, AppError> {
+    ) -> Result<(domain::Role, EvidenceRow), AppError> {
         let caller = caller.clone();
         self.read(move |conn| {
-            load_for(conn, &complaint_id, &caller)?;
-            rows::find(conn, &complaint_id, &evidence_id)?.ok_or(AppError::NotFound(Missing::Evidence))
+            let seen = load_for(conn, &complaint_id, &caller)?;
+            let row = rows::find(conn, &complaint_id, &evidence_id)?.ok_or(AppError::NotFound(Missing::Evidence))?;
+            Ok((seen.actor.role, row))
         })
         .await
     }
 
-    /// One file's record and its bytes, read through the service.
+    /// One stored file's record and its bytes, read through the service, for
+    /// staff arbitrating the complaint (an agent who is a party, or anyone
+    /// else, finds nothing: parties read evidence through the marketplace).
     pub async fn evidence_bytes(
         &self,
         caller: &Caller,
         complaint_id: String,
         evidence_id: String,
     ) -> Result<(Evidence, crate::evidence::Readable), AppError> {
-        let row = self.evidence_row(caller, complaint_id, evidence_id).await?;
-        if row.status != "stored" {
+        let (role, row) = self.evidence_row(caller, complaint_id, evidence_id).await?;
+        if role != domain::Role::Staff || row.status != "stored" {
             return Err(AppError::NotFound(Missing::Evidence));
         }
         let readable = self.evidence.open(&row.object_key).await.map_err(unavailable)?;
@@ -733,7 +736,7 @@ impl App {
         complaint_id: String,
         evidence_id: String,
     ) -> Result<(Evidence, Content), AppError> {
-        let row = self.evidence_row(caller, complaint_id, evidence_id).await?;
+        let (_, row) = self.evidence_row(caller, complaint_id, evidence_id).await?;
         let name = row.file_name.clone().unwrap_or_else(|| row.id.clone());
         let content = self.evidence.content(&row.object_key, &name, READ_URL_TTL).await.map_err(unavailable)?;
         Ok((row.try_into()?, content.into()))

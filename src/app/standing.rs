@@ -97,8 +97,8 @@ pub(crate) fn sanction(
             at,
         ),
     }];
-    // The first permanent rung closes the store.
-    if sanction.permanent && !standing::of_seller(conn, seller_id)?.iter().skip(1).any(|v| v.permanent) {
+    // The first permanent rung of the ladder closes the store.
+    if sanction.permanent && !domain::sanction_for(ordinal - 1, at).permanent {
         // A complaint this very change resolves is no longer open.
         let resolving = match source {
             Source::Decision { complaint, .. } if complaint.status == domain::Status::Resolved => 1,

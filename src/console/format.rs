@@ -109,19 +109,21 @@ impl Sla {
 /// How long until `due`, or since: "3 h 20 min left", "breached 2 h ago".
 pub fn countdown(due: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
     let left = due - now;
-    let span = |d: Duration| {
-        let (h, m) = (d.num_hours(), d.num_minutes() % 60);
-        let (hours, minutes) = lang.units();
-        match (d.num_days(), h) {
-            (days, _) if days >= 2 => format!("{days} {}", lang.days()),
-            (_, 0) => format!("{m} {minutes}"),
-            _ => format!("{h} {hours} {m} {minutes}"),
-        }
-    };
     if left <= Duration::zero() {
-        lang.overdue_by(&span(-left))
+        lang.overdue_by(&span(-left, lang))
     } else {
-        lang.left(&span(left))
+        lang.left(&span(left, lang))
+    }
+}
+
+/// A length of time for people: "3 h 20 min", "45 min", "4 days".
+pub fn span(d: Duration, lang: Lang) -> String {
+    let (h, m) = (d.num_hours(), d.num_minutes() % 60);
+    let (hours, minutes) = lang.units();
+    match (d.num_days(), h) {
+        (days, _) if days >= 2 => format!("{days} {}", lang.days()),
+        (_, 0) => format!("{m} {minutes}"),
+        _ => format!("{h} {hours} {m} {minutes}"),
     }
 }
 

@@ -7,13 +7,13 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::format::{countdown, money, offer_line, time, waits_on, Sla};
+use super::format::{countdown, money, offer_line, span, time, waits_on, Sla};
 use super::texts::{Lang, Texts};
-use super::{forged, html, notice, same_token, see_other, session_of, Chrome, Page};
+use super::{forged, html, same_token, see_other, session_of, Chrome, Page};
 use crate::app::complaints::{QueueView, Seen};
 use crate::app::page::{Cursor, TimeCursor};
 use crate::app::App;
-use crate::domain::{Action, Command, Role};
+use crate::domain::{Action, Role};
 
 /// The rows of one page.
 const PAGE: i64 = 50;
@@ -47,14 +47,13 @@ fn row(seen: &Seen, now: chrono::DateTime<Utc>, lang: Lang, zone: chrono_tz::Tz)
         None => ("-".into(), String::new(), "ok", String::new()),
     };
     let offer = |role| c.last_offer_of(role).map_or_else(|| t.none.to_string(), |p| offer_line(p, c, lang));
-    let age = countdown(c.opened_at, now, lang);
     Row {
         id: c.id.clone(),
         reason: lang.label(c.reason.as_str()).to_string(),
         disputed: money(c.disputed_amount, c.currency, lang),
         held: money(c.held_amount, c.currency, lang),
         // "breached 3 h ago" reads as an age once the word is gone.
-        age: age.trim_start_matches("breached ").trim_start_matches("lewat ").trim_end_matches(" ago").to_string(),
+        age: span(now - c.opened_at, lang),
         due,
         due_iso,
         sla,
@@ -144,11 +143,13 @@ pub async fn queue(app: web::Data<App>, req: HttpRequest, query: web::Query<Queu
         query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| q.chars().take(200).collect());
     // A cursor that does not read is the first page.
     let after = query.cursor.as_deref().and_then(TimeCursor::decode);
-    let queue_view = match view {
-        View::Queue(v) => v,
-        View::Payments => QueueView::All,
+    // Payment problems list settlements: of the queue, only the counts.
+    let (queue_view, rows_wanted) = match view {
+        View::Queue(v) => (v, PAGE),
+        View::Payments if search.is_some() => (QueueView::All, PAGE),
+        View::Payments => (QueueView::All, 0),
     };
-    let (page, counts) = app.staff_queue(&caller, queue_view, search.clone(), after.clone(), PAGE).await?;
+    let (page, counts) = app.staff_queue(&caller, queue_view, search.clone(), after.clone(), rows_wanted).await?;
     let now = Utc::now();
     let (rows, payments, next) = match view {
         View::Payments if search.is_none() => {
@@ -202,9 +203,7 @@ fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).unwrap_or_default().trim_start_matches('=').to_string()
 }
 
-/// Next case: takes the most urgent unassigned complaint and opens it. Two
-/// agents pressing it at once get two cases: the loser of a race takes the
-/// next one.
+/// Next case: takes the most urgent unassigned complaint and opens it.
 pub async fn next(app: web::Data<App>, req: HttpRequest, form: web::Form<super::CsrfForm>) -> Page {
     let Some(session) = session_of(&app, &req).await? else {
         return Ok(see_other("/console/login"));
@@ -212,22 +211,8 @@ pub async fn next(app: web::Data<App>, req: HttpRequest, form: web::Form<super::
     if !same_token(&session.csrf_token, &form.csrf) {
         return forged(&session);
     }
-    let caller = session.caller();
-    for _ in 0..5 {
-        let (page, _) = app.staff_queue(&caller, QueueView::Unassigned, None, None, 5).await?;
-        let Some(first) = page.items.iter().find(|s| s.actor.role == Role::Staff) else {
-            return Ok(see_other("/console?view=unassigned&notice=no-next"));
-        };
-        let id = first.complaint.id.clone();
-        let version = Some(first.complaint.version);
-        match app.command(&caller, id.clone(), version, Command::Assign { assignee_id: caller.id.clone() }, None).await
-        {
-            Ok(_) => return Ok(see_other(&format!("/console/complaints/{id}?done=taken"))),
-            Err(e) if super::lost_race(&e) => continue,
-            Err(e) => return Err(e.into()),
-        }
+    match app.take_next_case(&session.caller()).await? {
+        Some(seen) => Ok(see_other(&format!("/console/complaints/{}?done=taken", seen.complaint.id))),
+        None => Ok(see_other("/console?view=unassigned&notice=no-next")),
     }
-    let c = Chrome::of(&session);
-    let (title, message) = (c.t.next_case, c.t.no_next_case);
-    notice(StatusCode::CONFLICT, c, title, message, "/console")
 }

@@ -399,6 +399,22 @@ pub fn payment_problems(
     q.load(conn)
 }
 
+/// The most urgent unassigned complaint under review that `agent` is not a
+/// party of, locked; one another transaction holds is skipped (PostgreSQL).
+pub fn next_unassigned(conn: &mut DbConn, agent: &str) -> QueryResult<Option<String>> {
+    let q = complaints::table
+        // Literals: the partial index `complaints_queue_assignee` serves it.
+        .filter(Condition("status = 'under_review'"))
+        .filter(complaints::assignee_id.is_null())
+        .filter(complaints::buyer_id.ne(agent.to_string()))
+        .filter(complaints::seller_id.ne(agent.to_string()))
+        .order((complaints::deadline_at.asc(), complaints::id.asc()))
+        .limit(1)
+        .select(complaints::id);
+    let ids: Vec<String> = super::dialect::load_skip_locked!(conn, q)?;
+    Ok(ids.into_iter().next())
+}
+
 /// How many of the seller's complaints are not resolved.
 pub fn open_count_of_seller(conn: &mut DbConn, seller_id: &str) -> QueryResult<i64> {
     complaints::table

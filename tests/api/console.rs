@@ -528,6 +528,10 @@ async fn every_other_action_runs_the_api_use_case(backend: Backend) {
     let refused = get(format!("/console/complaints/{own_id}")).await.unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert!(refused.text().await.unwrap().contains("You are a party of this complaint"));
+    let own_file = crate::evidence::upload(&app, &own, "dewi", "photo", crate::helpers::png(), "image/png", "mine.png");
+    let own_file = own_file.await.ok()["evidence"]["id"].as_str().unwrap().to_string();
+    let file = get(format!("/console/complaints/{own_id}/evidence/{own_file}")).await.unwrap();
+    assert_eq!(file.status(), StatusCode::NOT_FOUND, "nor reads its evidence as an arbiter");
     let nobody = get("/console/complaints/cmp_nope".into()).await.unwrap();
     assert_eq!(nobody.status(), StatusCode::NOT_FOUND);
 
@@ -545,7 +549,8 @@ async fn every_other_action_runs_the_api_use_case(backend: Backend) {
     assert!(payments.contains(r#"aria-current="page">Payment problems <span class="count">1</span>"#), "{payments}");
     assert!(payments.contains("Payment failed: card expired") && payments.contains("IDR 150,000.00"), "{payments}");
 
-    // Next case with nothing unassigned says so.
+    // Next case with nothing unassigned says so: the agent's own case under review is not one to take.
+    app.post(&format!("/v1/complaints/{own_id}/escalate"), "seller-1", json!({"reason": "no"})).await.ok();
     let next = post("/console/next".into(), vec![("csrf", csrf.clone())]).await.unwrap();
     assert_eq!(next.headers()[LOCATION], "/console?view=unassigned&notice=no-next");
     app.order("ord-3", 100_000).await;
