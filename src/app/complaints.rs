@@ -28,6 +28,8 @@ pub struct Seen {
 #[derive(Debug, Clone)]
 pub struct NewComplaint {
     pub order_id: String,
+    /// The hold it concerns; `None` for the order's own single amount.
+    pub hold_id: Option<String>,
     pub reason: domain::Reason,
     pub description: String,
     pub disputed_amount: Option<Money>,
@@ -243,13 +245,29 @@ impl App {
                 Some(o) if caller.id == o.buyer_id || caller.id == o.seller_id || caller.staff => o,
                 _ => return Err(AppError::NotFound(Missing::Order)),
             };
-            if order.active_complaint_id.is_some() {
+            // The hold it concerns: the order's own amount, or one of the
+            // holds the marketplace registered on it.
+            let (terms, running) = match &input.hold_id {
+                None if order.has_holds => {
+                    return Err(AppError::invalid(
+                        "hold_id",
+                        "the order has several escrow holds: name the one the complaint concerns",
+                    ))
+                }
+                None => (order.snapshot(), order.active_complaint_id.is_some()),
+                Some(id) => match super::orders::load_hold(conn, &order, id)? {
+                    Some(hold) => (hold.snapshot(&order), hold.active_complaint_id.is_some()),
+                    None => return Err(AppError::invalid("hold_id", "the order has no hold with this id")),
+                },
+            };
+            if running {
                 return Err(AppError::Conflict {
                     code: "complaint_exists",
-                    message: "the order already has an active complaint".into(),
+                    message: "the hold already has an active complaint".into(),
                 });
             }
-            let actor = Actor { id: caller.id.clone(), role: Role::Buyer };
+            let role = if caller.id == order.seller_id { Role::Seller } else { Role::Buyer };
+            let actor = Actor { id: caller.id.clone(), role };
             let at = now();
             let cmd = OpenComplaint {
                 complaint_id: new_id("cmp"),
@@ -261,7 +279,7 @@ impl App {
                 requested_refund: input.requested_refund,
                 note: input.note,
             };
-            let (mut complaint, events) = domain::open(&order.snapshot(), &actor, cmd, at, &policy)?;
+            let (mut complaint, events) = domain::open(&terms, &actor, cmd, at, &policy)?;
             persist(conn, None, &mut complaint, &actor, &events, at)?;
             if let Some(key) = &key {
                 idempotency::mark(conn, &caller.id, key, &complaint.id)?;

@@ -36,7 +36,14 @@ pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event
     };
     // `status` is where the change left the complaint, so a consumer (and
     // the mail) reads the status the event was about, not a later one.
-    let base = |c: &Complaint| json!({ "complaint_id": c.id, "order_id": c.order_id, "buyer_id": c.buyer_id, "seller_id": c.seller_id, "status": c.status });
+    // `hold_id` names the escrow hold on an order with several.
+    let base = |c: &Complaint| {
+        let mut v = json!({ "complaint_id": c.id, "order_id": c.order_id, "buyer_id": c.buyer_id, "seller_id": c.seller_id, "status": c.status });
+        if let Some(hold_id) = &c.hold_id {
+            v["hold_id"] = json!(hold_id);
+        }
+        v
+    };
     let with = |mut v: serde_json::Value, extra: serde_json::Value| {
         if let (Some(m), Some(e)) = (v.as_object_mut(), extra.as_object()) {
             m.extend(e.clone());
@@ -46,13 +53,14 @@ pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event
     let mut resolved_event_id = None;
     for e in events {
         match e {
-            Event::Opened { reason, .. } => {
+            Event::Opened { reason, opened_by, .. } => {
                 publish(
                     EventType::ComplaintOpened,
                     with(
                         base(after),
                         json!({
                             "reason": reason,
+                            "opened_by": opened_by,
                             "held_amount": money(after, after.held_amount),
                             "disputed_amount": money(after, after.disputed_amount),
                             // The marketplace must not auto-release the money while the complaint runs.

@@ -112,6 +112,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("wrong_item", "Wrong item", "Barang salah"),
     ("shipping_cost", "Shipping cost", "Ongkos kirim"),
     ("top_up_shortfall", "Top-up shortfall", "Kekurangan isi ulang"),
+    ("not_released", "Hold not released", "Dana tidak dicairkan"),
     ("other", "Other", "Lainnya"),
     // Role
     ("buyer", "Buyer", "Pembeli"),

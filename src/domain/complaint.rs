@@ -31,6 +31,8 @@ wire_enum!(
         ShippingCost = "shipping_cost",
         TopUpShortfall = "top_up_shortfall",
         Other = "other",
+        /// The seller's: the work was delivered and the buyer does not release the hold (seed 002).
+        NotReleased = "not_released",
     }
 );
 
@@ -320,6 +322,12 @@ pub struct Decision {
 pub struct Complaint {
     pub id: String,
     pub order_id: String,
+    /// The escrow hold of the order it concerns; `None` for the order's own
+    /// single amount.
+    pub hold_id: Option<String>,
+    /// The party who opened it: the buyer complains; a seller asks for
+    /// arbitration over a hold the buyer does not release.
+    pub opened_by: Role,
     pub buyer_id: String,
     pub seller_id: String,
     pub reason: Reason,
@@ -492,6 +500,9 @@ impl Complaint {
 pub enum Event {
     Opened {
         order_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        hold_id: Option<String>,
+        opened_by: Role,
         reason: Reason,
         description: String,
         held_amount: i64,

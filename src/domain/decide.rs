@@ -4,7 +4,7 @@
 
 use super::complaint::*;
 use super::error::DomainError;
-use super::escrow::OrderSnapshot;
+use super::escrow::{OrderSnapshot, OrderStatus};
 use super::money::Money;
 use super::policy::Policy;
 use super::wire_enum::wire_enum;
@@ -131,8 +131,12 @@ pub struct OpenComplaint {
     pub note: Option<String>,
 }
 
-/// Opens a complaint on an order: the buyer's requested solution becomes the
-/// first pending proposal and the seller's response window starts.
+/// Opens a complaint on a hold of an order. The buyer's requested solution
+/// becomes the first pending proposal and the seller's response window
+/// starts. A seller whose work was delivered and whose hold the buyer does
+/// not release asks for arbitration instead (seed 002): the complaint goes to
+/// customer care at once with the seller's request for a release pending on
+/// the buyer's answer.
 pub fn open(
     order: &OrderSnapshot,
     actor: &Actor,
@@ -140,12 +144,16 @@ pub fn open(
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<(Complaint, Vec<Event>), DomainError> {
-    if actor.id != order.buyer_id {
-        return Err(DomainError::Forbidden("only the order's buyer can open a complaint".into()));
-    }
+    let opened_by = if actor.id == order.buyer_id {
+        Role::Buyer
+    } else if actor.id == order.seller_id {
+        Role::Seller
+    } else {
+        return Err(DomainError::Forbidden("only the order's buyer or seller can open a complaint".into()));
+    };
     if order.settled {
         return Err(DomainError::HoldSettled(
-            "the order's hold was settled by an earlier complaint; it cannot be disputed again".into(),
+            "the hold was settled by an earlier complaint; it cannot be disputed again".into(),
         ));
     }
     if !order.status.holds_money() {
@@ -167,16 +175,44 @@ pub fn open(
             format!("must not exceed the held amount {}", order.amount),
         ));
     }
-    if cmd.requested_kind == ProposalKind::Release {
-        return Err(DomainError::invalid(
-            "requested_solution.kind",
-            "a complaint cannot request a release; withdraw instead",
-        ));
+    match (opened_by, cmd.reason) {
+        (Role::Buyer, Reason::NotReleased) => {
+            return Err(DomainError::invalid("reason", "a not_released dispute is the seller's to open"))
+        }
+        (Role::Seller, Reason::NotReleased) => {
+            if cmd.requested_kind != ProposalKind::Release {
+                return Err(DomainError::invalid(
+                    "requested_solution.kind",
+                    "a seller asking for arbitration requests the release of the hold",
+                ));
+            }
+            if order.status != OrderStatus::Delivered {
+                return Err(DomainError::InvalidState(format!(
+                    "a seller asks for arbitration over delivered work; the hold is {}",
+                    order.status
+                )));
+            }
+        }
+        (Role::Seller, _) => {
+            return Err(DomainError::invalid(
+                "reason",
+                "a seller opens only a not_released dispute; the other reasons are the buyer's",
+            ))
+        }
+        (_, _) if cmd.requested_kind == ProposalKind::Release => {
+            return Err(DomainError::invalid(
+                "requested_solution.kind",
+                "a complaint cannot request a release; withdraw instead",
+            ));
+        }
+        _ => {}
     }
     check_fit(cmd.reason, cmd.requested_kind, "requested_solution.kind")?;
     let mut complaint = Complaint {
         id: cmd.complaint_id,
         order_id: order.id.clone(),
+        hold_id: order.hold_id.clone(),
+        opened_by,
         buyer_id: order.buyer_id.clone(),
         seller_id: order.seller_id.clone(),
         reason: cmd.reason,
@@ -203,11 +239,35 @@ pub fn open(
         refund_for(&complaint, cmd.requested_kind, cmd.requested_refund.as_ref(), "requested_solution.refund_amount")?;
     let opened = Event::Opened {
         order_id: order.id.clone(),
+        hold_id: order.hold_id.clone(),
+        opened_by,
         reason: cmd.reason,
         description: cmd.description,
         held_amount: order.amount,
         disputed_amount: disputed,
     };
+    if opened_by == Role::Seller {
+        // Straight to arbitration; the buyer answers the seller's request.
+        let mut events = vec![opened];
+        events.extend(escalate(&complaint, Role::Seller, "the seller asks for arbitration".into(), now, policy));
+        for e in &events {
+            complaint.apply(e, now);
+        }
+        let made = proposal_made(
+            &complaint,
+            actor,
+            Role::Seller,
+            cmd.proposal_id,
+            cmd.requested_kind,
+            refund,
+            cmd.note,
+            now,
+            policy,
+        );
+        complaint.apply(&made, now);
+        events.push(made);
+        return Ok((complaint, events));
+    }
     let made = proposal_made(
         &complaint,
         actor,
@@ -674,6 +734,7 @@ pub fn solution_fits(reason: Reason, kind: ProposalKind) -> bool {
         (Reason::NotReceived, ProposalKind::ReturnAndRefund)
             | (Reason::ShippingCost, ProposalKind::ReturnAndRefund | ProposalKind::Replacement)
             | (Reason::TopUpShortfall, ProposalKind::ReturnAndRefund)
+            | (Reason::NotReleased, ProposalKind::ReturnAndRefund)
     )
 }
 

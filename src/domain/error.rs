@@ -23,8 +23,8 @@ pub enum DomainError {
     /// The order's hold was settled by an earlier complaint.
     #[error("{0}")]
     HoldSettled(String),
-    /// A complaint runs on the order: this field of it is frozen.
-    #[error("the order has an active complaint: its `{field}` is frozen until the complaint resolves")]
+    /// A complaint runs on the order's escrow: this field of it is frozen.
+    #[error("a complaint runs on this escrow: its `{field}` is frozen until the complaint resolves")]
     OrderInDispute { field: &'static str },
     /// A per-complaint limit (of proposals) is reached.
     #[error("{0}")]

@@ -31,6 +31,8 @@ impl OrderStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderSnapshot {
     pub id: String,
+    /// The hold these terms are of; `None` for the order's own single amount.
+    pub hold_id: Option<String>,
     pub buyer_id: String,
     pub seller_id: String,
     pub amount: i64,
@@ -211,6 +213,7 @@ mod tests {
 
     fn order() -> OrderSnapshot {
         OrderSnapshot {
+            hold_id: None,
             id: "ord-1".into(),
             buyer_id: "b".into(),
             seller_id: "s".into(),

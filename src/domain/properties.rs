@@ -26,8 +26,9 @@ enum Op {
     /// Staff ask a party for one or two kinds of evidence.
     RequestEvidence(Role, EvidenceKind, EvidenceKind),
     AddEvidence(Role, EvidenceKind),
-    /// The buyer opens a new complaint on the same order once this one is resolved.
-    Reopen,
+    /// Once this complaint is resolved, its opener opens a new one on the
+    /// order's hold of this index (modulo the order's holds).
+    Reopen(usize),
 }
 
 fn kind() -> impl Strategy<Value = EvidenceKind> {
@@ -56,7 +57,7 @@ fn op() -> impl Strategy<Value = Op> {
         role().prop_map(Op::Message),
         (role(), kind(), kind()).prop_map(|(r, a, b)| Op::RequestEvidence(r, a, b)),
         (role(), kind()).prop_map(|(r, k)| Op::AddEvidence(r, k)),
-        Just(Op::Reopen),
+        (0..3usize).prop_map(Op::Reopen),
     ]
 }
 
@@ -70,8 +71,11 @@ fn actor(role: Role) -> Actor {
     Actor { id: id.into(), role }
 }
 
-fn order(held: i64, settled: bool) -> OrderSnapshot {
+/// The terms of hold `hold` of an order with `holds` holds (an order with
+/// one is its own single amount), each holding `held`.
+fn order(held: i64, holds: usize, hold: usize, settled: bool) -> OrderSnapshot {
     OrderSnapshot {
+        hold_id: (holds > 1).then(|| format!("m{hold}")),
         id: "ord".into(),
         buyer_id: "buyer".into(),
         seller_id: "seller".into(),
@@ -92,10 +96,17 @@ fn opening(disputed: i64, n: usize, reason: Reason) -> OpenComplaint {
         reason,
         description: "d".into(),
         disputed_amount: Some(Money::new(disputed, idr)),
-        requested_kind: ProposalKind::FullRefund,
+        // A seller asks for the release of the hold; a buyer for a refund.
+        requested_kind: if reason == Reason::NotReleased { ProposalKind::Release } else { ProposalKind::FullRefund },
         requested_refund: None,
         note: None,
     }
+}
+
+/// Who opens a complaint of this reason: the seller asks for arbitration
+/// over a hold the buyer does not release; the buyer complains of the rest.
+fn opener(reason: Reason) -> Actor {
+    actor(if reason == Reason::NotReleased { Role::Seller } else { Role::Buyer })
 }
 
 /// The command a client sends for an offered `action`, with a body valid
@@ -165,15 +176,18 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn random_command_sequences_keep_the_invariants(held in 1..10_000_000i64, share in 1..=100i64, reason in prop::sample::select(Reason::ALL.to_vec()), ops in prop::collection::vec(op(), 1..40)) {
+    fn random_command_sequences_keep_the_invariants(held in 1..10_000_000i64, share in 1..=100i64, holds in 1..=3usize, reason in prop::sample::select(Reason::ALL.to_vec()), ops in prop::collection::vec(op(), 1..40)) {
         let disputed = (held * share / 100).max(1);
         let policy = Policy::default();
         let mut now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
-        let buyer = actor(Role::Buyer);
-        let (mut c, _) = open(&order(held, false), &buyer, opening(disputed, 0, reason), now, &policy).unwrap();
+        let (mut c, _) = open(&order(held, holds, 0, false), &opener(reason), opening(disputed, 0, reason), now, &policy).unwrap();
+        if reason == Reason::NotReleased {
+            prop_assert_eq!((c.opened_by, c.status), (Role::Seller, Status::UnderReview), "a seller's request goes to arbitration at once");
+            prop_assert_eq!(&c.pending_proposal().unwrap().required, &vec![Role::Buyer], "the buyer answers it");
+        }
         let idr = c.currency;
-        // Settlements of this complaint, and of the order's one hold over all its complaints.
-        let (mut settlements, mut of_hold) = (0, 0);
+        // Settlements of this complaint, and of each hold of the order over all its complaints.
+        let (mut settlements, mut of_hold, mut hold) = (0, vec![0usize; holds], 0usize);
         let mut reviewed = false;
         for (n, op) in ops.into_iter().enumerate() {
             now += Duration::minutes(5);
@@ -185,12 +199,17 @@ proptest! {
                     prop_assert!(answer.is_ok(), "{action} is offered to the {} but {cmd:?} gets {answer:?}", who.role);
                 }
             }
-            if let Op::Reopen = op {
+            if let Op::Reopen(i) = op {
                 if c.status == Status::Resolved {
-                    // The hold is settled once any complaint on it resolved.
-                    match open(&order(held, of_hold > 0), &buyer, opening(disputed, n + 1, reason), now, &policy) {
-                        Ok((next, _)) => (c, settlements, reviewed) = (next, 0, false),
-                        Err(e) => prop_assert!(matches!(e, DomainError::HoldSettled(_)), "{e:?}"),
+                    // A hold is settled once any complaint on it resolved; the others stay open to complaints.
+                    let h = i % holds;
+                    match open(&order(held, holds, h, of_hold[h] > 0), &opener(reason), opening(disputed, n + 1, reason), now, &policy) {
+                        Ok((next, _)) => {
+                            prop_assert_eq!(of_hold[h], 0, "a settled hold is never disputed again");
+                            prop_assert_eq!(&next.hold_id, &order(held, holds, h, false).hold_id, "the complaint is on the hold it names");
+                            (c, settlements, reviewed, hold) = (next, 0, false, h);
+                        }
+                        Err(e) => prop_assert!(matches!(e, DomainError::HoldSettled(_)) && of_hold[h] > 0, "{e:?}"),
                     }
                 }
                 continue;
@@ -213,7 +232,7 @@ proptest! {
                 Op::Message(r) => (actor(r), Command::PostMessage { message_id: format!("msg_{n}"), body: "b".into(), evidence_ids: vec![], visibility: Visibility::Parties }),
                 Op::RequestEvidence(party, a, b) => (actor(Role::Staff), Command::RequestEvidence { request_id: format!("evq_{n}"), party, kinds: vec![a, b], due_at: now + Duration::days(1), note: None }),
                 Op::AddEvidence(r, kind) => (actor(r), Command::AddEvidence(EvidenceFile { evidence_id: format!("evd_{n}"), kind, media_type: "image/png".into(), size_bytes: 1, sha256: None, file_name: None, description: None, uploader_role: Role::System })),
-                Op::Reopen => unreachable!("handled above"),
+                Op::Reopen(_) => unreachable!("handled above"),
             };
             let accepting_superseded = match &cmd {
                 Command::Accept { proposal_id } => c.proposals.iter().any(|p| &p.id == proposal_id && p.status == ProposalStatus::Superseded),
@@ -226,7 +245,7 @@ proptest! {
                     prop_assert!(!accepting_superseded, "a superseded proposal cannot be accepted");
                     let resolved = events.iter().filter(|e| matches!(e, Event::Resolved { .. })).count();
                     settlements += resolved;
-                    of_hold += resolved;
+                    of_hold[hold] += resolved;
                     for e in &events {
                         c.apply(e, now);
                     }
@@ -251,7 +270,7 @@ proptest! {
                 prop_assert!(reviewed, "an agreement with the buyer's evidence missing is reached only under review");
             }
             prop_assert!(settlements <= 1, "at most one settlement");
-            prop_assert!(of_hold <= 1, "one hold, one settlement, however many complaints");
+            prop_assert!(of_hold.iter().all(|n| *n <= 1), "each hold settled once, however many complaints: {of_hold:?}");
             for r in &c.evidence_requests {
                 prop_assert!(matches!(r.party, Role::Buyer | Role::Seller), "evidence is asked of a party");
                 prop_assert!(r.provided.iter().all(|k| r.kinds.contains(k)), "only asked-for kinds count");

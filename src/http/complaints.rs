@@ -14,7 +14,9 @@ use crate::app::complaints::NewComplaint;
 use crate::app::{now, App, Caller};
 use crate::domain::{Role, Status};
 
-/// Open a complaint on an escrowed order (the order's buyer).
+/// Open a complaint on an escrowed order or one of its holds (the order's
+/// buyer), or ask for arbitration over a delivered hold the buyer does not
+/// release (the seller, reason `not_released`).
 #[utoipa::path(
     tag = "complaints",
     params(super::spec_parts::IdempotencyHeader),
@@ -33,6 +35,7 @@ pub async fn open_complaint(
 ) -> Result<HttpResponse, ApiError> {
     let input = NewComplaint {
         order_id: body.order_id,
+        hold_id: body.hold_id,
         reason: body.reason,
         description: body.description,
         disputed_amount: body.disputed_amount,

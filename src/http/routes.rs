@@ -9,6 +9,7 @@ use super::{arbitration, complaints, events, evidence, metrics, negotiation, ops
 pub fn register(cfg: &mut ServiceConfig) {
     cfg.service(orders::put_order)
         .service(orders::get_order)
+        .service(orders::put_hold)
         .service(complaints::open_complaint)
         .service(complaints::list_complaints)
         .service(complaints::get_complaint)

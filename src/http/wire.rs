@@ -7,7 +7,7 @@ use validator::Validate;
 
 use crate::app::complaints::{Seen, TimelineEntry};
 use crate::app::feed::FeedEvent;
-use crate::app::orders::Order;
+use crate::app::orders::{Hold, Order};
 use crate::app::settlements::Settlement;
 use crate::app::standing::Standing;
 use crate::app::FieldError;
@@ -66,6 +66,25 @@ pub struct OrderBody {
     pub contacts: Option<Contacts>,
 }
 
+/// One escrow hold of an order (`PUT /v1/orders/{order_id}/holds/{hold_id}`):
+/// a milestone of a job, funded and released on its own, in the order's
+/// currency. The holds of an order hold at most its amount together.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldBody {
+    /// The money this hold keeps in escrow.
+    pub amount: Money,
+    pub status: OrderStatus,
+    /// When the hold's work was delivered.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// When the marketplace would release the hold; defaults to 2 days after delivery.
+    pub auto_release_at: Option<DateTime<Utc>>,
+    /// What the hold pays for, e.g. the milestone's name.
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub description: Option<String>,
+}
+
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contacts {
@@ -106,6 +125,13 @@ pub struct OpenComplaintBody {
     #[validate(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100)]
     pub order_id: String,
+    /// The hold the complaint concerns, on an order with several; omitted
+    /// for an order registered with one amount.
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub hold_id: Option<String>,
+    /// `not_released` is the seller's: the work was delivered and the buyer
+    /// does not release the hold. It asks for arbitration at once.
     pub reason: Reason,
     #[validate(length(min = 1, max = 5000))]
     #[schema(min_length = 1, max_length = 5000)]
@@ -279,8 +305,49 @@ pub struct OrderView {
     /// The parties' mail contacts; shown to staff and the service role only.
     #[schema(value_type = Option<Object>)]
     pub contacts: Option<serde_json::Value>,
+    /// The holds registered on the order (milestones), oldest first; empty
+    /// for an order whose amount is its one hold.
+    pub holds: Vec<HoldView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// One escrow hold of an order, with what its complaints did to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldView {
+    pub id: String,
+    pub order_id: String,
+    pub amount: Money,
+    pub status: OrderStatus,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub auto_release_at: Option<DateTime<Utc>>,
+    pub description: Option<String>,
+    /// True while a complaint runs on the hold: the marketplace must not release it.
+    pub auto_release_frozen: bool,
+    pub active_complaint_id: Option<String>,
+    /// The complaint whose settlement moved this hold; it is never disputed again.
+    pub settled_by_complaint_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Hold> for HoldView {
+    fn from(h: Hold) -> Self {
+        HoldView {
+            amount: Money::new(h.amount, h.currency),
+            auto_release_frozen: h.active_complaint_id.is_some(),
+            id: h.id,
+            order_id: h.order_id,
+            status: h.status,
+            delivered_at: h.delivered_at,
+            auto_release_at: h.auto_release_at,
+            description: h.description,
+            active_complaint_id: h.active_complaint_id,
+            settled_by_complaint_id: h.settled_by,
+            created_at: h.created_at,
+            updated_at: h.updated_at,
+        }
+    }
 }
 
 impl From<Order> for OrderView {
@@ -297,6 +364,7 @@ impl From<Order> for OrderView {
             active_complaint_id: o.active_complaint_id,
             settled_by_complaint_id: o.settled_by,
             contacts: o.contacts,
+            holds: o.holds.into_iter().map(HoldView::from).collect(),
             created_at: o.created_at,
             updated_at: o.updated_at,
         }
@@ -492,6 +560,10 @@ impl From<&EvidenceRequest> for EvidenceRequestView {
 pub struct ComplaintView {
     pub id: String,
     pub order_id: String,
+    /// The escrow hold it concerns; null for the order's own single amount.
+    pub hold_id: Option<String>,
+    /// `seller` for a seller's request for arbitration (`not_released`).
+    pub opened_by: Role,
     pub buyer_id: String,
     pub seller_id: String,
     pub reason: Reason,
@@ -526,6 +598,8 @@ impl ComplaintView {
         ComplaintView {
             id: c.id.clone(),
             order_id: c.order_id.clone(),
+            hold_id: c.hold_id.clone(),
+            opened_by: c.opened_by,
             buyer_id: c.buyer_id.clone(),
             seller_id: c.seller_id.clone(),
             reason: c.reason,

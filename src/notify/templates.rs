@@ -90,14 +90,20 @@ fn next_text(c: &Complaint, who: Role, lang: Lang) -> String {
 fn headline(kind: EventType, data: &Value, who: Role, lang: Lang) -> Option<String> {
     let by_other = |role: &str| who.as_str() != role;
     Some(match (kind, lang) {
-        (EventType::ComplaintOpened, Lang::En) => match who {
-            Role::Seller => "A buyer opened a complaint about your order.".into(),
-            _ => "Your complaint was opened. The money stays in escrow until it is settled.".into(),
-        },
-        (EventType::ComplaintOpened, Lang::Id) => match who {
-            Role::Seller => "Pembeli mengajukan komplain atas pesanan Anda.".into(),
-            _ => "Komplain Anda telah dibuat. Dana tetap ditahan di rekber sampai diselesaikan.".into(),
-        },
+        (EventType::ComplaintOpened, lang) => {
+            // A seller opens only a request for arbitration (`not_released`).
+            let by_seller = data["opened_by"].as_str() == Some("seller");
+            match (lang, by_seller, who) {
+                (Lang::En, false, Role::Seller) => "A buyer opened a complaint about your order.".into(),
+                (Lang::En, false, _) => "Your complaint was opened. The money stays in escrow until it is settled.".into(),
+                (Lang::En, true, Role::Buyer) => "The seller says the work was delivered and asks customer care to decide on the payment you have not released. You may answer: accept the release, propose another solution, or send evidence.".into(),
+                (Lang::En, true, _) => "Your request for arbitration was sent to customer care. The money stays in escrow until it is settled.".into(),
+                (Lang::Id, false, Role::Seller) => "Pembeli mengajukan komplain atas pesanan Anda.".into(),
+                (Lang::Id, false, _) => "Komplain Anda telah dibuat. Dana tetap ditahan di rekber sampai diselesaikan.".into(),
+                (Lang::Id, true, Role::Buyer) => "Penjual menyatakan pekerjaan telah diserahkan dan meminta layanan pelanggan memutuskan dana yang belum Anda cairkan. Anda dapat menanggapi: menyetujui pencairan, mengusulkan solusi lain, atau mengirim bukti.".into(),
+                (Lang::Id, true, _) => "Permintaan arbitrase Anda telah dikirim ke layanan pelanggan. Dana tetap ditahan di rekber sampai diselesaikan.".into(),
+            }
+        }
         (EventType::ProposalMade, lang) => {
             let author = data["proposal"]["author_role"].as_str().unwrap_or_default();
             if !by_other(author) {

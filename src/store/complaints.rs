@@ -36,6 +36,9 @@ pub struct ComplaintRow {
     pub evidence_requests: String,
     pub timeline_seq: i64,
     pub evidence_checklist: String,
+    /// The hold's id, empty for the order's own single amount.
+    pub hold_id: String,
+    pub opened_by: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -72,6 +75,8 @@ pub struct SettlementRow {
     pub refund_destination: Option<String>,
     pub failure_reason: Option<String>,
     pub reported_at: Option<NaiveDateTime>,
+    /// The hold it settles, empty for the order's own single amount.
+    pub hold_id: String,
 }
 
 impl SettlementRow {
@@ -160,6 +165,8 @@ impl ComplaintRow {
             evidence_requests: serde_json::to_string(&c.evidence_requests).expect("evidence requests serialize"),
             evidence_checklist: serde_json::to_string(&c.evidence_checklist).expect("a checklist serializes"),
             timeline_seq: c.timeline_seq,
+            hold_id: c.hold_id.clone().unwrap_or_default(),
+            opened_by: c.opened_by.to_string(),
         }
     }
 
@@ -189,6 +196,8 @@ impl ComplaintRow {
                 .parse()
                 .map_err(|e: String| diesel::result::Error::DeserializationError(e.into()))?,
             status: parse(&self.status)?,
+            opened_by: parse(&self.opened_by)?,
+            hold_id: Some(self.hold_id).filter(|h| !h.is_empty()),
             proposals: proposals.into_iter().map(ProposalRow::into_domain).collect::<QueryResult<_>>()?,
             deadline,
             fulfilment,
@@ -525,6 +534,7 @@ pub fn save(
                 event_id: resolved_event_id.unwrap_or_default().to_string(),
                 resolved_at: to_db(r.resolved_at),
                 order_id: after.order_id.clone(),
+                hold_id: after.hold_id.clone().unwrap_or_default(),
                 state: r.payout.state.to_string(),
                 payment_reference: None,
                 refund_destination: None,

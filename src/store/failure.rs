@@ -8,9 +8,9 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 /// A unique rule of the schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unique {
-    /// `complaints_one_active_per_order`: one active complaint per order.
+    /// `complaints_one_active_per_hold`: one active complaint per hold.
     ActiveComplaintPerOrder,
-    /// `settlements_one_per_hold`: an order's escrow is settled once.
+    /// `settlements_one_per_hold`: each escrow hold of an order is settled once.
     SettlementPerHold,
     /// Any other key: a concurrent request wrote the same row.
     Other,
@@ -35,7 +35,7 @@ impl Failure {
                 let constraint = info.constraint_name().unwrap_or_default();
                 let message = info.message();
                 Failure::Duplicate(
-                    if constraint == "complaints_one_active_per_order" || message.contains("complaints.order_id") {
+                    if constraint == "complaints_one_active_per_hold" || message.contains("complaints.order_id") {
                         Unique::ActiveComplaintPerOrder
                     } else if constraint == "settlements_one_per_hold" || message.contains("settlements.order_id") {
                         Unique::SettlementPerHold

@@ -6,6 +6,7 @@ pub mod complaints;
 pub mod dialect;
 pub mod evidence;
 pub mod failure;
+pub mod holds;
 pub mod idempotency;
 pub mod mail;
 pub mod notices;

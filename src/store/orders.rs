@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{complaints, orders, settlements};
+use super::schema::{complaints, holds, orders, settlements};
 use super::DbConn;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -27,35 +27,41 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrderRow>> {
     orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()
 }
 
-/// An order with what its complaints did to its hold.
+/// An order with what its complaints did to its own single amount (the hold
+/// whose id is empty), and whether it has holds of its own.
 pub struct OrderState {
     pub row: OrderRow,
-    /// The complaint that is running on it, if one is.
+    /// The complaint that is running on the order's own amount, if one is.
     pub active_complaint_id: Option<String>,
-    /// The complaint whose settlement moved the hold, once one resolved.
+    /// The complaint whose settlement moved the order's own amount, once one resolved.
     pub settled_by: Option<String>,
+    /// The marketplace registered holds (milestones) on the order.
+    pub has_holds: bool,
 }
 
-type StateRow = (OrderRow, Option<String>, Option<String>);
+type StateRow = (OrderRow, Option<String>, Option<String>, bool);
 
 /// The query of `find_with_state`: at most one row of each subquery, by the
-/// partial unique index of running complaints and the unique index of
-/// settlements per hold.
+/// partial unique index of running complaints per hold and the unique index
+/// of settlements per hold.
 macro_rules! with_state {
     ($id:expr) => {{
         let id: &str = $id;
         let active = complaints::table
             .filter(complaints::order_id.eq(id))
+            .filter(complaints::hold_id.eq(""))
             .filter(complaints::status.ne("resolved"))
             .select(complaints::id)
             .limit(1)
             .single_value();
         let settled = settlements::table
             .filter(settlements::order_id.eq(id))
+            .filter(settlements::hold_id.eq(""))
             .select(settlements::complaint_id)
             .limit(1)
             .single_value();
-        orders::table.find(id).select((OrderRow::as_select(), active, settled))
+        let has_holds = diesel::dsl::exists(holds::table.filter(holds::order_id.eq(id)));
+        orders::table.find(id).select((OrderRow::as_select(), active, settled, has_holds))
     }};
 }
 
@@ -73,8 +79,8 @@ pub fn find_with_state_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Op
 }
 
 impl OrderState {
-    fn of((row, active_complaint_id, settled_by): StateRow) -> Self {
-        OrderState { row, active_complaint_id, settled_by }
+    fn of((row, active_complaint_id, settled_by, has_holds): StateRow) -> Self {
+        OrderState { row, active_complaint_id, settled_by, has_holds }
     }
 }
 

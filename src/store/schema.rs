@@ -18,6 +18,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    holds (order_id, id) {
+        order_id -> Text,
+        id -> Text,
+        amount -> BigInt,
+        status -> Text,
+        delivered_at -> Nullable<Timestamp>,
+        auto_release_at -> Nullable<Timestamp>,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     complaints (id) {
         id -> Text,
         order_id -> Text,
@@ -42,6 +56,8 @@ diesel::table! {
         evidence_requests -> Text,
         timeline_seq -> BigInt,
         evidence_checklist -> Text,
+        hold_id -> Text,
+        opened_by -> Text,
     }
 }
 
@@ -106,6 +122,7 @@ diesel::table! {
         refund_destination -> Nullable<Text>,
         failure_reason -> Nullable<Text>,
         reported_at -> Nullable<Timestamp>,
+        hold_id -> Text,
     }
 }
 
@@ -277,6 +294,7 @@ diesel::joinable!(settlements -> complaints (complaint_id));
 diesel::joinable!(staff_sessions -> staff_accounts (staff_id));
 diesel::allow_tables_to_appear_in_same_query!(
     orders,
+    holds,
     complaints,
     proposals,
     timeline,

@@ -12,6 +12,7 @@ mod console;
 mod crash;
 mod evidence;
 mod fuzz;
+mod holds;
 mod indexes;
 mod integrity;
 mod lifecycle;

@@ -1,0 +1,1 @@
+-- Holds, hold ids and the rebuilt settlements stay: SQLite would rebuild the tables again to undo it.
