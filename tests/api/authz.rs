@@ -54,7 +54,9 @@ const MATRIX: &[(&str, &str, [u16; 8])] = &[
     ("GET",  "/openapi.yaml",                             [200,  200,   200,   200,   200,    200,   200,   200]),
     ("PUT",  "/v1/orders/{order_id}",                     [403,  403,   403,   403,   200,    401,   401,   401]),
     ("GET",  "/v1/orders/{order_id}",                     [200,  200,   404,   200,   200,    401,   401,   401]),
-    ("POST", "/v1/complaints",                            [201,  403,   404,   403,   404,    401,   401,   401]),
+    ("PUT",  "/v1/orders/{order_id}/holds/{hold_id}",     [403,  403,   403,   403,   201,    401,   401,   401]),
+    // A seller may open a complaint too (`not_released`), so the buyer's reason in the body is a 422.
+    ("POST", "/v1/complaints",                            [201,  422,   404,   403,   404,    401,   401,   401]),
     ("GET",  "/v1/complaints",                            [200,  200,   200,   200,   403,    401,   401,   401]),
     ("GET",  "/v1/complaints/{id}",                       [200,  200,   404,   200,   404,    401,   401,   401]),
     ("GET",  "/v1/complaints/{id}/timeline",              [200,  200,   404,   200,   404,    401,   401,   401]),
@@ -219,9 +221,13 @@ impl Fixture {
             .replace("{id}", id)
             .replace("{pid}", &self.proposal)
             .replace("{eid}", &self.evidence)
-            .replace("{seller_id}", &self.seller);
+            .replace("{seller_id}", &self.seller)
+            .replace("{hold_id}", "m1");
         let idr = |amount: i64| json!({"amount": amount, "currency": "IDR"});
         let body = match (method, path) {
+            ("PUT", p) if p.ends_with("/holds/{hold_id}") => {
+                Some(json!({"amount": idr(100_000), "status": "delivered"}))
+            }
             ("PUT", _) => Some(
                 json!({"buyer_id": self.buyer, "seller_id": self.seller, "amount": idr(150_000), "status": "paid"}),
             ),
