@@ -25,6 +25,8 @@ pub struct RegisterOrder {
     pub delivered_at: Option<DateTime<Utc>>,
     pub auto_release_at: Option<DateTime<Utc>>,
     pub contacts: Option<serde_json::Value>,
+    /// A digital good: delivery is proved by a screenshot or a screen recording.
+    pub digital: bool,
 }
 
 impl RegisterOrder {
@@ -61,6 +63,8 @@ pub struct Order {
     /// Those holds, oldest first, where the caller reads the order (empty
     /// where only `has_holds` was needed).
     pub holds: Vec<Hold>,
+    /// A digital good: delivery is proved by a screenshot or a screen recording.
+    pub digital: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -159,6 +163,7 @@ impl Order {
             buyer_id: row.buyer_id,
             seller_id: row.seller_id,
             amount: row.amount,
+            digital: row.digital,
             status: row.status.parse().map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?,
             active_complaint_id,
             settled_by,
@@ -195,6 +200,7 @@ impl Order {
             delivered_at: self.delivered_at,
             auto_release_at: self.auto_release_at,
             settled: self.settled_by.is_some(),
+            digital: self.digital,
         }
     }
 
@@ -245,6 +251,7 @@ impl App {
             contacts: input.contacts.map(|c| c.to_string()),
             created_at: to_db(at),
             updated_at: to_db(at),
+            digital: input.digital,
         };
         // A new order is one statement: nothing to check it against.
         let new = row.clone();

@@ -328,6 +328,9 @@ pub struct Complaint {
     /// The party who opened it: the buyer complains; a seller asks for
     /// arbitration over a hold the buyer does not release.
     pub opened_by: Role,
+    /// The order is a digital good (seed 004): a replacement is proved by a
+    /// screenshot or a screen recording, not a tracking number.
+    pub digital: bool,
     pub buyer_id: String,
     pub seller_id: String,
     pub reason: Reason,
@@ -365,6 +368,13 @@ impl RequiredEvidence {
 }
 
 impl Complaint {
+    /// Whether a replacement is proved by the seller's screenshot or screen
+    /// recording rather than shipped with a tracking number (seed 004): a
+    /// top-up shortfall, or any digital good.
+    pub fn proved_by_evidence(&self) -> bool {
+        self.reason == Reason::TopUpShortfall || self.digital
+    }
+
     /// The items of the opening checklist still missing.
     pub fn missing_evidence(&self) -> impl Iterator<Item = &RequiredEvidence> {
         self.evidence_checklist.iter().filter(|i| i.provided_by.is_none())

@@ -213,6 +213,7 @@ pub fn open(
         order_id: order.id.clone(),
         hold_id: order.hold_id.clone(),
         opened_by,
+        digital: order.digital,
         buyer_id: order.buyer_id.clone(),
         seller_id: order.seller_id.clone(),
         reason: cmd.reason,
@@ -368,8 +369,8 @@ pub fn guard(c: &Complaint, actor: &Actor, action: Action, now: DateTime<Utc>) -
             fulfilment_guard(c, role, FulfilmentKind::Return, FulfilmentStep::AwaitingShipment)
         }
         Action::ConfirmReturnReceived => fulfilment_guard(c, role, FulfilmentKind::Return, FulfilmentStep::InTransit),
-        Action::MarkReplacementShipped if c.reason == Reason::TopUpShortfall => not_now(
-            "a top-up is proved by a screenshot or a screen recording of it, not a tracking number: upload one".into(),
+        Action::MarkReplacementShipped if c.proved_by_evidence() => not_now(
+            "a top-up or a digital good is proved by a screenshot or a screen recording of it, not a tracking number: upload one".into(),
         ),
         Action::MarkReplacementShipped => {
             fulfilment_guard(c, role, FulfilmentKind::Replacement, FulfilmentStep::AwaitingShipment)
@@ -467,8 +468,8 @@ pub fn decide(
             Ok(vec![Event::MessagePosted { message_id, body, evidence_ids, visibility }])
         }
         Command::AddEvidence(file) => {
-            // The seller's screenshot or recording of the top-up is its shipment.
-            let top_up_proof = c.reason == Reason::TopUpShortfall
+            // The seller's screenshot or recording of the top-up or the digital good is its shipment.
+            let top_up_proof = c.proved_by_evidence()
                 && role == Role::Seller
                 && matches!(file.kind, EvidenceKind::Screenshot | EvidenceKind::ScreenRecording)
                 && c.fulfilment.as_ref().is_some_and(|f| {

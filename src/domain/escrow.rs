@@ -42,6 +42,8 @@ pub struct OrderSnapshot {
     pub auto_release_at: Option<DateTime<Utc>>,
     /// A complaint on this order resolved: its hold is settled, once and for all.
     pub settled: bool,
+    /// A digital good: delivery is proved by a screenshot or a screen recording.
+    pub digital: bool,
 }
 
 impl OrderSnapshot {
@@ -62,6 +64,7 @@ impl OrderSnapshot {
             ("status", self.status != new.status),
             ("delivered_at", self.delivered_at != new.delivered_at),
             ("auto_release_at", self.auto_release_at != new.auto_release_at),
+            ("digital", self.digital != new.digital),
         ];
         if in_dispute {
             if let Some((field, _)) = money_or_parties.iter().chain(&escrow_terms).find(|(_, changed)| *changed) {
@@ -223,6 +226,7 @@ mod tests {
             delivered_at: None,
             auto_release_at: None,
             settled: false,
+            digital: false,
         }
     }
 

@@ -73,8 +73,9 @@ fn actor(role: Role) -> Actor {
 
 /// The terms of hold `hold` of an order with `holds` holds (an order with
 /// one is its own single amount), each holding `held`.
-fn order(held: i64, holds: usize, hold: usize, settled: bool) -> OrderSnapshot {
+fn order(held: i64, holds: usize, hold: usize, settled: bool, digital: bool) -> OrderSnapshot {
     OrderSnapshot {
+        digital,
         hold_id: (holds > 1).then(|| format!("m{hold}")),
         id: "ord".into(),
         buyer_id: "buyer".into(),
@@ -176,11 +177,11 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn random_command_sequences_keep_the_invariants(held in 1..10_000_000i64, share in 1..=100i64, holds in 1..=3usize, reason in prop::sample::select(Reason::ALL.to_vec()), ops in prop::collection::vec(op(), 1..40)) {
+    fn random_command_sequences_keep_the_invariants(held in 1..10_000_000i64, share in 1..=100i64, holds in 1..=3usize, digital in any::<bool>(), reason in prop::sample::select(Reason::ALL.to_vec()), ops in prop::collection::vec(op(), 1..40)) {
         let disputed = (held * share / 100).max(1);
         let policy = Policy::default();
         let mut now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
-        let (mut c, _) = open(&order(held, holds, 0, false), &opener(reason), opening(disputed, 0, reason), now, &policy).unwrap();
+        let (mut c, _) = open(&order(held, holds, 0, false, digital), &opener(reason), opening(disputed, 0, reason), now, &policy).unwrap();
         if reason == Reason::NotReleased {
             prop_assert_eq!((c.opened_by, c.status), (Role::Seller, Status::UnderReview), "a seller's request goes to arbitration at once");
             prop_assert_eq!(&c.pending_proposal().unwrap().required, &vec![Role::Buyer], "the buyer answers it");
@@ -203,10 +204,10 @@ proptest! {
                 if c.status == Status::Resolved {
                     // A hold is settled once any complaint on it resolved; the others stay open to complaints.
                     let h = i % holds;
-                    match open(&order(held, holds, h, of_hold[h] > 0), &opener(reason), opening(disputed, n + 1, reason), now, &policy) {
+                    match open(&order(held, holds, h, of_hold[h] > 0, digital), &opener(reason), opening(disputed, n + 1, reason), now, &policy) {
                         Ok((next, _)) => {
                             prop_assert_eq!(of_hold[h], 0, "a settled hold is never disputed again");
-                            prop_assert_eq!(&next.hold_id, &order(held, holds, h, false).hold_id, "the complaint is on the hold it names");
+                            prop_assert_eq!(&next.hold_id, &order(held, holds, h, false, digital).hold_id, "the complaint is on the hold it names");
                             (c, settlements, reviewed, hold) = (next, 0, false, h);
                         }
                         Err(e) => prop_assert!(matches!(e, DomainError::HoldSettled(_)) && of_hold[h] > 0, "{e:?}"),

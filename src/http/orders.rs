@@ -40,6 +40,7 @@ pub async fn put_order(
         delivered_at: body.delivered_at,
         auto_release_at: body.auto_release_at,
         contacts: body.contacts.map(|c| serde_json::to_value(c).expect("contacts serialize")),
+        digital: body.digital.unwrap_or(false),
     };
     let (order, created) = app.register_order(&caller, order_id, input).await?;
     let mut res = if created { HttpResponse::Created() } else { HttpResponse::Ok() };

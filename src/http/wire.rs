@@ -64,6 +64,10 @@ pub struct OrderBody {
     pub auto_release_at: Option<DateTime<Utc>>,
     #[validate(nested)]
     pub contacts: Option<Contacts>,
+    /// A digital good (a top-up, a voucher, a file): a replacement is proved
+    /// by the seller's screenshot or screen recording, not a tracking
+    /// number. Defaults to false.
+    pub digital: Option<bool>,
 }
 
 /// One escrow hold of an order (`PUT /v1/orders/{order_id}/holds/{hold_id}`):
@@ -308,6 +312,8 @@ pub struct OrderView {
     /// The holds registered on the order (milestones), oldest first; empty
     /// for an order whose amount is its one hold.
     pub holds: Vec<HoldView>,
+    /// A digital good: a replacement is proved by a screenshot or a screen recording.
+    pub digital: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -365,6 +371,7 @@ impl From<Order> for OrderView {
             settled_by_complaint_id: o.settled_by,
             contacts: o.contacts,
             holds: o.holds.into_iter().map(HoldView::from).collect(),
+            digital: o.digital,
             created_at: o.created_at,
             updated_at: o.updated_at,
         }

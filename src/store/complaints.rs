@@ -39,6 +39,7 @@ pub struct ComplaintRow {
     /// The hold's id, empty for the order's own single amount.
     pub hold_id: String,
     pub opened_by: String,
+    pub digital: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -167,6 +168,7 @@ impl ComplaintRow {
             timeline_seq: c.timeline_seq,
             hold_id: c.hold_id.clone().unwrap_or_default(),
             opened_by: c.opened_by.to_string(),
+            digital: c.digital,
         }
     }
 
@@ -215,6 +217,7 @@ impl ComplaintRow {
             held_amount: self.held_amount,
             disputed_amount: self.disputed_amount,
             seller_answered: self.seller_answered,
+            digital: self.digital,
             assignee_id: self.assignee_id,
             version: self.version,
             timeline_seq: self.timeline_seq,

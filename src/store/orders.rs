@@ -21,6 +21,8 @@ pub struct OrderRow {
     pub contacts: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A digital good: delivery is proved by a screenshot or a screen recording.
+    pub digital: bool,
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrderRow>> {

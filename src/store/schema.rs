@@ -14,6 +14,7 @@ diesel::table! {
         contacts -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        digital -> Bool,
     }
 }
 
@@ -58,6 +59,7 @@ diesel::table! {
         evidence_checklist -> Text,
         hold_id -> Text,
         opened_by -> Text,
+        digital -> Bool,
     }
 }
 

@@ -310,7 +310,40 @@ async fn listing_notices_climb_the_ladder_and_close_the_store(backend: Backend) 
     assert_eq!(payable[0]["data"]["seller_id"], "seller-1");
 }
 
+/// Seed 004: any digital good's replacement is proved by a screenshot, not a
+/// tracking number; the window is the ordinary one, not the top-up's.
+async fn a_digital_goods_replacement_is_proved_by_a_screenshot(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let voucher = json!({"buyer_id": "buyer-1", "seller_id": "seller-1", "amount": idr(200_000), "status": "delivered", "digital": true});
+    let put = |body: Value| app.call(reqwest::Method::PUT, "/v1/orders/ord-v", "market", Some(body), &[]);
+    assert_eq!(put(voucher.clone()).await.ok()["digital"], true);
+    let body = json!({"order_id": "ord-v", "reason": "other", "description": "The voucher code was already used.",
+                      "requested_solution": {"kind": "replacement"}});
+    let c = app.post("/v1/complaints", "buyer-1", body).await.ok().clone();
+    let mut physical = voucher.clone();
+    physical["digital"] = json!(false);
+    let frozen = put(physical).await;
+    assert_eq!(frozen.problem(409, "order_in_dispute")["errors"][0]["field"], "digital", "frozen while disputed");
+    let pid = c["pending_proposal"]["id"].as_str().unwrap();
+    let c = app.post(&path(&c, &format!("/proposals/{pid}/accept")), "seller-1", json!({})).await.ok().clone();
+    assert_eq!(c["deadline"]["on_expiry"], "escalate", "an ordinary replacement window");
+    let seller_view = app.get(&path(&c, ""), "seller-1").await.ok().clone();
+    assert!(!crate::helpers::actions(&seller_view).contains(&"mark_replacement_shipped"), "{seller_view}");
+    let tracked = json!({"step": "replacement_shipped", "tracking_number": "JNE1"});
+    app.post(&path(&c, "/fulfilment"), "seller-1", tracked).await.problem(409, "invalid_state");
+    let png = crate::helpers::png();
+    crate::evidence::upload(&app, &c, "seller-1", "screenshot", png, "image/png", "new-code.png").await.ok();
+    assert_eq!(
+        app.get(&path(&c, ""), "buyer-1").await.ok()["fulfilment"]["step"],
+        "in_transit",
+        "the screenshot is the delivery"
+    );
+    let received = app.post(&path(&c, "/fulfilment"), "buyer-1", json!({"step": "replacement_received"})).await;
+    assert_eq!(received.ok()["resolution"]["release_to_seller"], idr(200_000));
+}
+
 crate::on_both_backends!(
+    a_digital_goods_replacement_is_proved_by_a_screenshot,
     listing_notices_climb_the_ladder_and_close_the_store,
     top_up_shortfalls_are_proved_by_screenshots_or_refunded_at_fault,
     a_damaged_item_waits_for_its_packaging_photo,

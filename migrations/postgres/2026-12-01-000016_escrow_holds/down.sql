@@ -9,4 +9,6 @@ DROP INDEX complaints_one_active_per_hold;
 CREATE UNIQUE INDEX complaints_one_active_per_order ON complaints (order_id) WHERE status <> 'resolved';
 ALTER TABLE complaints DROP COLUMN opened_by;
 ALTER TABLE complaints DROP COLUMN hold_id;
+ALTER TABLE complaints DROP COLUMN digital;
+ALTER TABLE orders DROP COLUMN digital;
 DROP TABLE holds;

@@ -15,6 +15,11 @@ CREATE TABLE holds (
     PRIMARY KEY (order_id, id)
 );
 
+-- A digital good (seed 004) is proved delivered by a screenshot or a screen
+-- recording, not a tracking number; its complaints remember it.
+ALTER TABLE orders ADD COLUMN digital BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE complaints ADD COLUMN digital BOOLEAN NOT NULL DEFAULT FALSE;
+
 -- A complaint concerns one hold, and a seller may open one (arbitration).
 ALTER TABLE complaints ADD COLUMN hold_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE complaints ADD COLUMN opened_by TEXT NOT NULL DEFAULT 'buyer' CHECK (opened_by IN ('buyer', 'seller'));
