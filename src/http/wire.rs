@@ -845,7 +845,7 @@ pub struct Problem {
     /// `order_not_found`, `complaint_not_found`, `evidence_not_found`, `settlement_not_found`,
     /// `method_not_allowed`, `invalid_state`, `complaint_resolved`, `proposal_not_pending`,
     /// `proposal_limit_reached`, `complaint_exists`, `escrow_not_held`, `hold_settled`,
-    /// `order_in_dispute`, `not_settled`, `settlement_already_reported`, `version_mismatch`,
+    /// `order_in_dispute`, `order_disputed_whole`, `hold_limit_reached`, `not_settled`, `settlement_already_reported`, `version_mismatch`,
     /// `idempotency_key_reused`, `idempotency_key_in_flight`, `conflict`, `evidence_too_large`,
     /// `evidence_limit_reached`, `direct_upload_unavailable`, `upload_not_found`, `upload_expired`,
     /// `database_unavailable`, `evidence_store_unavailable`, `internal_error`.
