@@ -3,7 +3,7 @@
 
 use super::complaints::{load_for, timeline_entries, Seen, TimelineEntry};
 use super::evidence::Evidence;
-use super::orders::Order;
+use super::orders::{Hold, Order};
 use super::settlements::Settlement;
 use super::standing::{standing_of, Standing};
 use super::{now, App, AppError, Caller, Missing};
@@ -18,6 +18,8 @@ pub const TIMELINE_PAGE: i64 = 200;
 pub struct CaseFile {
     pub seen: Seen,
     pub order: Order,
+    /// The escrow hold the complaint concerns, on an order with several.
+    pub hold: Option<Hold>,
     /// The timeline from its start (or after the cursor), staff notes included.
     pub timeline: Vec<TimelineEntry>,
     /// Entries follow the last one shown.
@@ -47,6 +49,10 @@ impl App {
             }
             let c = &seen.complaint;
             let order = super::orders::load(conn, &c.order_id)?.ok_or(AppError::NotFound(Missing::Order))?;
+            let hold = match &c.hold_id {
+                Some(id) => super::orders::load_hold(conn, &order, id)?,
+                None => None,
+            };
             let mut timeline = timeline_entries(conn, &id, true, after_seq.max(0), TIMELINE_PAGE + 1)?;
             let timeline_continues = timeline.len() as i64 > TIMELINE_PAGE;
             timeline.truncate(TIMELINE_PAGE as usize);
@@ -54,7 +60,7 @@ impl App {
                 rows::of_complaint(conn, &id)?.into_iter().map(Evidence::try_from).collect::<Result<_, _>>()?;
             let standing = standing_of(conn, c.seller_id.clone(), at)?;
             let settlement = store::settlement(conn, &id)?.map(Settlement::of).transpose()?;
-            Ok(CaseFile { order, timeline, timeline_continues, evidence, standing, settlement, seen })
+            Ok(CaseFile { order, hold, timeline, timeline_continues, evidence, standing, settlement, seen })
         })
         .await
     }

@@ -267,7 +267,9 @@ texts! {
     note_to_parties: "Note to the parties", "Catatan untuk para pihak";
     note_to_party: "Note to the party", "Catatan untuk pihak tersebut";
     offers: "Offers", "Tawaran";
+    opened_by: "Opened by", "Dibuka oleh";
     order: "Order", "Pesanan";
+    hold: "Escrow hold", "Termin dana";
     outcome: "Outcome", "Hasil";
     password: "Password", "Kata sandi";
     payments_caption: "Settlements the payment system failed or has not reported", "Penyelesaian dana yang gagal atau belum dilaporkan sistem pembayaran";

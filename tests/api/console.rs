@@ -598,7 +598,31 @@ async fn the_queue_comes_in_pages_nearest_target_first(backend: Backend) {
     assert_eq!(rows(&junk.unwrap().text().await.unwrap()), ids[..50], "a cursor that does not read is the first page");
 }
 
+/// A seller's request for arbitration over one milestone: the case page says
+/// which hold it concerns, who opened it and the hold's own escrow state.
+async fn an_agent_sees_the_hold_a_sellers_request_concerns(backend: Backend) {
+    let app = spawn_app(backend).await;
+    add_agent(&app, "dewi").await;
+    let job = json!({"buyer_id": "buyer-1", "seller_id": "seller-1", "amount": idr(3_000_000), "status": "paid"});
+    app.call(reqwest::Method::PUT, "/v1/orders/job-1", "market", Some(job), &[]).await.ok();
+    let hold = json!({"amount": idr(1_000_000), "status": "delivered", "description": "Logo design"});
+    app.call(reqwest::Method::PUT, "/v1/orders/job-1/holds/m1", "market", Some(hold), &[]).await.ok();
+    let body = json!({"order_id": "job-1", "hold_id": "m1", "reason": "not_released", "description": "Delivered on time.",
+                      "requested_solution": {"kind": "release"}});
+    let c = app.post("/v1/complaints", "seller-1", body).await.ok().clone();
+    let agent = Agent::signed_in(&app, "dewi").await;
+    let html =
+        agent.get(format!("/console/complaints/{}", c["id"].as_str().unwrap())).await.unwrap().text().await.unwrap();
+    for seen in
+        ["Escrow hold", "m1 (Logo design)", "Opened by", "Hold not released", "IDR 10,000.00", "Delivered, held"]
+    {
+        assert!(html.contains(seen), "{seen} is not on the page:\n{html}");
+    }
+    assert!(!html.contains("Paid, held"), "the hold's escrow state, not the order's");
+}
+
 crate::on_both_backends!(
+    an_agent_sees_the_hold_a_sellers_request_concerns,
     the_queue_comes_in_pages_nearest_target_first,
     every_other_action_runs_the_api_use_case,
     an_agent_signs_in_sees_the_queue_and_signs_out,
