@@ -135,7 +135,7 @@ pub(crate) fn persist(
         after.version = b.version + 1;
     }
     let occurred_at = to_db(at);
-    let Published { events: mut out, resolved_event_id } = publish::complaint_events(after, actor, events, at);
+    let Published { events: mut out, resolved_event_id } = publish::complaint_events(before, after, actor, events, at);
     let decision = events.iter().find_map(|e| match e {
         Event::Decided { decision } => Some(decision),
         _ => None,

@@ -74,14 +74,36 @@ impl App {
         self.write(move |conn| {
             let from = outbox::lock_cursor(conn, CURSOR)?;
             let rows = outbox::after(conn, from, BATCH)?;
-            let Some(last) = rows.last() else { return Ok(0) };
-            let to = outbox::FeedPosition { txid: last.txid, seq: last.seq };
+            if rows.is_empty() {
+                return Ok(0);
+            }
             let at = now();
             let mut queued = Vec::new();
             // A change often writes several events: load each complaint and
             // its contacts once per batch.
             let mut loaded: HashMap<String, Option<(Complaint, serde_json::Value)>> = HashMap::new();
-            for row in &rows {
+            // The events of one change (one complaint, one moment, next to
+            // each other in the feed) make one mail per recipient.
+            let mut changes: Vec<&[outbox::OutboxRow]> = Vec::new();
+            let mut rest = rows.as_slice();
+            while let Some(first) = rest.first() {
+                let n = rest
+                    .iter()
+                    .take_while(|r| r.complaint_id == first.complaint_id && r.occurred_at == first.occurred_at)
+                    .count();
+                let (change, more) = rest.split_at(n);
+                changes.push(change);
+                rest = more;
+            }
+            // A full batch may end inside a change: that change waits for the
+            // next batch, whole (unless it is the whole batch).
+            if rows.len() as i64 == BATCH && changes.len() > 1 {
+                changes.pop();
+            }
+            let last = changes.last().and_then(|c| c.last()).expect("a batch has a change");
+            let to = outbox::FeedPosition { txid: last.txid, seq: last.seq };
+            for change in changes {
+                let row = &change[0];
                 let Some(id) = row.complaint_id.as_deref() else { continue };
                 if !loaded.contains_key(id) {
                     let found = match complaints::find(conn, id)? {
@@ -94,34 +116,53 @@ impl App {
                     loaded.insert(id.to_string(), found);
                 }
                 let Some((c, contacts)) = loaded.get(id).and_then(Option::as_ref) else { continue };
-                let data: serde_json::Value =
-                    serde_json::from_str(&row.data).map_err(|e| AppError::Internal(e.into()))?;
-                let Ok(kind) = row.kind.parse::<EventType>() else {
-                    tracing::warn!(kind = %row.kind, event_id = %row.id, "an outbox event of an unknown type is not mailed");
-                    continue;
-                };
+                let mut events = Vec::with_capacity(change.len());
+                for row in change {
+                    let Ok(kind) = row.kind.parse::<EventType>() else {
+                        tracing::warn!(kind = %row.kind, event_id = %row.id, "an outbox event of an unknown type is not mailed");
+                        continue;
+                    };
+                    let data: serde_json::Value =
+                        serde_json::from_str(&row.data).map_err(|e| AppError::Internal(e.into()))?;
+                    events.push((row, kind, data));
+                }
+                let complaint_events: Vec<(EventType, &serde_json::Value)> = events
+                    .iter()
+                    .filter(|(_, kind, _)| *kind != EventType::SellerSanctioned)
+                    .map(|(_, kind, data)| (*kind, data))
+                    .collect();
+                // Only a burst of counter-proposals collapses: the newest one is mailed.
+                let only_proposals =
+                    !complaint_events.is_empty() && complaint_events.iter().all(|(k, _)| *k == EventType::ProposalMade);
                 for role in [Role::Buyer, Role::Seller] {
                     let Some((address, lang)) = contact_of(contacts, role) else { continue };
-                    let letter = match kind {
-                        EventType::SellerSanctioned if role == Role::Seller => Some(templates::sanction(&data, lang)),
-                        EventType::SellerSanctioned => None,
-                        kind => templates::for_event(kind, &data, c, role, lang),
-                    };
-                    if let Some(letter) = letter {
+                    if let Some(letter) = templates::for_change(&complaint_events, c, role, lang) {
                         let id = format!("{}:{role}", row.id);
-                        let mut m = mail(id, Some(&row.id), c, role.as_str(), address, lang, letter, None, at);
-                        if kind == EventType::ProposalMade {
-                            // A burst of counter-proposals mails the newest one.
+                        let mut m = mail(id, Some(&row.id), c, role.as_str(), address.clone(), lang, letter, None, at);
+                        if only_proposals {
                             m.collapse_key = Some(format!("proposal:{}:{role}", c.id));
                             m.next_attempt_at = to_db(at + collapse_window);
                         }
                         queued.push(m);
                     }
+                    // A sanction is the seller's own news, in a mail of its own.
+                    for (sanction, _, data) in events.iter().filter(|(_, k, _)| *k == EventType::SellerSanctioned) {
+                        if role == Role::Seller {
+                            let letter = templates::sanction(data, lang);
+                            let id = format!("{}:{role}", sanction.id);
+                            queued.push(mail(id, Some(&sanction.id), c, role.as_str(), address.clone(), lang, letter, None, at));
+                        }
+                    }
                 }
-                if let (Some(address), EventType::Escalated | EventType::SettlementFailed) = (&staff, kind) {
-                    if let Some(letter) = templates::for_event(kind, &data, c, Role::Staff, Lang::En) {
-                        let id = format!("{}:staff", row.id);
-                        queued.push(mail(id, Some(&row.id), c, "staff", address.clone(), Lang::En, letter, None, at));
+                if let Some(address) = &staff {
+                    for (row, kind, data) in &events {
+                        if !matches!(kind, EventType::Escalated | EventType::SettlementFailed) {
+                            continue;
+                        }
+                        if let Some(letter) = templates::for_event(*kind, data, c, Role::Staff, Lang::En) {
+                            let id = format!("{}:staff", row.id);
+                            queued.push(mail(id, Some(&row.id), c, "staff", address.clone(), Lang::En, letter, None, at));
+                        }
                     }
                 }
             }

@@ -3,6 +3,7 @@
 
 pub mod case_file;
 pub mod complaints;
+pub mod event_data;
 pub mod evidence;
 pub mod feed;
 pub mod idempotency;

@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::event_data as data;
 use super::ids::new_id;
-use crate::domain::{Actor, Complaint, Event, EventType, Sanction};
+use crate::domain::{Actor, Complaint, Event, EventType, Sanction, Visibility};
 use crate::store::outbox::NewOutboxEvent;
 use crate::store::to_db;
 
@@ -15,12 +16,22 @@ pub(crate) struct Published {
     pub resolved_event_id: Option<String>,
 }
 
+fn typed(data: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(data).expect("event data serializes")
+}
+
 fn money(c: &Complaint, amount: i64) -> serde_json::Value {
     json!({ "amount": amount, "currency": c.currency.code() })
 }
 
 /// The events `events` (by `actor`) publish about `after`, the complaint they produced.
-pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event], at: DateTime<Utc>) -> Published {
+pub(crate) fn complaint_events(
+    before: Option<&Complaint>,
+    after: &Complaint,
+    actor: &Actor,
+    events: &[Event],
+    at: DateTime<Utc>,
+) -> Published {
     let occurred_at = to_db(at);
     let mut out: Vec<NewOutboxEvent> = Vec::new();
     let mut publish = |kind: EventType, data: serde_json::Value| -> String {
@@ -92,6 +103,53 @@ pub(crate) fn complaint_events(after: &Complaint, actor: &Actor, events: &[Event
                         }),
                     ),
                 );
+            }
+            Event::MessagePosted { message_id, body, evidence_ids, visibility: Visibility::Parties } => {
+                let data = data::MessagePosted {
+                    complaint: data::ComplaintRef::of(after),
+                    message_id: message_id.clone(),
+                    author_role: actor.role,
+                    body: body.clone(),
+                    evidence_ids: evidence_ids.clone(),
+                };
+                publish(EventType::MessagePosted, typed(&data));
+            }
+            // A staff note stays with staff: it is not published.
+            Event::MessagePosted { .. } => {}
+            Event::ProposalRejected { proposal_id, by, note, deadline, .. } => {
+                let data = data::ProposalRejected {
+                    complaint: data::ComplaintRef::of(after),
+                    proposal_id: proposal_id.clone(),
+                    by: *by,
+                    note: note.clone(),
+                    deadline: deadline.as_ref().map(Into::into),
+                };
+                publish(EventType::ProposalRejected, typed(&data));
+            }
+            Event::EvidenceRequested { request } => {
+                publish(EventType::EvidenceRequested, typed(&data::EvidenceRequested::of(after, request)));
+            }
+            Event::EvidenceAdded { file } => {
+                publish(EventType::EvidenceAdded, typed(&data::EvidenceAdded::of(before, after, file)));
+            }
+            Event::EvidenceCompleted { deadline } => {
+                let data =
+                    data::EvidenceCompleted { complaint: data::ComplaintRef::of(after), deadline: deadline.into() };
+                publish(EventType::EvidenceCompleted, typed(&data));
+            }
+            Event::FulfilmentStepped { action, fulfilment, deadline, by_timer } => {
+                let data = data::FulfilmentStepped::of(after, *action, fulfilment, deadline.as_ref(), *by_timer);
+                publish(EventType::FulfilmentStep, typed(&data));
+            }
+            Event::Assigned { assignee_id } => {
+                let data =
+                    data::Assignment { complaint: data::ComplaintRef::of(after), assignee_id: assignee_id.clone() };
+                publish(EventType::Assigned, typed(&data));
+            }
+            Event::Unassigned { assignee_id } => {
+                let data =
+                    data::Assignment { complaint: data::ComplaintRef::of(after), assignee_id: assignee_id.clone() };
+                publish(EventType::Unassigned, typed(&data));
             }
             Event::Escalated { by, reason, .. } => {
                 publish(EventType::Escalated, with(base(after), json!({ "by": by, "reason": reason })));

@@ -16,6 +16,27 @@ wire_enum!(
         Agreed = "complaint.agreed",
         #[serde(rename = "complaint.escalated")]
         Escalated = "complaint.escalated",
+        /// A message to the parties (a staff note is never published).
+        #[serde(rename = "complaint.message_posted")]
+        MessagePosted = "complaint.message_posted",
+        #[serde(rename = "complaint.proposal_rejected")]
+        ProposalRejected = "complaint.proposal_rejected",
+        /// Customer care asks a party for evidence by a due time.
+        #[serde(rename = "complaint.evidence_requested")]
+        EvidenceRequested = "complaint.evidence_requested",
+        /// A file was attached, with the requests it answered.
+        #[serde(rename = "complaint.evidence_added")]
+        EvidenceAdded = "complaint.evidence_added",
+        /// The buyer's opening checklist is complete: the seller is asked now.
+        #[serde(rename = "complaint.evidence_completed")]
+        EvidenceCompleted = "complaint.evidence_completed",
+        /// A return or replacement moved on: shipped, received.
+        #[serde(rename = "complaint.fulfilment_step")]
+        FulfilmentStep = "complaint.fulfilment_step",
+        #[serde(rename = "complaint.assigned")]
+        Assigned = "complaint.assigned",
+        #[serde(rename = "complaint.unassigned")]
+        Unassigned = "complaint.unassigned",
         #[serde(rename = "complaint.decided")]
         Decided = "complaint.decided",
         /// The money moves: the event's id is the settlement's idempotency key.

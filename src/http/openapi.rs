@@ -11,6 +11,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use super::wire;
+use crate::app::event_data as data;
 use crate::app::FieldError;
 use crate::domain;
 
@@ -23,7 +24,21 @@ use crate::domain;
                        and settlements. Errors are RFC 9457 problem+json with a stable `code`.",
         license(name = "MIT")
     ),
-    components(schemas(FieldError, domain::Action, domain::Money, wire::Problem)),
+    components(schemas(
+        FieldError,
+        domain::Action,
+        domain::Money,
+        wire::Problem,
+        data::ComplaintRef,
+        data::DeadlineData,
+        data::MessagePosted,
+        data::ProposalRejected,
+        data::EvidenceRequested,
+        data::EvidenceAdded,
+        data::EvidenceCompleted,
+        data::FulfilmentStepped,
+        data::Assignment
+    )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(

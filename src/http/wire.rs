@@ -718,9 +718,15 @@ impl From<TimelineEntry> for TimelineEntryView {
 pub struct EventView {
     pub id: String,
     /// `complaint.opened`, `complaint.proposal_made`, `complaint.agreed`, `complaint.escalated`,
-    /// `complaint.decided`, `complaint.resolved`, `settlement.executed`, `settlement.failed` or
-    /// `seller.sanctioned`. Complaint events carry `complaint_id`, `order_id`, `buyer_id`,
-    /// `seller_id` and the `status` the change left the complaint in.
+    /// `complaint.decided`, `complaint.resolved`, `settlement.executed`, `settlement.failed`,
+    /// `seller.sanctioned`, and each move's own: `complaint.message_posted` (schema
+    /// `MessagePosted`; a staff note is never published), `complaint.proposal_rejected`
+    /// (`ProposalRejected`), `complaint.evidence_requested` (`EvidenceRequested`),
+    /// `complaint.evidence_added` (`EvidenceAdded`), `complaint.evidence_completed`
+    /// (`EvidenceCompleted`), `complaint.fulfilment_step` (`FulfilmentStepped`),
+    /// `complaint.assigned` and `complaint.unassigned` (`Assignment`). Complaint events carry
+    /// `complaint_id`, `order_id`, `hold_id` on an order with several holds, `buyer_id`,
+    /// `seller_id` and the `status` the change left the complaint in (`ComplaintRef`).
     #[serde(rename = "type")]
     pub kind: String,
     pub occurred_at: DateTime<Utc>,

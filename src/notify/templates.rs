@@ -174,6 +174,92 @@ fn headline(kind: EventType, data: &Value, who: Role, lang: Lang) -> Option<Stri
         (EventType::SettlementFailed, Lang::Id) => {
             "Pencairan penyelesaian gagal. Layanan pelanggan telah diberi tahu dan akan menindaklanjutinya; Anda tidak perlu melakukan apa pun sekarang.".into()
         }
+        (EventType::MessagePosted, lang) => {
+            let author = data["author_role"].as_str().unwrap_or_default();
+            if !by_other(author) {
+                return None;
+            }
+            let body = party_words(data["body"].as_str().unwrap_or_default());
+            match (lang, author) {
+                (Lang::En, "staff") => format!("Customer care wrote:\n\n  > {body}"),
+                (Lang::Id, "staff") => format!("Layanan pelanggan menulis:\n\n  > {body}"),
+                (Lang::En, a) => format!("The {a} wrote:\n\n  > {body}"),
+                (Lang::Id, a) => format!("Pihak {a} menulis:\n\n  > {body}"),
+            }
+        }
+        (EventType::ProposalRejected, lang) => {
+            let by = data["by"].as_str().unwrap_or_default();
+            if !by_other(by) {
+                return None;
+            }
+            let note = party_words(data["note"].as_str().unwrap_or_default());
+            match lang {
+                Lang::En => format!("The {by} rejected the proposal. The {by} wrote:\n\n  > {note}"),
+                Lang::Id => format!("Pihak {by} menolak usulan. Pihak {by} menulis:\n\n  > {note}"),
+            }
+        }
+        (EventType::EvidenceRequested, lang) => {
+            if data["party"].as_str() != Some(who.as_str()) {
+                return None;
+            }
+            let kinds: Vec<&str> = data["kinds"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let due = data["due_at"].as_str().and_then(|d| d.parse::<DateTime<Utc>>().ok()).map(when).unwrap_or_default();
+            let kinds = kinds.join(", ");
+            match lang {
+                Lang::En => format!(
+                    "Customer care asks you for evidence ({kinds}) by {due}. Upload it in the Resolution Center; without it, customer care decides on what it has."
+                ),
+                Lang::Id => format!(
+                    "Layanan pelanggan meminta bukti dari Anda ({kinds}) sebelum {due}. Unggah di Pusat Resolusi; tanpa bukti itu, layanan pelanggan memutuskan berdasarkan yang ada."
+                ),
+            }
+        }
+        (EventType::EvidenceCompleted, Lang::En) if who == Role::Seller => {
+            "The buyer attached the evidence the complaint needs: it is your turn to answer.".into()
+        }
+        (EventType::EvidenceCompleted, Lang::Id) if who == Role::Seller => {
+            "Pembeli telah melampirkan bukti yang diperlukan: giliran Anda menanggapi.".into()
+        }
+        (EventType::FulfilmentStep, lang) => {
+            let action = data["action"].as_str().unwrap_or_default();
+            // The one who took the step knows it; the other party hears of it.
+            let actor = match action {
+                "return_shipped" | "replacement_received" => "buyer",
+                _ => "seller",
+            };
+            if !by_other(actor) {
+                return None;
+            }
+            let tracking = data["tracking_number"].as_str().map(party_words);
+            match (lang, action, tracking) {
+                (Lang::En, "return_shipped", t) => format!(
+                    "The buyer shipped the item back{}. Please confirm when it arrives.",
+                    t.map(|t| format!(" (tracking number {t})")).unwrap_or_default()
+                ),
+                (Lang::Id, "return_shipped", t) => format!(
+                    "Pembeli telah mengirim balik barang{}. Mohon konfirmasi saat barang tiba.",
+                    t.map(|t| format!(" (nomor resi {t})")).unwrap_or_default()
+                ),
+                (Lang::En, "replacement_shipped", t) => format!(
+                    "The seller sent the replacement{}. Please confirm when you have it.",
+                    t.map(|t| format!(" (tracking number {t})")).unwrap_or_default()
+                ),
+                (Lang::Id, "replacement_shipped", t) => format!(
+                    "Penjual telah mengirim pengganti{}. Mohon konfirmasi saat Anda menerimanya.",
+                    t.map(|t| format!(" (nomor resi {t})")).unwrap_or_default()
+                ),
+                (Lang::En, "return_received", _) => "The seller received the returned item.".into(),
+                (Lang::Id, "return_received", _) => "Penjual telah menerima barang yang dikembalikan.".into(),
+                (Lang::En, _, _) => "The buyer received the replacement.".into(),
+                (Lang::Id, _, _) => "Pembeli telah menerima barang pengganti.".into(),
+            }
+        }
+        (EventType::Assigned, Lang::En) if who != Role::Staff => {
+            "A customer care agent is now handling your complaint.".into()
+        }
+        (EventType::Assigned, Lang::Id) if who != Role::Staff => {
+            "Seorang petugas layanan pelanggan kini menangani komplain Anda.".into()
+        }
         _ => return None,
     })
 }
@@ -232,6 +318,18 @@ fn subject_of(kind: Option<EventType>, c: &Complaint, lang: Lang) -> String {
         (Some(EventType::SettlementExecuted), Lang::Id) => "dana dicairkan",
         (Some(EventType::SettlementFailed), Lang::En) => "payout failed",
         (Some(EventType::SettlementFailed), Lang::Id) => "pencairan gagal",
+        (Some(EventType::MessagePosted), Lang::En) => "new message",
+        (Some(EventType::MessagePosted), Lang::Id) => "pesan baru",
+        (Some(EventType::ProposalRejected), Lang::En) => "proposal rejected",
+        (Some(EventType::ProposalRejected), Lang::Id) => "usulan ditolak",
+        (Some(EventType::EvidenceRequested), Lang::En) => "evidence requested",
+        (Some(EventType::EvidenceRequested), Lang::Id) => "bukti diminta",
+        (Some(EventType::EvidenceCompleted), Lang::En) => "your answer is due",
+        (Some(EventType::EvidenceCompleted), Lang::Id) => "tanggapan Anda ditunggu",
+        (Some(EventType::FulfilmentStep), Lang::En) => "solution in progress",
+        (Some(EventType::FulfilmentStep), Lang::Id) => "solusi sedang berjalan",
+        (Some(EventType::Assigned), Lang::En) => "an agent is handling it",
+        (Some(EventType::Assigned), Lang::Id) => "petugas menangani komplain",
         (None, Lang::En) => "reminder: your response is due",
         (None, Lang::Id) => "pengingat: tanggapan Anda ditunggu",
         (_, _) => "update",
@@ -261,16 +359,31 @@ fn letter(kind: Option<EventType>, c: &Complaint, at_event: Status, who: Role, l
 /// The mail `who` gets for an outbox event, or `None` when the event is not
 /// theirs to hear about. `c` is the complaint as it stands now.
 pub fn for_event(kind: EventType, data: &Value, c: &Complaint, who: Role, lang: Lang) -> Option<Letter> {
-    if kind == EventType::ProposalMade
-        && c.proposals.first().is_some_and(|p| data["proposal"]["id"].as_str() == Some(p.id.as_str()))
-    {
-        // The requested solution comes with `complaint.opened`.
-        return None;
+    for_change(&[(kind, data)], c, who, lang)
+}
+
+/// The one mail `who` gets for the events of one change, in order (an
+/// agreement that settles at once is one mail), or `None` when none of them
+/// is theirs to hear about. The subject names the last event they hear of.
+pub fn for_change(events: &[(EventType, &Value)], c: &Complaint, who: Role, lang: Lang) -> Option<Letter> {
+    let mut lines = Vec::new();
+    let mut last = None;
+    for (kind, data) in events {
+        if *kind == EventType::ProposalMade
+            && c.proposals.first().is_some_and(|p| data["proposal"]["id"].as_str() == Some(p.id.as_str()))
+        {
+            // The requested solution comes with `complaint.opened`.
+            continue;
+        }
+        if let Some(line) = headline(*kind, data, who, lang) {
+            lines.push(line);
+            last = Some((*kind, *data));
+        }
     }
-    let line = headline(kind, data, who, lang)?;
+    let (kind, data) = last?;
     // Events say the status they left the complaint in; older ones do not.
     let status = data["status"].as_str().and_then(|s| s.parse().ok()).unwrap_or(c.status);
-    Some(letter(Some(kind), c, status, who, lang, line))
+    Some(letter(Some(kind), c, status, who, lang, lines.join("\n\n")))
 }
 
 /// The reminder to `who`, whose deadline is close.

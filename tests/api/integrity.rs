@@ -146,7 +146,7 @@ pub async fn racing_openings_settle_a_hold_once_on_postgres() {
 }
 
 /// Mails queued from the feed so far, rendered into `.eml` files: (to, subject, body).
-async fn mails(app: &TestApp, dir: &std::path::Path, last: &str) -> Vec<(String, String, String)> {
+pub(crate) async fn mails(app: &TestApp, dir: &std::path::Path, last: &str) -> Vec<(String, String, String)> {
     mails_collapsed(app, dir, std::time::Duration::ZERO, |all| all.iter().any(|e| e["type"] == last)).await
 }
 

@@ -155,10 +155,10 @@ async fn escalation_then_a_split_decision_sanctions_the_seller(backend: Backend)
     app.get("/v1/sellers/seller-1/standing", "buyer-1").await.problem(403, "forbidden");
     assert_eq!(app.get("/v1/sellers/seller-1/standing", "market").await.ok()["violations"], 1);
 
-    let types = app.event_types_of(c["id"].as_str().unwrap(), 7).await;
+    let types = app.event_types_of(c["id"].as_str().unwrap(), 8).await;
     assert_eq!(
-        &types[types.len() - 4..],
-        ["complaint.escalated", "complaint.decided", "complaint.resolved", "seller.sanctioned"]
+        &types[types.len() - 5..],
+        ["complaint.escalated", "complaint.assigned", "complaint.decided", "complaint.resolved", "seller.sanctioned"]
     );
     let timeline = app.get(&path(&c, "/timeline"), "buyer-1").await;
     let decided = timeline.ok()["data"].as_array().unwrap().iter().find(|e| e["type"] == "decided").unwrap().clone();

@@ -17,6 +17,7 @@ mod indexes;
 mod integrity;
 mod lifecycle;
 mod mail;
+mod notifications;
 mod operations;
 mod outbox;
 mod requests;

@@ -1,0 +1,156 @@
+//! Every party hears of every move (DESIGN §13): each move is an event of
+//! the feed with the schema `openapi.yaml` gives its type, a staff note
+//! never leaves staff, and one change is one mail per party.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{idr, path, png, spawn_app, Backend, TestApp};
+use crate::integrity::mails;
+
+/// The schema of each move's event type in the OpenAPI document.
+fn schema_of(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "complaint.message_posted" => "MessagePosted",
+        "complaint.proposal_rejected" => "ProposalRejected",
+        "complaint.evidence_requested" => "EvidenceRequested",
+        "complaint.evidence_added" => "EvidenceAdded",
+        "complaint.evidence_completed" => "EvidenceCompleted",
+        "complaint.fulfilment_step" => "FulfilmentStepped",
+        "complaint.assigned" | "complaint.unassigned" => "Assignment",
+        _ => return None,
+    })
+}
+
+/// Each event of these complaints whose type has a schema is valid by it.
+fn assert_valid_by_their_schemas(events: &[&Value]) {
+    let doc = serde_json::to_value(resolution_center::http::openapi::document()).unwrap();
+    for e in events {
+        let Some(name) = schema_of(e["type"].as_str().unwrap()) else { continue };
+        let schema = json!({"$ref": format!("#/components/schemas/{name}"), "components": doc["components"]});
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&e["data"]).map(|err| err.to_string()).collect();
+        assert!(errors.is_empty(), "{} is not a valid {name}: {errors:?}\n{e}", e["type"]);
+    }
+}
+
+fn events_of<'a>(all: &'a [Value], c: &Value) -> Vec<&'a Value> {
+    all.iter().filter(|e| e["data"]["complaint_id"] == c["id"]).collect()
+}
+
+fn types<'a>(events: &[&'a Value]) -> Vec<&'a str> {
+    events.iter().map(|e| e["type"].as_str().unwrap()).collect()
+}
+
+async fn every_move_is_published_with_its_schema(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    // Negotiation and a return: a rejection, messages, a staff note, the steps.
+    app.order("ord-1", 150_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    let pid = c["pending_proposal"]["id"].as_str().unwrap();
+    let note = json!({"note": "The box was intact when it left."});
+    app.post(&path(&c, &format!("/proposals/{pid}/reject")), "seller-1", note).await.ok();
+    app.post(&path(&c, "/messages"), "buyer-1", json!({"body": "The glass is cracked."})).await.ok();
+    let secret = json!({"body": "Seller has three similar cases.", "visibility": "staff"});
+    app.post(&path(&c, "/messages"), "staff-1", secret).await.ok();
+    let offer = json!({"kind": "return_and_refund", "refund_amount": idr(150_000)});
+    let countered = app.post(&path(&c, "/proposals"), "seller-1", offer).await.ok().clone();
+    let pid = countered["pending_proposal"]["id"].as_str().unwrap();
+    app.post(&path(&c, &format!("/proposals/{pid}/accept")), "buyer-1", json!({})).await.ok();
+    let shipped = json!({"step": "return_shipped", "tracking_number": "JNE-77", "carrier": "JNE"});
+    app.post(&path(&c, "/fulfilment"), "buyer-1", shipped).await.ok();
+    app.post(&path(&c, "/fulfilment"), "seller-1", json!({"step": "return_received"})).await.ok();
+
+    // Review: assignment, an evidence request the buyer's photo answers, unassignment.
+    app.order("ord-2", 150_000).await;
+    let d = app.open("ord-2", json!({"kind": "full_refund"})).await;
+    app.post(&path(&d, "/escalate"), "seller-1", json!({"reason": "We cannot agree."})).await.ok();
+    app.post(&path(&d, "/assign"), "staff-1", json!({})).await.ok();
+    let due = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let asked = json!({"party": "buyer", "kinds": ["photo"], "due_at": due, "note": "A photo of the crack, please."});
+    let requested = app.post(&path(&d, "/evidence-requests"), "staff-1", asked).await.ok().clone();
+    let request_id = requested["evidence_requests"][0]["id"].clone();
+    crate::evidence::upload(&app, &d, "buyer-1", "photo", png(), "image/png", "crack.png").await.ok();
+    app.post(&path(&d, "/unassign"), "staff-1", json!({})).await.ok();
+
+    let all = app.events_when(|all| all.iter().any(|e| e["type"] == "complaint.unassigned")).await;
+    let first = events_of(&all, &c);
+    assert_eq!(
+        types(&first),
+        [
+            "complaint.opened",
+            "complaint.proposal_made",
+            "complaint.proposal_rejected",
+            "complaint.message_posted",
+            "complaint.proposal_made",
+            "complaint.agreed",
+            "complaint.fulfilment_step",
+            "complaint.fulfilment_step",
+            "complaint.resolved",
+        ],
+        "one event per move, the staff note none"
+    );
+    let rejected = first[2];
+    assert_eq!(
+        (rejected["data"]["by"].as_str(), rejected["data"]["note"].as_str()),
+        (Some("seller"), Some("The box was intact when it left."))
+    );
+    assert_eq!(first[3]["data"]["author_role"], "buyer");
+    assert_eq!(first[6]["data"]["tracking_number"], "JNE-77");
+    assert_eq!(first[6]["data"]["step"], "in_transit");
+    assert!(!all.iter().any(|e| e.to_string().contains("three similar cases")), "a staff note never leaves staff");
+
+    let second = events_of(&all, &d);
+    let moves: Vec<&str> = types(&second).into_iter().skip(3).collect();
+    assert_eq!(
+        moves,
+        ["complaint.assigned", "complaint.evidence_requested", "complaint.evidence_added", "complaint.unassigned"]
+    );
+    assert_eq!(second[4]["data"]["party"], "buyer");
+    assert_eq!(second[5]["data"]["fulfils_requests"], json!([request_id]), "the photo answers the request");
+    assert_eq!(second[6]["data"]["assignee_id"], "staff-1");
+
+    assert_valid_by_their_schemas(&first);
+    assert_valid_by_their_schemas(&second);
+}
+
+/// An agreement that settles at once is one mail to each party, saying both;
+/// a staff note reaches no party; a rejection reaches the proposal's author.
+async fn one_change_is_one_mail_per_party(backend: Backend) {
+    let app: TestApp = spawn_app(backend).await;
+    app.order("ord-1", 150_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    let secret = json!({"body": "Seller has three similar cases.", "visibility": "staff"});
+    app.post(&path(&c, "/messages"), "staff-1", secret).await.ok();
+    let offer = json!({"kind": "partial_refund", "refund_amount": idr(50_000)});
+    let countered = app.post(&path(&c, "/proposals"), "seller-1", offer).await.ok().clone();
+    let pid = countered["pending_proposal"]["id"].as_str().unwrap();
+    let no = json!({"note": "Fifty is too little."});
+    app.post(&path(&c, &format!("/proposals/{pid}/reject")), "buyer-1", no).await.ok();
+    let offer = json!({"kind": "partial_refund", "refund_amount": idr(90_000)});
+    let countered = app.post(&path(&c, "/proposals"), "seller-1", offer).await.ok().clone();
+    let pid = countered["pending_proposal"]["id"].as_str().unwrap();
+    app.post(&path(&c, &format!("/proposals/{pid}/accept")), "buyer-1", json!({})).await.ok();
+
+    let dir = tempfile::tempdir().unwrap();
+    let sent = mails(&app, dir.path(), "complaint.resolved").await;
+    let to = |who: &str| sent.iter().filter(|(t, _, _)| t.contains(who)).collect::<Vec<_>>();
+    // The seller writes in English, the buyer in Indonesian (their contacts' locales).
+    let seller = to("seller@example.com");
+    let agreed: Vec<_> = seller.iter().filter(|(_, _, b)| b.contains("Both parties agreed")).collect();
+    assert_eq!(agreed.len(), 1, "{seller:#?}");
+    assert!(agreed[0].2.contains("The complaint is resolved"), "one mail says both: {}", agreed[0].2);
+    assert_eq!(
+        seller.iter().filter(|(_, _, b)| b.contains("The complaint is resolved")).count(),
+        1,
+        "no second mail for it"
+    );
+    let rejection: Vec<_> = seller.iter().filter(|(_, _, b)| b.contains("Fifty is too little.")).collect();
+    assert_eq!(rejection.len(), 1, "the seller hears the buyer rejected their proposal: {seller:#?}");
+    let buyer = to("buyer@example.com");
+    assert_eq!(buyer.iter().filter(|(_, _, b)| b.contains("Kedua pihak menyepakati")).count(), 1, "{buyer:#?}");
+    assert!(!buyer.iter().any(|(_, _, b)| b.contains("Fifty is too little.")), "the buyer wrote it");
+    assert!(!sent.iter().any(|(_, _, b)| b.contains("three similar cases")), "a staff note reaches no one");
+}
+
+crate::on_both_backends!(every_move_is_published_with_its_schema, one_change_is_one_mail_per_party);
