@@ -124,6 +124,10 @@ pub struct MailSettings {
     /// complaint, which replaces it: a burst of counters mails the newest one.
     #[arg(long, env = "RC_MAIL_COLLAPSE_WINDOW", default_value = "1m", value_parser = humantime::parse_duration)]
     pub mail_collapse_window: std::time::Duration,
+    /// The marketplace's page of a complaint, linked from each party's mail:
+    /// an http(s) URL with `{complaint_id}` (and optionally `{order_id}`) in it.
+    #[arg(long, env = "RC_COMPLAINT_URL")]
+    pub complaint_url: Option<String>,
 }
 
 impl Settings {
@@ -143,6 +147,13 @@ impl Settings {
             retry_base: m.mail_retry_base,
             collapse_window: m.mail_collapse_window,
             reminder_page: crate::notify::mail::Mailer::REMINDER_PAGE,
+            complaint_url: match &m.complaint_url {
+                Some(t) => {
+                    crate::notify::mail::Mailer::check_complaint_url(t)?;
+                    Some(t.clone())
+                }
+                None => None,
+            },
         })
     }
 }

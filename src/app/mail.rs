@@ -70,6 +70,7 @@ impl App {
             return Ok(0);
         }
         let staff = mailer.staff_mailbox.clone();
+        let links = mailer.clone();
         let collapse_window = chrono::Duration::from_std(mailer.collapse_window).unwrap_or(chrono::Duration::zero());
         self.write(move |conn| {
             let from = outbox::lock_cursor(conn, CURSOR)?;
@@ -137,6 +138,7 @@ impl App {
                 for role in [Role::Buyer, Role::Seller] {
                     let Some((address, lang)) = contact_of(contacts, role) else { continue };
                     if let Some(letter) = templates::for_change(&complaint_events, c, role, lang) {
+                        let letter = letter.with_link(links.complaint_link(&c.id, &c.order_id), lang);
                         let id = format!("{}:{role}", row.id);
                         let mut m = mail(id, Some(&row.id), c, role.as_str(), address.clone(), lang, letter, None, at);
                         if only_proposals {
@@ -213,6 +215,7 @@ impl App {
         leads: Vec<(chrono::Duration, DateTime<Utc>)>,
     ) -> Result<usize, AppError> {
         let page = mailer.reminder_page.max(1);
+        let links = mailer.clone();
         // Read first, write only what is due: an idle mailer takes no write lock.
         let queued = self
             .read(move |conn| {
@@ -240,7 +243,8 @@ impl App {
                             let contacts = contacts_for(conn, &c)?;
                             let Some((address, lang)) = contact_of(&contacts, role) else { continue };
                             let id = format!("rem:{}:{}:{}", c.id, deadline.at.timestamp(), lead.num_seconds());
-                            let letter = templates::reminder(&c, role, lang);
+                            let letter = templates::reminder(&c, role, lang)
+                                .with_link(links.complaint_link(&c.id, &c.order_id), lang);
                             queued.push(mail(
                                 id,
                                 None,

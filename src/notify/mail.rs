@@ -25,11 +25,29 @@ pub struct Mailer {
     pub collapse_window: Duration,
     /// Complaints read per query when reminders are queued.
     pub reminder_page: i64,
+    /// The marketplace's page of a complaint, `{complaint_id}` (and
+    /// optionally `{order_id}`) standing for its ids: each party's mail links it.
+    pub complaint_url: Option<String>,
 }
 
 impl Mailer {
     /// `reminder_page`'s usual value.
     pub const REMINDER_PAGE: i64 = 500;
+
+    /// The link of a complaint's page, where the marketplace has one.
+    pub fn complaint_link(&self, complaint_id: &str, order_id: &str) -> Option<String> {
+        // Ids are checked to be of URL-safe characters.
+        let url = self.complaint_url.as_ref()?;
+        Some(url.replace("{complaint_id}", complaint_id).replace("{order_id}", order_id))
+    }
+
+    /// Checks a `complaint_url` template: an http(s) URL naming `{complaint_id}`.
+    pub fn check_complaint_url(template: &str) -> anyhow::Result<()> {
+        let named = template.contains("{complaint_id}");
+        let web = template.starts_with("https://") || template.starts_with("http://");
+        anyhow::ensure!(named && web, "RC_COMPLAINT_URL must be an http(s) URL with {{complaint_id}} in it, e.g. https://shop.example/complaints/{{complaint_id}}");
+        Ok(())
+    }
 }
 
 /// Where mail goes.
@@ -100,5 +118,17 @@ impl lettre::message::header::Header for ContentLanguage {
 
     fn display(&self) -> lettre::message::header::HeaderValue {
         lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Mailer;
+
+    #[test]
+    fn a_complaint_url_is_an_http_url_naming_the_complaint() {
+        assert!(Mailer::check_complaint_url("https://shop.example/c/{complaint_id}").is_ok());
+        assert!(Mailer::check_complaint_url("https://shop.example/c/").is_err(), "no complaint id");
+        assert!(Mailer::check_complaint_url("javascript:{complaint_id}").is_err(), "not a web page");
     }
 }

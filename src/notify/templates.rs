@@ -37,6 +37,22 @@ pub struct Letter {
     pub body: String,
 }
 
+impl Letter {
+    /// The letter with a link to the complaint's page, above the signature.
+    pub fn with_link(self, link: Option<String>, lang: Lang) -> Letter {
+        let Some(link) = link else { return self };
+        let line = match lang {
+            Lang::En => format!("See the complaint and answer it here: {link}"),
+            Lang::Id => format!("Lihat dan tanggapi komplain di sini: {link}"),
+        };
+        let body = match self.body.rsplit_once("\n-- \n") {
+            Some((text, sign)) => format!("{text}\n{line}\n\n-- \n{sign}"),
+            None => format!("{}\n{line}\n", self.body),
+        };
+        Letter { body, ..self }
+    }
+}
+
 fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }

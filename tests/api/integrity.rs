@@ -170,13 +170,14 @@ async fn mails_collapsed(
         retry_base: std::time::Duration::from_millis(100),
         collapse_window: window,
         reminder_page: Mailer::REMINDER_PAGE,
+        complaint_url: Some("https://shop.example/complaints/{complaint_id}?order={order_id}".into()),
     };
     while app.app.enqueue_mail(&mailer).await.unwrap() > 0 {}
     tokio::time::sleep(window).await;
     while app.app.deliver_mail(&mailer).await.unwrap() > 0 {}
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let text = std::fs::read_to_string(entry.path()).unwrap().replace("\r\n", "\n").replace("=\n", "");
+        let text = std::fs::read_to_string(entry.path()).unwrap().replace("\r\n", "\n").replace("=\n", "").replace("=3D", "=");
         let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
         // Unfold continuation lines (RFC 5322 2.2.3) before reading a header.
         let head = head.replace("\n ", " ").replace("\n\t", " ");

@@ -151,6 +151,7 @@ async fn reminders_over_a_day_of_deadlines_all_queue_once(backend: Backend) {
         retry_base: Duration::from_millis(100),
         collapse_window: Duration::ZERO,
         reminder_page: 2,
+        complaint_url: None,
     };
     assert_eq!(app.app.enqueue_reminders(&mailer, now).await.unwrap(), 8);
     assert_eq!(app.app.enqueue_reminders(&mailer, now).await.unwrap(), 0, "queued once");

@@ -151,6 +151,15 @@ async fn one_change_is_one_mail_per_party(backend: Backend) {
     assert_eq!(buyer.iter().filter(|(_, _, b)| b.contains("Kedua pihak menyepakati")).count(), 1, "{buyer:#?}");
     assert!(!buyer.iter().any(|(_, _, b)| b.contains("Fifty is too little.")), "the buyer wrote it");
     assert!(!sent.iter().any(|(_, _, b)| b.contains("three similar cases")), "a staff note reaches no one");
+    // Each party's mail links the marketplace's page of the complaint.
+    let link = format!("https://shop.example/complaints/{}?order=ord-1", c["id"].as_str().unwrap());
+    assert!(agreed[0].2.contains(&format!("See the complaint and answer it here: {link}")), "{}", agreed[0].2);
+    assert!(
+        buyer.iter().all(|(_, _, b)| b.contains(&format!("Lihat dan tanggapi komplain di sini: {link}"))),
+        "{buyer:#?}"
+    );
+    let care: Vec<_> = to("care@example.com");
+    assert!(care.iter().all(|(_, _, b)| !b.contains("shop.example")), "staff mail has no marketplace link");
 }
 
 crate::on_both_backends!(every_move_is_published_with_its_schema, one_change_is_one_mail_per_party);
