@@ -43,6 +43,11 @@ impl Workers {
                     // Each deadline logs as it fires; a batch that leaves
                     // nothing more (0) ends the round.
                     drain("timers", &stop, || async { Ok(usize::from(app.fire_due_batch(at).await?.more)) }).await;
+                    // Evidence requests past their due time, unanswered.
+                    drain("evidence requests", &stop, || async {
+                        Ok(usize::from(app.mark_overdue_evidence(at).await?.more))
+                    })
+                    .await;
                     // Listing notices whose window passed unanswered, a batch of 100 at a time.
                     drain("notices", &stop, || async { Ok(usize::from(app.fire_due_notices(at).await? == 100)) }).await;
                 }

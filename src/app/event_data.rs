@@ -99,6 +99,44 @@ impl EvidenceRequested {
     }
 }
 
+/// `complaint.evidence_overdue`: requests whose due time passed with no
+/// file of every kind asked for; customer care may decide without them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EvidenceOverdue {
+    #[serde(flatten)]
+    pub complaint: ComplaintRef,
+    pub requests: Vec<OverdueRequest>,
+}
+
+/// One overdue request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OverdueRequest {
+    pub request_id: String,
+    pub party: Role,
+    /// The kinds asked for and not yet provided.
+    pub missing: Vec<EvidenceKind>,
+    pub due_at: DateTime<Utc>,
+}
+
+impl EvidenceOverdue {
+    pub fn of(c: &Complaint, ids: &[String]) -> Self {
+        EvidenceOverdue {
+            complaint: ComplaintRef::of(c),
+            requests: c
+                .evidence_requests
+                .iter()
+                .filter(|r| ids.contains(&r.id))
+                .map(|r| OverdueRequest {
+                    request_id: r.id.clone(),
+                    party: r.party,
+                    missing: r.kinds.iter().filter(|k| !r.provided.contains(k)).copied().collect(),
+                    due_at: r.due_at,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// `complaint.evidence_added`: a file attached to the complaint.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EvidenceAdded {

@@ -129,6 +129,9 @@ pub(crate) fn complaint_events(
             Event::EvidenceRequested { request } => {
                 publish(EventType::EvidenceRequested, typed(&data::EvidenceRequested::of(after, request)));
             }
+            Event::EvidenceOverdue { request_ids } => {
+                publish(EventType::EvidenceOverdue, typed(&data::EvidenceOverdue::of(after, request_ids)));
+            }
             Event::EvidenceAdded { file } => {
                 publish(EventType::EvidenceAdded, typed(&data::EvidenceAdded::of(before, after, file)));
             }

@@ -33,6 +33,26 @@ fn fire(conn: &mut DbConn, id: &str, at: DateTime<Utc>, policy: &domain::Policy)
     Ok(true)
 }
 
+/// Marks the passed evidence requests of one claimed complaint overdue.
+fn mark_overdue(conn: &mut DbConn, id: &str, at: DateTime<Utc>, policy: &domain::Policy) -> Result<bool, AppError> {
+    let Some(before) = store::find(conn, id)? else { return Ok(false) };
+    let actor = Actor::system();
+    let events = match domain::decide(&before, &actor, Command::MarkEvidenceOverdue, at, policy) {
+        Ok(events) => events,
+        Err(e) => {
+            tracing::warn!(complaint_id = id, error = %e, "overdue evidence could not be marked");
+            return Ok(false);
+        }
+    };
+    let mut after = before.clone();
+    for e in &events {
+        after.apply(e, at);
+    }
+    persist(conn, Some(&before), &mut after, &actor, &events, at)?;
+    tracing::info!(complaint_id = id, "evidence overdue");
+    Ok(true)
+}
+
 /// What one batch of the timer did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FiredBatch {
@@ -54,6 +74,29 @@ impl App {
                 return Ok(fired);
             }
         }
+    }
+
+    /// Marks one batch of the evidence requests passed unanswered at `at`
+    /// overdue, in one transaction: the complaint's timeline, the staff queue
+    /// and the asked party hear of it.
+    pub async fn mark_overdue_evidence(&self, at: DateTime<Utc>) -> Result<FiredBatch, AppError> {
+        if !self.read(move |conn| Ok(store::any_evidence_due(conn, to_db(at))?)).await? {
+            return Ok(FiredBatch { fired: 0, more: false });
+        }
+        let policy = self.policy.clone();
+        let (claimed, fired) = self
+            .write(move |conn| {
+                let ids = store::claim_overdue_evidence(conn, to_db(at), BATCH)?;
+                let mut fired = 0;
+                for id in &ids {
+                    if mark_overdue(conn, id, at, &policy)? {
+                        fired += 1;
+                    }
+                }
+                Ok((ids.len(), fired))
+            })
+            .await?;
+        Ok(FiredBatch { fired, more: claimed == BATCH as usize && fired > 0 })
     }
 
     /// Fires one batch of the deadlines passed at `at`, in one transaction,

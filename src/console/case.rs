@@ -258,6 +258,13 @@ fn gist(kind: &str, data: &serde_json::Value, c: &Complaint, lang: Lang) -> Stri
                 .unwrap_or_default();
             format!("{}: {}", lang.label(&s("party")), kinds.join(", "))
         }
+        "evidence_overdue" => {
+            let ids: Vec<&str> = data["request_ids"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|k| k.as_str()).collect())
+                .unwrap_or_default();
+            ids.join(", ")
+        }
         "fulfilment_step" => lang.label(&s("action")).to_string(),
         "decided" => {
             let d = &data["decision"];

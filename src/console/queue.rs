@@ -30,6 +30,8 @@ pub struct Row {
     sla: &'static str,
     sla_text: String,
     waits_on: String,
+    /// "Evidence overdue: Buyer" while a party's requested evidence is past due.
+    overdue: Option<String>,
     assignee: String,
     buyer_offer: String,
     seller_offer: String,
@@ -59,6 +61,10 @@ fn row(seen: &Seen, now: chrono::DateTime<Utc>, lang: Lang, zone: chrono_tz::Tz)
         sla,
         sla_text,
         waits_on: waits_on(c, lang),
+        overdue: {
+            let late: Vec<&str> = c.overdue_requests().map(|r| lang.label(r.party.as_str())).collect();
+            (!late.is_empty()).then(|| format!("{}: {}", lang.label("evidence_overdue"), late.join(", ")))
+        },
         assignee: c.assignee_id.clone().unwrap_or_else(|| t.unassigned.to_string()),
         buyer_offer: offer(Role::Buyer),
         seller_offer: offer(Role::Seller),

@@ -169,6 +169,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("opened", "Complaint opened", "Komplain dibuka"),
     ("evidence_added", "Evidence added", "Bukti ditambahkan"),
     ("evidence_requested", "Evidence requested", "Bukti diminta"),
+    ("evidence_overdue", "Evidence overdue", "Bukti terlambat"),
     ("evidence_completed", "The buyer's evidence is complete", "Bukti pembeli lengkap"),
     ("message", "Message", "Pesan"),
     ("proposal_made", "Proposal", "Usulan"),

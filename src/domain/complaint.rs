@@ -299,6 +299,9 @@ pub struct EvidenceRequest {
     /// The kinds the party has added since the request.
     pub provided: Vec<EvidenceKind>,
     pub fulfilled_at: Option<DateTime<Utc>>,
+    /// When the due time was found passed with the request still open.
+    #[serde(default)]
+    pub overdue_at: Option<DateTime<Utc>>,
 }
 
 impl EvidenceRequest {
@@ -375,6 +378,20 @@ impl Complaint {
         self.reason == Reason::TopUpShortfall || self.digital
     }
 
+    /// The earliest due time of an open evidence request not yet marked
+    /// overdue: when the timer next has work on this complaint's requests.
+    pub fn next_evidence_due(&self) -> Option<DateTime<Utc>> {
+        if self.status == Status::Resolved {
+            return None;
+        }
+        self.evidence_requests.iter().filter(|r| r.is_open() && r.overdue_at.is_none()).map(|r| r.due_at).min()
+    }
+
+    /// Evidence requests past their due time and still unanswered.
+    pub fn overdue_requests(&self) -> impl Iterator<Item = &EvidenceRequest> {
+        self.evidence_requests.iter().filter(|r| r.is_open() && r.overdue_at.is_some())
+    }
+
     /// The items of the opening checklist still missing.
     pub fn missing_evidence(&self) -> impl Iterator<Item = &RequiredEvidence> {
         self.evidence_checklist.iter().filter(|i| i.provided_by.is_none())
@@ -429,6 +446,11 @@ impl Complaint {
                 }
             }
             Event::EvidenceRequested { request } => self.evidence_requests.push(request.clone()),
+            Event::EvidenceOverdue { request_ids } => {
+                for r in self.evidence_requests.iter_mut().filter(|r| request_ids.contains(&r.id)) {
+                    r.overdue_at = Some(at);
+                }
+            }
             Event::ProposalMade { proposal, status, deadline } => {
                 if proposal.author_role == Role::Seller {
                     self.seller_answered = true;
@@ -526,6 +548,10 @@ pub enum Event {
         #[serde(flatten)]
         request: EvidenceRequest,
     },
+    /// These requests passed their due time unanswered.
+    EvidenceOverdue {
+        request_ids: Vec<String>,
+    },
     MessagePosted {
         message_id: String,
         body: String,
@@ -606,6 +632,7 @@ impl Event {
         match self {
             Event::Opened { .. } => "opened",
             Event::EvidenceAdded { .. } => "evidence_added",
+            Event::EvidenceOverdue { .. } => "evidence_overdue",
             Event::EvidenceRequested { .. } => "evidence_requested",
             Event::MessagePosted { .. } => "message",
             Event::ProposalMade { .. } => "proposal_made",

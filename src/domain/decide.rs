@@ -91,6 +91,8 @@ pub enum Command {
     },
     /// The running deadline passed (the timer's command).
     ExpireDeadline,
+    /// Evidence requests passed their due time unanswered (the timer's command).
+    MarkEvidenceOverdue,
 }
 
 impl Command {
@@ -114,7 +116,7 @@ impl Command {
             Command::Assign { .. } => Action::Assign,
             Command::Unassign => Action::Unassign,
             Command::Decide { .. } => Action::Decide,
-            Command::ExpireDeadline => return None,
+            Command::ExpireDeadline | Command::MarkEvidenceOverdue => return None,
         })
     }
 }
@@ -520,6 +522,7 @@ pub fn decide(
                 requested_at: now,
                 provided: Vec::new(),
                 fulfilled_at: None,
+                overdue_at: None,
             };
             Ok(vec![Event::EvidenceRequested { request }])
         }
@@ -615,6 +618,21 @@ pub fn decide(
             Ok(events)
         }
         Command::ExpireDeadline => expire(c, now, policy),
+        Command::MarkEvidenceOverdue => {
+            if role != Role::System {
+                return Err(DomainError::Forbidden("only the timer marks evidence overdue".into()));
+            }
+            let request_ids: Vec<String> = c
+                .evidence_requests
+                .iter()
+                .filter(|r| r.is_open() && r.overdue_at.is_none() && r.due_at <= now)
+                .map(|r| r.id.clone())
+                .collect();
+            if request_ids.is_empty() {
+                return Err(DomainError::InvalidState("no evidence request is overdue".into()));
+            }
+            Ok(vec![Event::EvidenceOverdue { request_ids }])
+        }
     }
 }
 

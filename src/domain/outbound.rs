@@ -27,6 +27,9 @@ wire_enum!(
         /// A file was attached, with the requests it answered.
         #[serde(rename = "complaint.evidence_added")]
         EvidenceAdded = "complaint.evidence_added",
+        /// Evidence requests passed their due time unanswered.
+        #[serde(rename = "complaint.evidence_overdue")]
+        EvidenceOverdue = "complaint.evidence_overdue",
         /// The buyer's opening checklist is complete: the seller is asked now.
         #[serde(rename = "complaint.evidence_completed")]
         EvidenceCompleted = "complaint.evidence_completed",

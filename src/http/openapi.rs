@@ -35,6 +35,8 @@ use crate::domain;
         data::ProposalRejected,
         data::EvidenceRequested,
         data::EvidenceAdded,
+        data::EvidenceOverdue,
+        data::OverdueRequest,
         data::EvidenceCompleted,
         data::FulfilmentStepped,
         data::Assignment

@@ -518,6 +518,8 @@ impl From<Settlement> for SettlementRecord {
 wire_enum!(
     EvidenceRequestStatus {
         Open = "open",
+        /// Still open past its due time.
+        Overdue = "overdue",
         Fulfilled = "fulfilled",
     }
 );
@@ -544,6 +546,8 @@ pub struct EvidenceRequestView {
     pub provided: Vec<EvidenceKind>,
     pub status: EvidenceRequestStatus,
     pub fulfilled_at: Option<DateTime<Utc>>,
+    /// When the due time was found passed with the request still open.
+    pub overdue_at: Option<DateTime<Utc>>,
 }
 
 impl From<&EvidenceRequest> for EvidenceRequestView {
@@ -557,8 +561,13 @@ impl From<&EvidenceRequest> for EvidenceRequestView {
             requested_by: r.requested_by.clone(),
             requested_at: r.requested_at,
             provided: r.provided.clone(),
-            status: if r.is_open() { EvidenceRequestStatus::Open } else { EvidenceRequestStatus::Fulfilled },
+            status: match (r.is_open(), r.overdue_at) {
+                (false, _) => EvidenceRequestStatus::Fulfilled,
+                (true, Some(_)) => EvidenceRequestStatus::Overdue,
+                (true, None) => EvidenceRequestStatus::Open,
+            },
             fulfilled_at: r.fulfilled_at,
+            overdue_at: r.overdue_at,
         }
     }
 }

@@ -230,6 +230,26 @@ fn headline(kind: EventType, data: &Value, who: Role, lang: Lang) -> Option<Stri
                 ),
             }
         }
+        (EventType::EvidenceOverdue, lang) => {
+            let mine: Vec<&Value> = data["requests"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["party"].as_str() == Some(who.as_str()))
+                .collect();
+            let first = mine.first()?;
+            let missing: Vec<&str> = first["missing"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let due = first["due_at"].as_str().and_then(|d| d.parse::<DateTime<Utc>>().ok()).map(when).unwrap_or_default();
+            let missing = missing.join(", ");
+            match lang {
+                Lang::En => format!(
+                    "The evidence customer care asked you for ({missing}) was due {due} and has not arrived. You may still upload it; customer care may decide without it."
+                ),
+                Lang::Id => format!(
+                    "Bukti yang diminta layanan pelanggan dari Anda ({missing}) jatuh tempo {due} dan belum diterima. Anda masih dapat mengunggahnya; layanan pelanggan dapat memutuskan tanpa bukti itu."
+                ),
+            }
+        }
         (EventType::EvidenceCompleted, Lang::En) if who == Role::Seller => {
             "The buyer attached the evidence the complaint needs: it is your turn to answer.".into()
         }
@@ -340,6 +360,8 @@ fn subject_of(kind: Option<EventType>, c: &Complaint, lang: Lang) -> String {
         (Some(EventType::ProposalRejected), Lang::Id) => "usulan ditolak",
         (Some(EventType::EvidenceRequested), Lang::En) => "evidence requested",
         (Some(EventType::EvidenceRequested), Lang::Id) => "bukti diminta",
+        (Some(EventType::EvidenceOverdue), Lang::En) => "evidence overdue",
+        (Some(EventType::EvidenceOverdue), Lang::Id) => "bukti terlambat",
         (Some(EventType::EvidenceCompleted), Lang::En) => "your answer is due",
         (Some(EventType::EvidenceCompleted), Lang::Id) => "tanggapan Anda ditunggu",
         (Some(EventType::FulfilmentStep), Lang::En) => "solution in progress",

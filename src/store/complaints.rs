@@ -40,6 +40,8 @@ pub struct ComplaintRow {
     pub hold_id: String,
     pub opened_by: String,
     pub digital: bool,
+    /// The earliest due time of an open evidence request not yet overdue.
+    pub evidence_due_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -169,6 +171,7 @@ impl ComplaintRow {
             hold_id: c.hold_id.clone().unwrap_or_default(),
             opened_by: c.opened_by.to_string(),
             digital: c.digital,
+            evidence_due_at: c.next_evidence_due().map(to_db),
         }
     }
 
@@ -711,6 +714,26 @@ pub fn queue_of(
     }
     let rows = q.load(conn)?;
     hydrate(conn, rows)
+}
+
+/// Whether any evidence request is past its due time and not yet marked:
+/// the timer reads before it takes a write lock.
+pub fn any_evidence_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
+    use super::schema::complaints as c;
+    diesel::select(diesel::dsl::exists(c::table.filter(c::evidence_due_at.le(now)))).get_result(conn)
+}
+
+/// Claims up to `limit` complaints with an evidence request past its due
+/// time and not yet marked overdue, oldest first; rows another instance
+/// holds are skipped, as for deadlines.
+pub fn claim_overdue_evidence(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    use super::schema::complaints as c;
+    let due = c::table
+        .filter(c::evidence_due_at.le(now))
+        .order((c::evidence_due_at.asc(), c::id.asc()))
+        .limit(limit)
+        .select(c::id);
+    super::dialect::load_skip_locked!(conn, due)
 }
 
 /// Claims up to `limit` complaints whose deadline with an automatic outcome

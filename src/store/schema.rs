@@ -60,6 +60,7 @@ diesel::table! {
         hold_id -> Text,
         opened_by -> Text,
         digital -> Bool,
+        evidence_due_at -> Nullable<Timestamp>,
     }
 }
 

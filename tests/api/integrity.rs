@@ -177,7 +177,8 @@ async fn mails_collapsed(
     while app.app.deliver_mail(&mailer).await.unwrap() > 0 {}
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let text = std::fs::read_to_string(entry.path()).unwrap().replace("\r\n", "\n").replace("=\n", "").replace("=3D", "=");
+        let text =
+            std::fs::read_to_string(entry.path()).unwrap().replace("\r\n", "\n").replace("=\n", "").replace("=3D", "=");
         let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
         // Unfold continuation lines (RFC 5322 2.2.3) before reading a header.
         let head = head.replace("\n ", " ").replace("\n\t", " ");

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{idr, path, png, spawn_app, Backend, TestApp};
+use crate::helpers::{idr, path, png, spawn_app, spawn_app_with, Backend, Options, TestApp};
 use crate::integrity::mails;
 
 /// The schema of each move's event type in the OpenAPI document.
@@ -14,6 +14,7 @@ fn schema_of(kind: &str) -> Option<&'static str> {
         "complaint.proposal_rejected" => "ProposalRejected",
         "complaint.evidence_requested" => "EvidenceRequested",
         "complaint.evidence_added" => "EvidenceAdded",
+        "complaint.evidence_overdue" => "EvidenceOverdue",
         "complaint.evidence_completed" => "EvidenceCompleted",
         "complaint.fulfilment_step" => "FulfilmentStepped",
         "complaint.assigned" | "complaint.unassigned" => "Assignment",
@@ -162,4 +163,65 @@ async fn one_change_is_one_mail_per_party(backend: Backend) {
     assert!(care.iter().all(|(_, _, b)| !b.contains("shop.example")), "staff mail has no marketplace link");
 }
 
-crate::on_both_backends!(every_move_is_published_with_its_schema, one_change_is_one_mail_per_party);
+/// Evidence requests have teeth: past its due time an unanswered request is
+/// marked overdue on the complaint, in the timeline and the staff queue, and
+/// the party hears of it; a late file still answers it, and it is marked once.
+async fn an_unanswered_evidence_request_turns_overdue(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let mail = crate::helpers::mail_settings(&format!("file:{}", dir.path().display()), vec![]);
+    let options = Options { timers: Some(std::time::Duration::from_millis(50)), mail: Some(mail), ..Options::default() };
+    let app = spawn_app_with(backend, options).await;
+    app.order("ord-1", 150_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": "We cannot agree."})).await.ok();
+    app.post(&path(&c, "/assign"), "staff-1", json!({})).await.ok();
+    let due = (chrono::Utc::now() + chrono::Duration::milliseconds(1500)).to_rfc3339();
+    let asked = json!({"party": "buyer", "kinds": ["photo", "video"], "due_at": due});
+    app.post(&path(&c, "/evidence-requests"), "staff-1", asked).await.ok();
+    crate::evidence::upload(&app, &c, "buyer-1", "photo", png(), "image/png", "crack.png").await.ok();
+    let id = c["id"].as_str().unwrap();
+    assert_eq!(app.get(&path(&c, ""), "buyer-1").await.ok()["evidence_requests"][0]["status"], "open", "not due yet");
+
+    let late = app.complaint_when(id, "staff-1", |c| c["evidence_requests"][0]["status"] == "overdue").await;
+    assert_eq!(late["evidence_requests"][0]["status"], "overdue", "{late}");
+    assert!(late["evidence_requests"][0]["overdue_at"].is_string());
+    let queue = app.get("/v1/arbitration/queue", "staff-1").await.ok().clone();
+    assert_eq!(queue["data"][0]["complaint"]["evidence_requests"][0]["status"], "overdue", "the queue shows it");
+    assert_eq!(app.timeline_entries(id, "evidence_overdue").await.len(), 1);
+    let all = app.events_when(|all| all.iter().any(|e| e["type"] == "complaint.evidence_overdue")).await;
+    let overdue: Vec<&Value> = all.iter().filter(|e| e["type"] == "complaint.evidence_overdue").collect();
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0]["data"]["requests"][0]["missing"], json!(["video"]), "the photo came; the video did not");
+    assert_valid_by_their_schemas(&overdue);
+
+    // The late video still answers it; nothing is marked again.
+    crate::evidence::upload(&app, &c, "buyer-1", "video", crate::helpers::mp4(0), "video/mp4", "unboxing.mp4")
+        .await
+        .ok();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let answered = app.get(&path(&c, ""), "staff-1").await.ok().clone();
+    assert_eq!(answered["evidence_requests"][0]["status"], "fulfilled");
+    assert_eq!(app.timeline_entries(id, "evidence_overdue").await.len(), 1, "marked once");
+
+    // The service's own mailer sends it; read what it wrote.
+    let start = std::time::Instant::now();
+    let mut sent = mails(&app, dir.path(), "complaint.evidence_overdue").await;
+    while !sent.iter().any(|(_, s, _)| s.contains("bukti terlambat")) && start.elapsed().as_secs() < 10 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        sent = mails(&app, dir.path(), "complaint.evidence_overdue").await;
+    }
+    let buyer: Vec<_> =
+        sent.iter().filter(|(t, s, _)| t.contains("buyer@example.com") && s.contains("bukti terlambat")).collect();
+    assert_eq!(buyer.len(), 1, "{sent:#?}");
+    assert!(buyer[0].2.contains("(video)"), "{}", buyer[0].2);
+    assert!(
+        !sent.iter().any(|(t, s, _)| t.contains("seller@example.com") && s.contains("overdue")),
+        "not the seller's"
+    );
+}
+
+crate::on_both_backends!(
+    every_move_is_published_with_its_schema,
+    one_change_is_one_mail_per_party,
+    an_unanswered_evidence_request_turns_overdue
+);

@@ -1,0 +1,2 @@
+DROP INDEX complaints_evidence_due;
+ALTER TABLE complaints DROP COLUMN evidence_due_at;
