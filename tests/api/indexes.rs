@@ -54,6 +54,16 @@ fn worker_and_list_queries_use_their_indexes_on_postgres() {
             Box::new(move |c| ignore(complaints::claim_due_deadlines(c, now, 50).unwrap())),
         ),
         (
+            "overdue evidence check",
+            "complaints_evidence_due",
+            Box::new(move |c| ignore(complaints::any_evidence_due(c, now).unwrap())),
+        ),
+        (
+            "overdue evidence claim",
+            "complaints_evidence_due",
+            Box::new(move |c| ignore(complaints::claim_overdue_evidence(c, now, 50).unwrap())),
+        ),
+        (
             "reminder window",
             "complaints_due",
             Box::new(move |c| {
