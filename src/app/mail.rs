@@ -55,6 +55,7 @@ fn mail(
         created_at: to_db(at),
         next_attempt_at: to_db(at),
         collapse_key: None,
+        reminder_request: None,
     }
 }
 
@@ -261,6 +262,29 @@ impl App {
                             break;
                         }
                     }
+                    // The evidence requests due in the same window remind the party asked.
+                    let mut after = None;
+                    loop {
+                        let due = complaints::evidence_due_in(conn, from, to, after.take(), page)?;
+                        let full = due.len() as i64 == page;
+                        after = due.last().and_then(|c| c.next_evidence_due().map(|d| (to_db(d), c.id.clone())));
+                        for c in due {
+                            let contacts = contacts_for(conn, &c)?;
+                            let open = c.evidence_requests.iter().filter(|r| r.is_open() && r.overdue_at.is_none());
+                            for r in open.filter(|r| to_db(r.due_at) > from && to_db(r.due_at) <= to) {
+                                let Some((address, lang)) = contact_of(&contacts, r.party) else { continue };
+                                let id = format!("rem:{}:{}:{}", c.id, r.id, lead.num_seconds());
+                                let letter = templates::evidence_reminder(&c, r, lang)
+                                    .with_link(links.complaint_link(&c.id, &c.order_id), lang);
+                                let mut m = mail(id, None, &c, r.party.as_str(), address, lang, letter, None, at);
+                                m.reminder_request = Some(r.id.clone());
+                                queued.push(m);
+                            }
+                        }
+                        if !full || after.is_none() {
+                            break;
+                        }
+                    }
                 }
                 // What was queued before is left out by `deadlines_in`;
                 // `enqueue` skips any id another instance queued meanwhile.
@@ -293,6 +317,24 @@ impl App {
                 if current != Some(deadline) || from_db(deadline) <= now() {
                     let id = m.id.clone();
                     let outcome = Outcome::GiveUp("the complaint moved on".into());
+                    self.write(move |conn| Ok(queue::record(conn, &id, to_db(now()), outcome)?)).await?;
+                    continue;
+                }
+            }
+            if let (Some(request), Some(complaint_id)) = (m.reminder_request.clone(), m.complaint_id.clone()) {
+                // An evidence reminder is worth sending only while the request is open and not yet due.
+                let open = self
+                    .read(move |conn| {
+                        Ok(complaints::find(conn, &complaint_id)?.is_some_and(|c| {
+                            c.evidence_requests
+                                .iter()
+                                .any(|r| r.id == request && r.is_open() && r.overdue_at.is_none() && r.due_at > now())
+                        }))
+                    })
+                    .await?;
+                if !open {
+                    let id = m.id.clone();
+                    let outcome = Outcome::GiveUp("the evidence request was answered or is overdue".into());
                     self.write(move |conn| Ok(queue::record(conn, &id, to_db(now()), outcome)?)).await?;
                     continue;
                 }

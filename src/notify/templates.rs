@@ -433,6 +433,26 @@ pub fn reminder(c: &Complaint, who: Role, lang: Lang) -> Letter {
     letter(None, c, c.status, who, lang, line)
 }
 
+/// The reminder of an evidence request to the party asked.
+pub fn evidence_reminder(c: &Complaint, r: &crate::domain::EvidenceRequest, lang: Lang) -> Letter {
+    let missing: Vec<&str> = r.kinds.iter().filter(|k| !r.provided.contains(k)).map(|k| k.as_str()).collect();
+    let (missing, due) = (missing.join(", "), when(r.due_at));
+    let line = match lang {
+        Lang::En => format!(
+            "A reminder: customer care asked you for evidence ({missing}) by {due}. Upload it in the Resolution Center; without it, customer care decides on what it has."
+        ),
+        Lang::Id => format!(
+            "Pengingat: layanan pelanggan meminta bukti dari Anda ({missing}) sebelum {due}. Unggah di Pusat Resolusi; tanpa bukti itu, layanan pelanggan memutuskan berdasarkan yang ada."
+        ),
+    };
+    let mut letter = letter(None, c, c.status, r.party, lang, line);
+    letter.subject = match lang {
+        Lang::En => format!("[Resolution Center] Complaint {}: evidence due {due}", c.id),
+        Lang::Id => format!("[Pusat Resolusi] Komplain {}: bukti ditunggu sebelum {due}", c.id),
+    };
+    letter
+}
+
 /// The mail for a sanction on the seller.
 pub fn sanction(data: &Value, lang: Lang) -> Letter {
     let until = data["suspended_until"].as_str().unwrap_or("-");

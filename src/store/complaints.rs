@@ -374,6 +374,29 @@ pub fn deadlines_in(
     hydrate(conn, rows)
 }
 
+/// Complaints with an evidence request due in `(from, to]` and not yet
+/// overdue, by that due time, after the `(evidence_due_at, id)` cursor.
+pub fn evidence_due_in(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<Complaint>> {
+    let mut q = complaints::table
+        .filter(complaints::evidence_due_at.gt(from))
+        .filter(complaints::evidence_due_at.le(to))
+        .order((complaints::evidence_due_at.asc(), complaints::id.asc()))
+        .limit(limit)
+        .select(ComplaintRow::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(row_after((complaints::evidence_due_at, complaints::id), after));
+    }
+    let rows = q.load(conn)?;
+    hydrate(conn, rows)
+}
+
 /// Records the payment system's report of a complaint's settlement.
 pub fn save_payout(conn: &mut DbConn, complaint_id: &str, p: &Payout) -> QueryResult<()> {
     diesel::update(settlements::table.find(complaint_id))

@@ -23,6 +23,8 @@ pub struct NewMail {
     pub next_attempt_at: NaiveDateTime,
     /// Mails sharing it replace each other until one is sent.
     pub collapse_key: Option<String>,
+    /// The evidence request a reminder is about: sent only while it is open.
+    pub reminder_request: Option<String>,
 }
 
 /// Queues mails; one already queued under the same id is left as it is.
@@ -123,6 +125,8 @@ pub struct ClaimedMail {
     pub attempts: i32,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     pub collapse_key: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub reminder_request: Option<String>,
 }
 
 /// Mails due at `now`; see `dialect::claim_due`.
@@ -137,7 +141,7 @@ pub fn claim_due(
         "mail_deliveries",
         "id",
         "sent_at",
-        "id, complaint_id, address, locale, subject, body, reminder_for, created_at, attempts, collapse_key",
+        "id, complaint_id, address, locale, subject, body, reminder_for, created_at, attempts, collapse_key, reminder_request",
         now,
         lease_until,
         limit,

@@ -255,6 +255,7 @@ diesel::table! {
         given_up_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
         collapse_key -> Nullable<Text>,
+        reminder_request -> Nullable<Text>,
     }
 }
 

@@ -168,8 +168,11 @@ async fn one_change_is_one_mail_per_party(backend: Backend) {
 /// the party hears of it; a late file still answers it, and it is marked once.
 async fn an_unanswered_evidence_request_turns_overdue(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let mail = crate::helpers::mail_settings(&format!("file:{}", dir.path().display()), vec![]);
-    let options = Options { timers: Some(std::time::Duration::from_millis(50)), mail: Some(mail), ..Options::default() };
+    // Reminded a second before the due time.
+    let mail =
+        crate::helpers::mail_settings(&format!("file:{}", dir.path().display()), vec![chrono::Duration::seconds(1)]);
+    let options =
+        Options { timers: Some(std::time::Duration::from_millis(50)), mail: Some(mail), ..Options::default() };
     let app = spawn_app_with(backend, options).await;
     app.order("ord-1", 150_000).await;
     let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
@@ -210,6 +213,10 @@ async fn an_unanswered_evidence_request_turns_overdue(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         sent = mails(&app, dir.path(), "complaint.evidence_overdue").await;
     }
+    let reminded: Vec<_> =
+        sent.iter().filter(|(t, s, _)| t.contains("buyer@example.com") && s.contains("bukti ditunggu")).collect();
+    assert_eq!(reminded.len(), 1, "one reminder before the due time: {sent:#?}");
+    assert!(reminded[0].2.contains("Pengingat") && reminded[0].2.contains("(video)"), "{}", reminded[0].2);
     let buyer: Vec<_> =
         sent.iter().filter(|(t, s, _)| t.contains("buyer@example.com") && s.contains("bukti terlambat")).collect();
     assert_eq!(buyer.len(), 1, "{sent:#?}");

@@ -25,6 +25,7 @@ fn new_mail(id: &str, created: chrono::NaiveDateTime) -> mail::NewMail {
         created_at: created,
         next_attempt_at: created,
         collapse_key: None,
+        reminder_request: None,
     }
 }
 
