@@ -23,6 +23,9 @@ pub struct ComplaintRef {
     pub buyer_id: String,
     pub seller_id: String,
     pub status: Status,
+    /// The agent handling the complaint when the change was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<String>,
 }
 
 impl ComplaintRef {
@@ -34,6 +37,7 @@ impl ComplaintRef {
             buyer_id: c.buyer_id.clone(),
             seller_id: c.seller_id.clone(),
             status: c.status,
+            assignee_id: c.assignee_id.clone(),
         }
     }
 }

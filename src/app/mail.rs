@@ -59,6 +59,19 @@ fn mail(
     }
 }
 
+/// Whether an event is a party's own move, which the case's agent hears of.
+fn by_a_party(kind: EventType, data: &serde_json::Value) -> bool {
+    let party = |v: &serde_json::Value| matches!(v.as_str(), Some("buyer" | "seller"));
+    match kind {
+        EventType::MessagePosted => party(&data["author_role"]),
+        EventType::EvidenceAdded => party(&data["uploader_role"]),
+        EventType::ProposalMade => party(&data["proposal"]["author_role"]),
+        EventType::ProposalRejected => party(&data["by"]),
+        EventType::Agreed => true,
+        _ => false,
+    }
+}
+
 /// How far ahead each lead's reminders were read (by lead, in seconds).
 #[derive(Debug, Default, Clone)]
 pub struct ReminderMarks(std::sync::Arc<std::sync::Mutex<HashMap<i64, DateTime<Utc>>>>);
@@ -154,6 +167,23 @@ impl App {
                             let letter = templates::sanction(data, lang);
                             let id = format!("{}:{role}", sanction.id);
                             queued.push(mail(id, Some(&sanction.id), c, role.as_str(), address.clone(), lang, letter, None, at));
+                        }
+                    }
+                }
+                // The agent handling a case hears what the parties do on it.
+                let from_parties: Vec<(EventType, &serde_json::Value)> = complaint_events
+                    .iter()
+                    .filter(|(kind, data)| by_a_party(*kind, data))
+                    .copied()
+                    .collect();
+                // The agent is the one of the change, as its events say, not a later one.
+                let handled_by = from_parties.last().and_then(|(_, data)| data["assignee_id"].as_str());
+                if let (Some(agent_id), false) = (handled_by, from_parties.is_empty()) {
+                    let agent = crate::store::staff::find(conn, agent_id)?.filter(|a| a.disabled_at.is_none());
+                    if let Some((address, lang)) = agent.and_then(|a| Some((a.email?, Lang::of(Some(&a.locale))))) {
+                        if let Some(letter) = templates::for_change(&from_parties, c, Role::Staff, lang) {
+                            let id = format!("{}:agent", row.id);
+                            queued.push(mail(id, Some(&row.id), c, "staff", address, lang, letter, None, at));
                         }
                     }
                 }

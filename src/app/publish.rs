@@ -53,6 +53,9 @@ pub(crate) fn complaint_events(
         if let Some(hold_id) = &c.hold_id {
             v["hold_id"] = json!(hold_id);
         }
+        if let Some(assignee_id) = &c.assignee_id {
+            v["assignee_id"] = json!(assignee_id);
+        }
         v
     };
     let with = |mut v: serde_json::Value, extra: serde_json::Value| {

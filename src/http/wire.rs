@@ -735,7 +735,8 @@ pub struct EventView {
     /// (`EvidenceCompleted`), `complaint.fulfilment_step` (`FulfilmentStepped`),
     /// `complaint.assigned` and `complaint.unassigned` (`Assignment`). Complaint events carry
     /// `complaint_id`, `order_id`, `hold_id` on an order with several holds, `buyer_id`,
-    /// `seller_id` and the `status` the change left the complaint in (`ComplaintRef`).
+    /// `seller_id`, the `status` the change left the complaint in and the `assignee_id` then
+    /// (`ComplaintRef`). `complaint.evidence_overdue` has `EvidenceOverdue`.
     #[serde(rename = "type")]
     pub kind: String,
     pub occurred_at: DateTime<Utc>,

@@ -230,6 +230,14 @@ fn headline(kind: EventType, data: &Value, who: Role, lang: Lang) -> Option<Stri
                 ),
             }
         }
+        (EventType::EvidenceAdded, lang) if who == Role::Staff => {
+            let by = data["uploader_role"].as_str().unwrap_or_default();
+            let kind = data["kind"].as_str().unwrap_or_default();
+            match lang {
+                Lang::En => format!("The {by} added evidence: {kind}."),
+                Lang::Id => format!("Pihak {by} menambahkan bukti: {kind}."),
+            }
+        }
         (EventType::EvidenceOverdue, lang) => {
             let mine: Vec<&Value> = data["requests"]
                 .as_array()
@@ -358,6 +366,8 @@ fn subject_of(kind: Option<EventType>, c: &Complaint, lang: Lang) -> String {
         (Some(EventType::MessagePosted), Lang::Id) => "pesan baru",
         (Some(EventType::ProposalRejected), Lang::En) => "proposal rejected",
         (Some(EventType::ProposalRejected), Lang::Id) => "usulan ditolak",
+        (Some(EventType::EvidenceAdded), Lang::En) => "evidence added",
+        (Some(EventType::EvidenceAdded), Lang::Id) => "bukti ditambahkan",
         (Some(EventType::EvidenceRequested), Lang::En) => "evidence requested",
         (Some(EventType::EvidenceRequested), Lang::Id) => "bukti diminta",
         (Some(EventType::EvidenceOverdue), Lang::En) => "evidence overdue",

@@ -227,7 +227,45 @@ async fn an_unanswered_evidence_request_turns_overdue(backend: Backend) {
     );
 }
 
+/// The agent handling a case hears what the parties do on it, in the
+/// agent's language; a staff note reaches no one.
+async fn the_agent_hears_what_the_parties_do(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let dewi = resolution_center::app::staff::NewStaff {
+        id: "dewi".into(),
+        name: "Dewi Lestari".into(),
+        email: Some("dewi@example.com".into()),
+        locale: "en".into(),
+        time_zone: "Asia/Jakarta".into(),
+    };
+    app.app.add_staff(dewi, "correct horse battery".into()).await.unwrap();
+    app.order("ord-1", 150_000).await;
+    let c = app.open("ord-1", json!({"kind": "full_refund"})).await;
+    app.post(&path(&c, "/messages"), "buyer-1", json!({"body": "Before review: nobody is assigned."})).await.ok();
+    app.post(&path(&c, "/escalate"), "seller-1", json!({"reason": "We cannot agree."})).await.ok();
+    app.post(&path(&c, "/assign"), "staff-1", json!({"assignee_id": "dewi"})).await.ok();
+    app.post(&path(&c, "/messages"), "buyer-1", json!({"body": "The courier dropped it."})).await.ok();
+    crate::evidence::upload(&app, &c, "seller-1", "photo", png(), "image/png", "packed.png").await.ok();
+    let secret = json!({"body": "Seller has three similar cases.", "visibility": "staff"});
+    app.post(&path(&c, "/messages"), "staff-1", secret).await.ok();
+
+    let dir = tempfile::tempdir().unwrap();
+    let sent = mails(&app, dir.path(), "complaint.evidence_added").await;
+    let agent: Vec<_> = sent.iter().filter(|(t, _, _)| t.contains("dewi@example.com")).collect();
+    assert_eq!(agent.len(), 2, "{agent:#?}");
+    assert_eq!(
+        agent
+            .iter()
+            .filter(|(_, _, b)| b.contains("The buyer wrote:") && b.contains("The courier dropped it."))
+            .count(),
+        1
+    );
+    assert_eq!(agent.iter().filter(|(_, _, b)| b.contains("The seller added evidence: photo.")).count(), 1);
+    assert!(!sent.iter().any(|(_, _, b)| b.contains("three similar cases")), "a staff note reaches no one");
+}
+
 crate::on_both_backends!(
+    the_agent_hears_what_the_parties_do,
     every_move_is_published_with_its_schema,
     one_change_is_one_mail_per_party,
     an_unanswered_evidence_request_turns_overdue
