@@ -2,7 +2,7 @@
 //! (DESIGN §5) as an ordinary domain command by the system actor, so it
 //! writes the timeline and the outbox like any other change.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::complaints::persist;
 use super::{App, AppError};
@@ -12,15 +12,21 @@ use crate::store::{complaints as store, to_db, DbConn};
 /// Deadlines fired in one transaction.
 const BATCH: i64 = 50;
 
-/// Fires the deadline of one claimed complaint; `Ok(false)` when the domain
-/// refuses (the complaint is left as it is and logged).
-fn fire(conn: &mut DbConn, id: &str, at: DateTime<Utc>, policy: &domain::Policy) -> Result<bool, AppError> {
+/// Runs a timer command on one claimed complaint; `Ok(false)` when the
+/// domain refuses (the complaint is left as it is and logged).
+fn run(
+    conn: &mut DbConn,
+    id: &str,
+    cmd: &Command,
+    at: DateTime<Utc>,
+    policy: &domain::Policy,
+) -> Result<bool, AppError> {
     let Some(before) = store::find(conn, id)? else { return Ok(false) };
     let actor = Actor::system();
-    let events = match domain::decide(&before, &actor, Command::ExpireDeadline, at, policy) {
+    let events = match domain::decide(&before, &actor, cmd.clone(), at, policy) {
         Ok(events) => events,
         Err(e) => {
-            tracing::warn!(complaint_id = id, error = %e, "a passed deadline could not fire");
+            tracing::warn!(complaint_id = id, command = ?cmd, error = %e, "a timer command was refused");
             return Ok(false);
         }
     };
@@ -29,28 +35,16 @@ fn fire(conn: &mut DbConn, id: &str, at: DateTime<Utc>, policy: &domain::Policy)
         after.apply(e, at);
     }
     persist(conn, Some(&before), &mut after, &actor, &events, at)?;
-    tracing::info!(complaint_id = id, status = %after.status, "deadline fired");
+    tracing::info!(complaint_id = id, command = ?cmd, status = %after.status, "timer fired");
     Ok(true)
 }
 
-/// Marks the passed evidence requests of one claimed complaint overdue.
-fn mark_overdue(conn: &mut DbConn, id: &str, at: DateTime<Utc>, policy: &domain::Policy) -> Result<bool, AppError> {
-    let Some(before) = store::find(conn, id)? else { return Ok(false) };
-    let actor = Actor::system();
-    let events = match domain::decide(&before, &actor, Command::MarkEvidenceOverdue, at, policy) {
-        Ok(events) => events,
-        Err(e) => {
-            tracing::warn!(complaint_id = id, error = %e, "overdue evidence could not be marked");
-            return Ok(false);
-        }
-    };
-    let mut after = before.clone();
-    for e in &events {
-        after.apply(e, at);
-    }
-    persist(conn, Some(&before), &mut after, &actor, &events, at)?;
-    tracing::info!(complaint_id = id, "evidence overdue");
-    Ok(true)
+/// What the timer looks for: its read-only probe, its claim of due
+/// complaints, and the command it runs on each.
+struct Due {
+    any: fn(&mut DbConn, NaiveDateTime) -> diesel::QueryResult<bool>,
+    claim: fn(&mut DbConn, NaiveDateTime, i64) -> diesel::QueryResult<Vec<String>>,
+    command: Command,
 }
 
 /// What one batch of the timer did.
@@ -80,38 +74,34 @@ impl App {
     /// overdue, in one transaction: the complaint's timeline, the staff queue
     /// and the asked party hear of it.
     pub async fn mark_overdue_evidence(&self, at: DateTime<Utc>) -> Result<FiredBatch, AppError> {
-        if !self.read(move |conn| Ok(store::any_evidence_due(conn, to_db(at))?)).await? {
-            return Ok(FiredBatch { fired: 0, more: false });
-        }
-        let policy = self.policy.clone();
-        let (claimed, fired) = self
-            .write(move |conn| {
-                let ids = store::claim_overdue_evidence(conn, to_db(at), BATCH)?;
-                let mut fired = 0;
-                for id in &ids {
-                    if mark_overdue(conn, id, at, &policy)? {
-                        fired += 1;
-                    }
-                }
-                Ok((ids.len(), fired))
-            })
-            .await?;
-        Ok(FiredBatch { fired, more: claimed == BATCH as usize && fired > 0 })
+        let due = Due {
+            any: store::any_evidence_due,
+            claim: store::claim_overdue_evidence,
+            command: Command::MarkEvidenceOverdue,
+        };
+        self.timer_batch(at, due).await
     }
 
     /// Fires one batch of the deadlines passed at `at`, in one transaction,
     /// so a caller can stop between batches.
     pub async fn fire_due_batch(&self, at: DateTime<Utc>) -> Result<FiredBatch, AppError> {
-        if !self.read(move |conn| Ok(store::any_due(conn, to_db(at))?)).await? {
+        let due = Due { any: store::any_due, claim: store::claim_due_deadlines, command: Command::ExpireDeadline };
+        self.timer_batch(at, due).await
+    }
+
+    /// One batch of `due`: nothing written when the probe finds nothing.
+    async fn timer_batch(&self, at: DateTime<Utc>, due: Due) -> Result<FiredBatch, AppError> {
+        let any = due.any;
+        if !self.read(move |conn| Ok(any(conn, to_db(at))?)).await? {
             return Ok(FiredBatch { fired: 0, more: false });
         }
         let policy = self.policy.clone();
         let (claimed, fired) = self
             .write(move |conn| {
-                let ids = store::claim_due_deadlines(conn, to_db(at), BATCH)?;
+                let ids = (due.claim)(conn, to_db(at), BATCH)?;
                 let mut fired = 0;
                 for id in &ids {
-                    if fire(conn, id, at, &policy)? {
+                    if run(conn, id, &due.command, at, &policy)? {
                         fired += 1;
                     }
                 }

@@ -249,46 +249,24 @@ pub fn open(
         held_amount: order.amount,
         disputed_amount: disputed,
     };
+    let mut events = vec![opened];
     if opened_by == Role::Seller {
         // Straight to arbitration; the buyer answers the seller's request.
-        let mut events = vec![opened];
         events.extend(escalate(&complaint, Role::Seller, "the seller asks for arbitration".into(), now, policy));
-        for e in &events {
-            complaint.apply(e, now);
-        }
-        let made = proposal_made(
-            &complaint,
-            actor,
-            Role::Seller,
-            cmd.proposal_id,
-            cmd.requested_kind,
-            refund,
-            cmd.note,
-            now,
-            policy,
-        );
-        complaint.apply(&made, now);
-        events.push(made);
-        return Ok((complaint, events));
+    } else {
+        // Evidence the reason needs comes first: until it is all there, the
+        // seller is not asked and only the lapse runs.
+        complaint.evidence_checklist = policy
+            .checklist_for(cmd.reason)
+            .into_iter()
+            .map(|kinds| RequiredEvidence { kinds, provided_by: None })
+            .collect();
     }
-    let made = proposal_made(
-        &complaint,
-        actor,
-        Role::Buyer,
-        cmd.proposal_id,
-        cmd.requested_kind,
-        refund,
-        cmd.note,
-        now,
-        policy,
-    );
-    // Evidence the reason needs comes first: until it is all there, the
-    // seller is not asked and only the lapse runs.
-    complaint.evidence_checklist = policy
-        .checklist_for(cmd.reason)
-        .into_iter()
-        .map(|kinds| RequiredEvidence { kinds, provided_by: None })
-        .collect();
+    for e in &events {
+        complaint.apply(e, now);
+    }
+    let made =
+        proposal_made(&complaint, actor, opened_by, cmd.proposal_id, cmd.requested_kind, refund, cmd.note, now, policy);
     let made = match made {
         Event::ProposalMade { proposal, .. } if !complaint.evidence_checklist.is_empty() => Event::ProposalMade {
             proposal,
@@ -297,10 +275,8 @@ pub fn open(
         },
         made => made,
     };
-    let events = vec![opened, made];
-    for e in &events {
-        complaint.apply(e, now);
-    }
+    complaint.apply(&made, now);
+    events.push(made);
     Ok((complaint, events))
 }
 
