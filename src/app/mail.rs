@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::{now, App, AppError};
 use crate::domain::{Complaint, EventType, Role};
-use crate::notify::mail::Mailer;
+use crate::notify::mail::{complaint_link, Mailer};
 use crate::notify::templates::{self, Lang, Letter};
 use crate::store::mail::{self as queue, NewMail, Outcome};
 use crate::store::{complaints, from_db, orders, outbox, to_db, DbConn};
@@ -84,7 +84,7 @@ impl App {
             return Ok(0);
         }
         let staff = mailer.staff_mailbox.clone();
-        let links = mailer.clone();
+        let links = mailer.complaint_url.clone();
         let collapse_window = chrono::Duration::from_std(mailer.collapse_window).unwrap_or(chrono::Duration::zero());
         self.write(move |conn| {
             let from = outbox::lock_cursor(conn, CURSOR)?;
@@ -152,22 +152,22 @@ impl App {
                 for role in [Role::Buyer, Role::Seller] {
                     let Some((address, lang)) = contact_of(contacts, role) else { continue };
                     if let Some(letter) = templates::for_change(&complaint_events, c, role, lang) {
-                        let letter = letter.with_link(links.complaint_link(&c.id, &c.order_id), lang);
+                        let letter = letter.with_link(complaint_link(links.as_deref(), &c.id, &c.order_id), lang);
                         let id = format!("{}:{role}", row.id);
-                        let mut m = mail(id, Some(&row.id), c, role.as_str(), address.clone(), lang, letter, None, at);
+                        let mut m = mail(id, Some(&row.id), c, role.as_str(), address, lang, letter, None, at);
                         if only_proposals {
                             m.collapse_key = Some(format!("proposal:{}:{role}", c.id));
                             m.next_attempt_at = to_db(at + collapse_window);
                         }
                         queued.push(m);
                     }
-                    // A sanction is the seller's own news, in a mail of its own.
+                }
+                // A sanction is the seller's own news, in a mail of its own.
+                if let Some((address, lang)) = contact_of(contacts, Role::Seller) {
                     for (sanction, _, data) in events.iter().filter(|(_, k, _)| *k == EventType::SellerSanctioned) {
-                        if role == Role::Seller {
-                            let letter = templates::sanction(data, lang);
-                            let id = format!("{}:{role}", sanction.id);
-                            queued.push(mail(id, Some(&sanction.id), c, role.as_str(), address.clone(), lang, letter, None, at));
-                        }
+                        let letter = templates::sanction(data, lang);
+                        let id = format!("{}:seller", sanction.id);
+                        queued.push(mail(id, Some(&sanction.id), c, "seller", address.clone(), lang, letter, None, at));
                     }
                 }
                 // The agent handling a case hears what the parties do on it.
@@ -178,7 +178,7 @@ impl App {
                     .collect();
                 // The agent is the one of the change, as its events say, not a later one.
                 let handled_by = from_parties.last().and_then(|(_, data)| data["assignee_id"].as_str());
-                if let (Some(agent_id), false) = (handled_by, from_parties.is_empty()) {
+                if let Some(agent_id) = handled_by {
                     let agent = crate::store::staff::find(conn, agent_id)?.filter(|a| a.disabled_at.is_none());
                     if let Some((address, lang)) = agent.and_then(|a| Some((a.email?, Lang::of(Some(&a.locale))))) {
                         if let Some(letter) = templates::for_change(&from_parties, c, Role::Staff, lang) {
@@ -246,7 +246,7 @@ impl App {
         leads: Vec<(chrono::Duration, DateTime<Utc>)>,
     ) -> Result<usize, AppError> {
         let page = mailer.reminder_page.max(1);
-        let links = mailer.clone();
+        let links = mailer.complaint_url.clone();
         // Read first, write only what is due: an idle mailer takes no write lock.
         let queued = self
             .read(move |conn| {
@@ -275,7 +275,7 @@ impl App {
                             let Some((address, lang)) = contact_of(&contacts, role) else { continue };
                             let id = format!("rem:{}:{}:{}", c.id, deadline.at.timestamp(), lead.num_seconds());
                             let letter = templates::reminder(&c, role, lang)
-                                .with_link(links.complaint_link(&c.id, &c.order_id), lang);
+                                .with_link(complaint_link(links.as_deref(), &c.id, &c.order_id), lang);
                             queued.push(mail(
                                 id,
                                 None,
@@ -305,7 +305,7 @@ impl App {
                                 let Some((address, lang)) = contact_of(&contacts, r.party) else { continue };
                                 let id = format!("rem:{}:{}:{}", c.id, r.id, lead.num_seconds());
                                 let letter = templates::evidence_reminder(&c, r, lang)
-                                    .with_link(links.complaint_link(&c.id, &c.order_id), lang);
+                                    .with_link(complaint_link(links.as_deref(), &c.id, &c.order_id), lang);
                                 let mut m = mail(id, None, &c, r.party.as_str(), address, lang, letter, None, at);
                                 m.reminder_request = Some(r.id.clone());
                                 queued.push(m);

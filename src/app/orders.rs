@@ -29,13 +29,19 @@ pub struct RegisterOrder {
     pub digital: bool,
 }
 
+/// An amount to hold, checked: positive and in range.
+fn held(amount: &Money) -> Result<i64, AppError> {
+    let minor = amount.amount_in(amount.currency(), "amount.amount")?;
+    if minor == 0 {
+        return Err(AppError::invalid("amount.amount", "must be greater than zero"));
+    }
+    Ok(minor)
+}
+
 impl RegisterOrder {
     /// The held amount, checked: positive, in range, between two different people.
     fn checked_amount(&self) -> Result<i64, AppError> {
-        let amount = self.amount.amount_in(self.amount.currency(), "amount.amount")?;
-        if amount == 0 {
-            return Err(AppError::invalid("amount.amount", "must be greater than zero"));
-        }
+        let amount = held(&self.amount)?;
         crate::domain::check_parties(&self.buyer_id, &self.seller_id)?;
         Ok(amount)
     }
@@ -128,15 +134,6 @@ impl Hold {
             settled: self.settled_by.is_some(),
             ..order.snapshot()
         }
-    }
-}
-
-/// A hold's id: 1 to 100 of `A-Z a-z 0-9 . _ : -`, like an order's.
-fn check_hold_id(id: &str) -> Result<(), AppError> {
-    if (1..=100).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b)) {
-        Ok(())
-    } else {
-        Err(AppError::invalid("hold_id", "must be 1 to 100 of A-Z a-z 0-9 . _ : -"))
     }
 }
 
@@ -317,14 +314,8 @@ impl App {
         if !caller.service {
             return Err(AppError::Forbidden("only the marketplace's service role registers holds".into()));
         }
-        check_hold_id(&hold_id)?;
-        let amount = input.amount.amount_in(input.amount.currency(), "amount.amount")?;
-        if amount == 0 {
-            return Err(AppError::invalid("amount.amount", "must be greater than zero"));
-        }
-        if input.description.as_ref().is_some_and(|d| d.chars().count() > 500) {
-            return Err(AppError::invalid("description", "at most 500 characters"));
-        }
+        // The id and the description's length are checked with the request, like an order's.
+        let amount = held(&input.amount)?;
         let at = now();
         let auto_release_at = input.auto_release_at.or(input.delivered_at.map(|d| d + AUTO_RELEASE_AFTER_DELIVERY));
         self.write(move |conn| {

@@ -47,17 +47,8 @@ pub(crate) fn complaint_events(
     };
     // `status` is where the change left the complaint, so a consumer (and
     // the mail) reads the status the event was about, not a later one.
-    // `hold_id` names the escrow hold on an order with several.
-    let base = |c: &Complaint| {
-        let mut v = json!({ "complaint_id": c.id, "order_id": c.order_id, "buyer_id": c.buyer_id, "seller_id": c.seller_id, "status": c.status });
-        if let Some(hold_id) = &c.hold_id {
-            v["hold_id"] = json!(hold_id);
-        }
-        if let Some(assignee_id) = &c.assignee_id {
-            v["assignee_id"] = json!(assignee_id);
-        }
-        v
-    };
+    // What every complaint event names (`ComplaintRef`, the schema's own).
+    let base = |c: &Complaint| typed(&data::ComplaintRef::of(c));
     let with = |mut v: serde_json::Value, extra: serde_json::Value| {
         if let (Some(m), Some(e)) = (v.as_object_mut(), extra.as_object()) {
             m.extend(e.clone());

@@ -34,13 +34,6 @@ impl Mailer {
     /// `reminder_page`'s usual value.
     pub const REMINDER_PAGE: i64 = 500;
 
-    /// The link of a complaint's page, where the marketplace has one.
-    pub fn complaint_link(&self, complaint_id: &str, order_id: &str) -> Option<String> {
-        // Ids are checked to be of URL-safe characters.
-        let url = self.complaint_url.as_ref()?;
-        Some(url.replace("{complaint_id}", complaint_id).replace("{order_id}", order_id))
-    }
-
     /// Checks a `complaint_url` template: an http(s) URL naming `{complaint_id}`.
     pub fn check_complaint_url(template: &str) -> anyhow::Result<()> {
         let named = template.contains("{complaint_id}");
@@ -48,6 +41,12 @@ impl Mailer {
         anyhow::ensure!(named && web, "RC_COMPLAINT_URL must be an http(s) URL with {{complaint_id}} in it, e.g. https://shop.example/complaints/{{complaint_id}}");
         Ok(())
     }
+}
+
+/// The link of a complaint's page from a `complaint_url` template, where
+/// the marketplace has one. Ids are checked to be of URL-safe characters.
+pub fn complaint_link(template: Option<&str>, complaint_id: &str, order_id: &str) -> Option<String> {
+    Some(template?.replace("{complaint_id}", complaint_id).replace("{order_id}", order_id))
 }
 
 /// Where mail goes.
